@@ -1,0 +1,59 @@
+import type { DeliveryLogger } from './delivery-logger.js';
+
+/** What happens to a new event when the queue is at its event or byte limit. */
+export type OverflowPolicy = 'drop-newest' | 'drop-oldest';
+
+/** Engine options. Every number has a documented default; see `DEFAULT_DELIVERY_OPTIONS`. */
+export interface DeliveryOptions {
+  /** A secret project key, `sk_…`. Publishable `pk_…` keys are refused. Required unless `dryRun`. */
+  apiKey?: string;
+  /** Default `https://apix.spotzee.com/api/client`. `http:` only for loopback hosts. */
+  baseUrl?: string;
+  /** The pinned `Spotzee-Version` header. Default `2026-04-28`. */
+  apiVersion?: string;
+  /** Record and log events without any network. */
+  dryRun?: boolean;
+
+  /** Events per request, 1..100. Default 100. */
+  maxBatchEvents?: number;
+  /** Bytes per request body. Default 512 KiB. */
+  maxBatchBytes?: number;
+  /** Bytes per serialised event. Default 64 KiB. */
+  maxEventBytes?: number;
+  /** A partial batch is sent this long after its first event. Default 250 ms. */
+  flushIntervalMs?: number;
+  /** Concurrent requests. Default 4. */
+  maxInFlight?: number;
+
+  /** Queue bounds. Defaults 100,000 events and 64 MiB. */
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
+  /** Default `drop-newest`. */
+  overflow?: OverflowPolicy;
+
+  /** Per-request timeout (connect + headers + body). Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Attempts per batch on 5xx/network/timeout, first included. Default 8. */
+  maxAttempts?: number;
+  /** Backoff base and cap. Defaults 200 ms and 30 s. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Pause cap for repeated 429 / idempotency_in_progress. Default 60 s. */
+  rateLimitMaxMs?: number;
+  /** Probe interval while halted by 401/403. Default 60 s. */
+  haltProbeIntervalMs?: number;
+
+  /** How long explicit idempotency keys are remembered, and how many. Defaults 24 h and 100,000. */
+  dedupeWindowMs?: number;
+  dedupeMaxKeys?: number;
+
+  /** Maximum `name` length. Default 255. */
+  maxNameLength?: number;
+  /** Bytes of a response body that are read. Default 64 KiB. */
+  maxResponseBytes?: number;
+  /** Default deadline for `close()`. Default 10 s. */
+  shutdownDeadlineMs?: number;
+
+  /** Where the engine writes its (rare, one-per-problem) log lines. Default: console-free no-op. */
+  logger?: DeliveryLogger;
+}
