@@ -6,7 +6,12 @@ export default {
   roots: ['<rootDir>/test', '<rootDir>/sample-app'].filter((root) => existsSync(root.replace('<rootDir>', '.'))),
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Tests and the sample app import the package by its name, like users do; map it to the sources.
+    '^nestjs-spotzee$': '<rootDir>/lib/index.ts',
+    '^nestjs-spotzee/(.*)$': '<rootDir>/lib/$1/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
