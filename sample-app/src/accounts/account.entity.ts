@@ -1,0 +1,6 @@
+export interface Account {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: Date;
+}
