@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { validateBatchBody } from './batch-body.validator.js';
+import type { EmulatorJournal } from './emulator-journal.js';
+import type { ResolvedEmulatorOptions } from './emulator-options.js';
+import { formatRetryAfter, type EmulatorResponse } from './emulator-response.js';
+import type { IdempotencyStore, IdempotencyTicket } from './idempotency-store.js';
+import { problemResponse } from './problem-details.js';
+import type { RateLimitWindow } from './rate-limit-window.js';
+import { checkRequestHeaders } from './request-headers.validator.js';
+
+export interface EndpointCall {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  requestId: string;
+  /** Added to the configured processing delay (a `slow` fault). */
+  extraDelayMs: number;
+  /** False once the emulator was reset or stopped after this call began: its result must be dropped. */
+  isCurrent: () => boolean;
+}
+
+export interface EndpointResult {
+  response: EmulatorResponse;
+  acceptedEvents: number;
+}
+
+export interface EndpointDeps {
+  options: ResolvedEmulatorOptions;
+  idempotency: IdempotencyStore;
+  rateLimit: RateLimitWindow;
+  journal: EmulatorJournal;
+  pause: (ms: number) => Promise<void>;
+}
+
+/**
+ * `POST /api/client/events` as the contract describes it, free of sockets and faults: headers, rate
+ * limit, idempotency, then the body. Returns null when the call went stale (reset or stop) meanwhile.
+ */
+export class EventsEndpoint {
+  constructor(private readonly deps: EndpointDeps) {}
+
+  async handle(call: EndpointCall): Promise<EndpointResult | null> {
+    const { options, idempotency, rateLimit, pause } = this.deps;
+    const delayMs = options.processingDelayMs + call.extraDelayMs;
+    const respondAfterDelay = async (response: EmulatorResponse): Promise<EndpointResult | null> => {
+      await pause(delayMs);
+      return call.isCurrent() ? { response, acceptedEvents: 0 } : null;
+    };
+
+    const headers = checkRequestHeaders(call.method, call.path, call.headers, options);
+    if (!headers.ok) return respondAfterDelay(problemResponse(headers.problem, call.requestId));
+    const { scope, apiVersion, idempotencyKey } = headers.value;
+
+    const limit = rateLimit.take(scope);
+    if (!limit.allowed) {
+      return respondAfterDelay(
+        problemResponse(
+          {
+            status: 429,
+            code: 'rate_limited',
+            message: `Rate limit of ${limit.headers['x-ratelimit-limit']} requests per window exceeded; retry after ${limit.resetSeconds} s.`,
+            headers: { ...limit.headers, 'retry-after': String(limit.resetSeconds) },
+          },
+          call.requestId,
+        ),
+      );
+    }
+
+    let ticket: IdempotencyTicket | null = null;
+    if (idempotencyKey !== null) {
+      const fingerprint = createHash('sha256').update(call.body).digest('base64url');
+      const claim = idempotency.claim(`${scope}:${idempotencyKey}`, fingerprint, delayMs);
+      switch (claim.state) {
+        case 'replay': {
+          const original = claim.response;
+          const success = original.status < 300;
+          return respondAfterDelay({
+            ...original,
+            headers: { ...original.headers, ...(success ? limit.headers : {}), 'idempotent-replayed': 'true' },
+            replayed: true,
+          });
+        }
+        case 'mismatch':
+          return respondAfterDelay(
+            problemResponse(
+              {
+                status: 409,
+                code: 'idempotency_key_mismatch',
+                param: 'Idempotency-Key',
+                message: 'This Idempotency-Key was already used with a different request body. Retries must resend the exact same bytes; new requests need a new key.',
+              },
+              call.requestId,
+            ),
+          );
+        case 'in_progress': {
+          const retryAfter = options.inProgressRetryAfterSeconds ?? Math.max(0.01, claim.retryAfterMs / 1000);
+          return respondAfterDelay(
+            problemResponse(
+              {
+                status: 409,
+                code: 'idempotency_in_progress',
+                param: 'Idempotency-Key',
+                message: 'A request with this Idempotency-Key is still being processed. Retry after the Retry-After delay.',
+                headers: { 'retry-after': formatRetryAfter(retryAfter) },
+              },
+              call.requestId,
+            ),
+          );
+        }
+        case 'claimed':
+          ticket = claim.ticket;
+      }
+    }
+
+    try {
+      await pause(delayMs);
+      if (!call.isCurrent()) return null;
+      const result = this.process(call, idempotencyKey, apiVersion, limit.headers);
+      // Everything `process` answers is 2xx or 4xx: the contract remembers both.
+      if (ticket !== null) idempotency.complete(ticket, result.response);
+      ticket = null;
+      return result;
+    } finally {
+      if (ticket !== null) idempotency.abandon(ticket);
+    }
+  }
+
+  private process(call: EndpointCall, idempotencyKey: string | null, apiVersion: string | null, limitHeaders: Record<string, string>): EndpointResult {
+    const validation = validateBatchBody(call.body, this.deps.options.maxNameLength);
+    if (!validation.ok) return { response: problemResponse(validation.problem, call.requestId), acceptedEvents: 0 };
+    const batch = this.deps.journal.addBatch({ idempotencyKey, requestId: call.requestId, events: validation.events, body: call.body, apiVersion });
+    const onBatch = this.deps.options.onBatch;
+    if (onBatch !== null) {
+      try {
+        onBatch(batch);
+      } catch (error) {
+        // A faulty listener must not turn an accepted batch into a failed request.
+        process.emitWarning(`SpotzeeEmulator: onBatch threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { response: { status: 204, headers: { ...limitHeaders } }, acceptedEvents: validation.events.length };
+  }
+}

@@ -1,0 +1,51 @@
+import { FAULT_KINDS, type EmulatorFault } from './emulator-fault.js';
+
+/**
+ * Faults are test inputs: a typo (`status: 5003`, `delayMs: '50'`) would otherwise surface as a
+ * confusing client failure far from its cause, so they are checked when injected.
+ */
+export function assertValidFault(fault: EmulatorFault): void {
+  if (fault === null || typeof fault !== 'object' || !FAULT_KINDS.includes(fault.kind)) {
+    throw new TypeError(`SpotzeeEmulator: unknown fault ${describe(fault)}; expected one of kinds ${FAULT_KINDS.join(', ')}.`);
+  }
+  switch (fault.kind) {
+    case 'status':
+      if (fault.status !== undefined && !isIntegerIn(fault.status, 400, 599)) {
+        throw new TypeError(`SpotzeeEmulator: a 'status' fault needs a status between 400 and 599 (got ${describe(fault.status)}); use a 'raw' fault for other statuses.`);
+      }
+      return;
+    case 'rate_limit':
+      if (fault.retryAfterSeconds !== undefined && fault.retryAfterSeconds !== null && !isNonNegativeNumber(fault.retryAfterSeconds)) {
+        throw new TypeError(`SpotzeeEmulator: 'retryAfterSeconds' must be a number ≥ 0 or null (got ${describe(fault.retryAfterSeconds)}).`);
+      }
+      return;
+    case 'slow':
+      if (!isNonNegativeNumber(fault.delayMs)) {
+        throw new TypeError(`SpotzeeEmulator: a 'slow' fault needs 'delayMs', a number ≥ 0 (got ${describe(fault.delayMs)}).`);
+      }
+      return;
+    case 'raw':
+      if (!isIntegerIn(fault.status, 100, 599)) {
+        throw new TypeError(`SpotzeeEmulator: a 'raw' fault needs a status between 100 and 599 (got ${describe(fault.status)}).`);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+export function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+export function isNonNegativeNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
