@@ -1,0 +1,110 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { PreparedEvent } from './delivery/spotzee-event.js';
+import { REQUEST_CONTEXT_SLOT } from './spotzee.constants.js';
+import type { SpotzeeContact } from './spotzee-module-options.interface.js';
+
+/** Where a request's events go once it succeeds: the engine of the tracker that captured them. */
+export interface EventSink {
+  commit(events: readonly PreparedEvent[]): void;
+}
+
+/** Lazily computed facts about the request; most requests track nothing, so they never pay for them. */
+export interface RequestOrigin {
+  source(): string;
+  contact(): SpotzeeContact;
+}
+
+export type RequestEventsState = 'open' | 'committed' | 'discarded';
+
+/**
+ * The events captured while one request (HTTP request, RPC message, GraphQL resolver) is handled.
+ * They are prepared (validated, stamped, serialised) at capture and held here until the request's
+ * outcome is known: committed to the engine when it succeeds, discarded when it fails. Anything
+ * tracked after that follows the same verdict at once.
+ */
+export class RequestEventsContext {
+  private current: RequestEventsState = 'open';
+  private held: Array<{ sink: EventSink; event: PreparedEvent }> = [];
+  private memoSource: string | undefined;
+  private memoContact: SpotzeeContact | undefined;
+
+  /** @param key identifies the request (the HTTP request object, or the handler's argument array) so a second interceptor on the same handler can tell it is nested. */
+  constructor(
+    readonly key: object,
+    private readonly origin: RequestOrigin,
+  ) {}
+
+  get state(): RequestEventsState {
+    return this.current;
+  }
+
+  get source(): string {
+    return (this.memoSource ??= this.origin.source());
+  }
+
+  get contact(): SpotzeeContact {
+    return (this.memoContact ??= this.origin.contact());
+  }
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Holds the event, or applies the verdict already reached; returns what happened to it. */
+  hold(sink: EventSink, event: PreparedEvent): RequestEventsState {
+    if (this.current === 'open') {
+      this.held.push({ sink, event });
+    } else if (this.current === 'committed') {
+      sink.commit([event]);
+    }
+    return this.current;
+  }
+
+  /** Hands every held event to its sink (one `commit` per sink, in capture order). Returns how many. */
+  commit(): number {
+    if (this.current !== 'open') {
+      return 0;
+    }
+    this.current = 'committed';
+    const held = this.held;
+    this.held = [];
+    const bySink = new Map<EventSink, PreparedEvent[]>();
+    for (const { sink, event } of held) {
+      const events = bySink.get(sink);
+      if (events) {
+        events.push(event);
+      } else {
+        bySink.set(sink, [event]);
+      }
+    }
+    for (const [sink, events] of bySink) {
+      sink.commit(events);
+    }
+    return held.length;
+  }
+
+  /** Forgets every held event; they were never counted, so nothing else needs to know. Returns how many. */
+  discard(): number {
+    if (this.current !== 'open') {
+      return 0;
+    }
+    this.current = 'discarded';
+    const count = this.held.length;
+    this.held = [];
+    return count;
+  }
+}
+
+type ContextSlot = { [REQUEST_CONTEXT_SLOT]?: AsyncLocalStorage<RequestEventsContext> };
+
+/**
+ * One storage per process, not per loaded copy of the package: with both the ESM and CommonJS
+ * builds loaded, a tracker from one copy must still see the request entered by the other's interceptor.
+ */
+export const requestEventsStorage: AsyncLocalStorage<RequestEventsContext> = ((globalThis as ContextSlot)[
+  REQUEST_CONTEXT_SLOT
+] ??= new AsyncLocalStorage<RequestEventsContext>());
+
+export function currentRequestEvents(): RequestEventsContext | undefined {
+  return requestEventsStorage.getStore();
+}

@@ -1,0 +1,45 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { DeliveryOptions } from './delivery/delivery-options.js';
+import type { SpotzeeSchema } from './event-schema.js';
+
+/** Who an event is about. Sending both ids stitches a pre-signup visitor to the contact. */
+export interface SpotzeeContact {
+  /** The contact's id in your own database (wire `external_id`). */
+  externalId?: string | null;
+  /** A pre-signup visitor id (wire `anonymous_id`). */
+  anonymousId?: string | null;
+}
+
+/** Resolves the contact of the request, RPC message or GraphQL operation being handled. */
+export type SpotzeeContactResolver = (context: ExecutionContext) => SpotzeeContact | undefined;
+
+/** What to do about event names that are not snake_case (`order_placed`). */
+export type EventNamePolicy = 'warn' | 'strict' | 'off';
+
+export interface SpotzeeModuleOptions extends DeliveryOptions {
+  /**
+   * The request's contact. Default: `request.user.id` (stringified) as `externalId`, the
+   * `anonymousIdHeader` header as `anonymousId`; for GraphQL the same read from the context's `req`;
+   * for RPC and WebSocket handlers none (give ids in the decorator's `contact` mapper or in `track()`).
+   */
+  contact?: SpotzeeContactResolver;
+  /** Request header that carries the visitor's anonymous id. Default `x-anonymous-id`. */
+  anonymousIdHeader?: string;
+  /**
+   * Default false: a request that fails (HTTP status ≥ 400, the client went away, an RPC or GraphQL
+   * handler that errors) sends none of the events captured while handling it, so that a rolled-back
+   * order never reaches a journey. True sends them anyway.
+   */
+  sendOnFailedRequest?: boolean;
+  /** Default true: register `SpotzeeInterceptor` as a global interceptor (`APP_INTERCEPTOR`). */
+  globalInterceptor?: boolean;
+  /** Default `warn`: non-snake_case names are logged once at start-up; `strict` fails the boot. */
+  eventNames?: EventNamePolicy;
+  /** Schemas for `data`, per event name; they apply to decorator events and `track()` alike. */
+  schemas?: Record<string, SpotzeeSchema>;
+}
+
+/** For `SpotzeeModule.forRootAsync({ useClass })`. */
+export interface SpotzeeOptionsFactory {
+  createSpotzeeOptions(): SpotzeeModuleOptions | Promise<SpotzeeModuleOptions>;
+}

@@ -1,0 +1,98 @@
+import { resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
+import type { DeliveryOptions } from './delivery/delivery-options.js';
+import { createDefaultContactResolver } from './contact.resolver.js';
+import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
+import { DEFAULT_ANONYMOUS_ID_HEADER } from './spotzee.constants.js';
+import { messages } from './spotzee.messages.js';
+import type {
+  EventNamePolicy,
+  SpotzeeContactResolver,
+  SpotzeeModuleOptions,
+} from './spotzee-module-options.interface.js';
+
+/** The module options, validated once at start-up, with every default applied. */
+export interface SpotzeeSettings {
+  /** What the engine is built from. Non-enumerable: it holds the API key and must not show up when settings are logged. */
+  readonly delivery: DeliveryOptions;
+  readonly contact: SpotzeeContactResolver;
+  readonly anonymousIdHeader: string;
+  readonly sendOnFailedRequest: boolean;
+  readonly globalInterceptor: boolean;
+  readonly eventNames: EventNamePolicy;
+  readonly schemas: ReadonlyMap<string, SpotzeeSchema>;
+  readonly maxNameLength: number;
+  readonly shutdownDeadlineMs: number;
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const NEST_ONLY_OPTIONS = [
+  'contact',
+  'anonymousIdHeader',
+  'sendOnFailedRequest',
+  'globalInterceptor',
+  'eventNames',
+  'schemas',
+] as const;
+
+/**
+ * Validates the module options and fails the boot with a message that says how to fix them. The
+ * delivery options go through the engine's own validation, so both layers agree on what is valid
+ * and word it the same way.
+ */
+export function createSpotzeeSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
+  if (typeof options !== 'object' || options === null) {
+    throw new SpotzeeConfigurationError('options', messages.optionsNotAnObject());
+  }
+  if (options.contact !== undefined && typeof options.contact !== 'function') {
+    throw invalid('contact', messages.optionNotFunction());
+  }
+  const anonymousIdHeader = options.anonymousIdHeader ?? DEFAULT_ANONYMOUS_ID_HEADER;
+  if (typeof anonymousIdHeader !== 'string' || !HEADER_NAME.test(anonymousIdHeader)) {
+    throw invalid('anonymousIdHeader', messages.invalidAnonymousIdHeader(options.anonymousIdHeader));
+  }
+  for (const flag of ['sendOnFailedRequest', 'globalInterceptor'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+      throw invalid(flag, messages.optionNotBoolean(options[flag]));
+    }
+  }
+  const eventNames = options.eventNames ?? 'warn';
+  if (!['warn', 'strict', 'off'].includes(eventNames)) {
+    throw invalid('eventNames', messages.invalidEventNamePolicy(options.eventNames));
+  }
+  const schemas = new Map<string, SpotzeeSchema>();
+  if (options.schemas !== undefined) {
+    if (typeof options.schemas !== 'object' || options.schemas === null || Array.isArray(options.schemas)) {
+      throw invalid('schemas', messages.invalidSchemasOption(options.schemas));
+    }
+    for (const [name, schema] of Object.entries(options.schemas)) {
+      if (!isSpotzeeSchema(schema)) {
+        throw invalid(`schemas.${name}`, messages.invalidSchemaEntry(schema));
+      }
+      schemas.set(name, schema);
+    }
+  }
+
+  const delivery: DeliveryOptions = { ...options };
+  for (const key of NEST_ONLY_OPTIONS) {
+    delete (delivery as Record<string, unknown>)[key];
+  }
+  // Throws the engine's own SpotzeeConfigurationError (same wording, never the key) for bad delivery options.
+  const resolved = resolveDeliveryOptions(delivery);
+
+  const settings: Omit<SpotzeeSettings, 'delivery'> = {
+    contact: options.contact ?? createDefaultContactResolver(anonymousIdHeader),
+    anonymousIdHeader: anonymousIdHeader.toLowerCase(),
+    sendOnFailedRequest: options.sendOnFailedRequest ?? false,
+    globalInterceptor: options.globalInterceptor ?? true,
+    eventNames,
+    schemas,
+    maxNameLength: resolved.maxNameLength,
+    shutdownDeadlineMs: resolved.shutdownDeadlineMs,
+  };
+  Object.defineProperty(settings, 'delivery', { value: delivery, enumerable: false });
+  return Object.freeze(settings as SpotzeeSettings);
+}
+
+function invalid(option: string, detail: string): SpotzeeConfigurationError {
+  return new SpotzeeConfigurationError(option, messages.invalidOption(option, detail));
+}

@@ -1,0 +1,24 @@
+/**
+ * Every token and metadata key is a namespaced string or a `Symbol.for` key, never a class or a
+ * `Symbol()`: when an app loads both the ESM and the CommonJS build, the two copies must still
+ * find each other's providers, decorator metadata and request context.
+ */
+
+/** String alias of `SpotzeeTracker`, used by `@InjectSpotzee()`; survives a dual-loaded package. */
+export const SPOTZEE_TRACKER = 'spotzee:tracker';
+
+/** The validated, defaulted module settings (options without the extras, plus the Nest-only ones). */
+export const SPOTZEE_SETTINGS = 'spotzee:settings';
+
+/** Optional engine seams (transport, queue store, random) for tests and durable stores. */
+export const SPOTZEE_DELIVERY_SEAMS = 'spotzee:delivery-seams';
+
+/** Where `@EmitsEvent` stores its definitions on the handler function. */
+export const EMITS_EVENT_METADATA = 'spotzee:emits-event';
+
+/** The `globalThis` slot of the request-context AsyncLocalStorage, shared by every loaded copy. */
+export const REQUEST_CONTEXT_SLOT = Symbol.for('spotzee:request-context');
+
+export const DEFAULT_ANONYMOUS_ID_HEADER = 'x-anonymous-id';
+
+export const SPOTZEE_LOGGER_CONTEXT = 'Spotzee';

@@ -1,0 +1,151 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { SpotzeeConfigurationError } from './delivery/index.js';
+import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
+import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
+import { isDtoClass, loadClassValidation } from './event-schema.js';
+import { SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import { messages } from './spotzee.messages.js';
+import type { SpotzeeSettings } from './spotzee-settings.factory.js';
+import { SpotzeeTracker } from './spotzee.tracker.js';
+
+/** A handler carrying `@EmitsEvent`, found at start-up. */
+export interface DiscoveredEmitter {
+  /** `OrdersController.create` */
+  readonly where: string;
+  readonly definitions: readonly EmitsEventDefinition[];
+}
+
+const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+/** Method metadata of handlers that run interceptors although their class is a provider. */
+const PROVIDER_HANDLER_METADATA = ['graphql:resolver_type', '__isMessageMapping'];
+
+/**
+ * Checks every `@EmitsEvent` in the application at start-up, so that a bad name, a misplaced
+ * decorator or a missing optional peer fails the boot (naming the class, the method and the fix)
+ * instead of silently losing events in production.
+ */
+@Injectable()
+export class SpotzeeExplorer implements OnModuleInit {
+  constructor(
+    protected readonly discovery: DiscoveryService,
+    protected readonly scanner: MetadataScanner,
+    protected readonly metadata: EmitsEventMetadataAccessor,
+    @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
+    protected readonly tracker: SpotzeeTracker,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const emitters = this.explore();
+    this.checkNames(emitters);
+    await this.preloadSchemas(emitters);
+  }
+
+  /** Finds every decorated handler and fails on definitions that can never work. */
+  explore(): DiscoveredEmitter[] {
+    const problems: string[] = [];
+    const emitters: DiscoveredEmitter[] = [];
+    const seen = new Set<object>();
+    const visit = (prototype: object | undefined, className: string, isController: boolean): void => {
+      if (!prototype || seen.has(prototype)) {
+        return;
+      }
+      seen.add(prototype);
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const handler = (prototype as Record<string, unknown>)[method];
+        const definitions = this.metadata.getDefinitions(handler as object);
+        if (definitions.length === 0) {
+          continue;
+        }
+        const where = `${className}.${method}`;
+        for (const { name, options } of definitions) {
+          const problem = findDefinitionProblem(where, name, options);
+          if (problem) {
+            problems.push(problem);
+          } else if (name.length > this.settings.maxNameLength) {
+            problems.push(messages.decoratorNameTooLong(where, name, this.settings.maxNameLength));
+          }
+        }
+        if (!isController && !PROVIDER_HANDLER_METADATA.some((key) => Reflect.hasMetadata(key, handler as object))) {
+          this.tracker.warnOnce(`misplaced:${where}`, messages.decoratorMisplaced(where, definitions[0]!.name));
+        }
+        emitters.push({ where, definitions });
+      }
+    };
+
+    for (const wrapper of this.discovery.getControllers()) {
+      const metatype = wrapper.metatype as { prototype?: object; name?: string } | null;
+      visit(metatype?.prototype, metatype?.name ?? String(wrapper.name), true);
+    }
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (typeof instance !== 'object' || instance === null) {
+        continue;
+      }
+      const prototype = Object.getPrototypeOf(instance) as object | null;
+      if (prototype && prototype !== Object.prototype) {
+        visit(prototype, instance.constructor?.name ?? String(wrapper.name), false);
+      }
+    }
+    if (problems.length > 0) {
+      throw new SpotzeeConfigurationError('@EmitsEvent', problems.join('\n'));
+    }
+    return emitters;
+  }
+
+  /** Non-snake_case names: one warning per name, or a boot failure under `eventNames: 'strict'`. */
+  protected checkNames(emitters: readonly DiscoveredEmitter[]): void {
+    if (this.settings.eventNames === 'off') {
+      return;
+    }
+    const offenders = new Map<string, string[]>();
+    for (const { where, definitions } of emitters) {
+      for (const { name } of definitions) {
+        if (!SNAKE_CASE.test(name)) {
+          offenders.set(name, [...(offenders.get(name) ?? []), where]);
+        }
+      }
+    }
+    if (offenders.size === 0) {
+      return;
+    }
+    if (this.settings.eventNames === 'strict') {
+      const lines = [...offenders].map(([name, where]) => messages.nameNotSnakeCaseStrict(name, where));
+      throw new SpotzeeConfigurationError('eventNames', lines.join('\n'));
+    }
+    for (const [name, where] of offenders) {
+      this.tracker.warnOnce(`name:${name}`, messages.nameNotSnakeCase(name, where));
+    }
+  }
+
+  /**
+   * class-validator is an optional peer loaded on demand; loading it here makes DTO validation
+   * synchronous on the request path and turns a missing install into a boot error.
+   */
+  protected async preloadSchemas(emitters: readonly DiscoveredEmitter[]): Promise<void> {
+    const users: string[] = [];
+    for (const { where, definitions } of emitters) {
+      for (const { name, options } of definitions) {
+        if (isDtoClass(options.schema)) {
+          users.push(`${where} (${name})`);
+        }
+      }
+    }
+    for (const [name, schema] of this.settings.schemas) {
+      if (isDtoClass(schema)) {
+        users.push(`schemas.${name}`);
+      }
+    }
+    if (users.length === 0) {
+      return;
+    }
+    try {
+      await loadClassValidation();
+    } catch (error) {
+      throw new SpotzeeConfigurationError(
+        'schema',
+        messages.classValidatorMissing(users, error instanceof Error ? error.message : String(error)),
+      );
+    }
+  }
+}

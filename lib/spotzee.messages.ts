@@ -1,0 +1,100 @@
+/**
+ * Every sentence the Nest layer says, in one place, so wording stays consistent and tests can assert
+ * it. Each problem message names where it comes from and how to fix it. None of them ever includes
+ * the API key: callers only pass names, routes and reasons.
+ */
+
+const SNAKE_CASE_HINT = 'Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed';
+
+export const messages = {
+  optionsNotAnObject: () =>
+    'SpotzeeModule options must be an object, e.g. SpotzeeModule.forRoot({ apiKey: process.env.SPOTZEE_API_KEY }).',
+  invalidOption: (option: string, detail: string) => `Invalid Spotzee option ${option}: ${detail}`,
+  optionNotFunction: () =>
+    'expected a function (context: ExecutionContext) => ({ externalId, anonymousId }); remove it to use the default (request.user.id and the anonymous id header).',
+  optionNotBoolean: (value: unknown) => `expected true or false, got ${describeValue(value)}.`,
+  invalidAnonymousIdHeader: (value: unknown) =>
+    `expected an HTTP header name such as "x-anonymous-id", got ${describeValue(value)}.`,
+  invalidEventNamePolicy: (value: unknown) => `expected 'warn', 'strict' or 'off', got ${describeValue(value)}.`,
+  invalidSchemasOption: (value: unknown) =>
+    `expected an object mapping event names to schemas, e.g. { order_placed: OrderPlacedSchema }, got ${describeValue(value)}.`,
+  invalidSchemaEntry: (value: unknown) =>
+    `expected a Standard Schema (zod, valibot, arktype…) or a class-validator DTO class, got ${describeValue(value)}.`,
+
+  decoratorBadName: (where: string, name: unknown) =>
+    `${where}: @EmitsEvent() needs a non-empty event name string, got ${describeValue(name)}. ${SNAKE_CASE_HINT}.`,
+  decoratorNameTooLong: (where: string, name: string, max: number) =>
+    `${where}: @EmitsEvent('${name.slice(0, 40)}…') has a ${name.length}-character name; the limit is ${max} (option maxNameLength). Use a shorter name.`,
+  decoratorBadOptions: (where: string, name: string, value: unknown) =>
+    `${where}: @EmitsEvent('${name}', options) needs an options object or nothing, got ${describeValue(value)}.`,
+  decoratorUnknownOption: (where: string, name: string, option: string, known: readonly string[]) =>
+    `${where}: @EmitsEvent('${name}') has an unknown option "${option}". Known options: ${known.join(', ')}.`,
+  decoratorNotFunction: (where: string, name: string, option: string, value: unknown) =>
+    `${where}: @EmitsEvent('${name}') option "${option}" must be a function (result, context) => …, got ${describeValue(value)}.`,
+  decoratorBadSchema: (where: string, name: string) =>
+    `${where}: @EmitsEvent('${name}') option "schema" must be a Standard Schema (zod, valibot, arktype…) or a class-validator DTO class.`,
+  decoratorMisplaced: (where: string, name: string) =>
+    `${where}: @EmitsEvent('${name}') is on a provider method, where no interceptor runs, so it will never send anything. ` +
+    'Put it on a controller, resolver or gateway handler, or call SpotzeeTracker.track() from the service.',
+  nameNotSnakeCase: (name: string, where: readonly string[]) =>
+    `Event name "${name}" (${where.join(', ')}) is not snake_case. ${SNAKE_CASE_HINT}; ` +
+    "journeys and segments match names exactly, so choose it before launch. Set eventNames: 'strict' to fail instead, or 'off' to silence this.",
+  nameNotSnakeCaseStrict: (name: string, where: readonly string[]) =>
+    `Event name "${name}" (${where.join(', ')}) is not snake_case and the module uses eventNames: 'strict'. ${SNAKE_CASE_HINT}.`,
+  classValidatorMissing: (users: readonly string[], cause: string) =>
+    `A class-validator DTO is used as an event schema (${users.join(', ')}) but class-validator/class-transformer could not be loaded (${cause}). ` +
+    'Install them (npm install class-validator class-transformer) or use a Standard Schema such as zod.',
+
+  mapperThrew: (option: string, name: string, source: string, error: unknown) =>
+    `The "${option}" mapper of @EmitsEvent('${name}') on ${source} threw: ${describeError(error)}. ` +
+    'The request was not affected and the event was not sent; fix the mapper (it receives the handler result and the ExecutionContext).',
+  mapperReturnedNonObject: (option: string, name: string, source: string, value: unknown) =>
+    `The "${option}" mapper of @EmitsEvent('${name}') on ${source} returned ${describeValue(value)}; it must return an object or undefined.`,
+  schemaFailed: (name: string, source: string, problem: string) =>
+    `Event "${name}" from ${source} does not match its schema: ${problem}. The event was not sent; fix the data or the schema.`,
+  schemaThrew: (name: string, source: string, error: unknown) =>
+    `The schema of event "${name}" from ${source} threw while validating: ${describeError(error)}. The event was not sent.`,
+  strictNameRejected: (name: string, source: string) =>
+    `Event "${name}" from ${source} is not snake_case and the module uses eventNames: 'strict'. The event was not sent. ${SNAKE_CASE_HINT}.`,
+  trackerFailed: (name: unknown, error: unknown) =>
+    `SpotzeeTracker.track(${describeValue(name)}) failed unexpectedly and the event was dropped: ${describeError(error)}.`,
+  contactResolverThrew: (source: string, error: unknown) =>
+    `The contact resolver threw for ${source}: ${describeError(error)}. Events of this request carry no resolved contact ids.`,
+
+  internalError: (source: string, error: unknown) =>
+    `Capturing the events of ${source} failed: ${describeError(error)}. The request was not affected; please report this as a bug.`,
+  discarded: (count: number, source: string, why: string) =>
+    `Discarded ${count} event${count === 1 ? '' : 's'} of ${source}: ${why} (sendOnFailedRequest is off).`,
+  discardedLate: (name: string, source: string) =>
+    `Discarded event "${name}" tracked after ${source} had already failed (sendOnFailedRequest is off).`,
+  drained: (report: { delivered: number; rejected: number; dropped: number; durationMs: number; timedOut: boolean }) =>
+    `Shutdown drain ${report.timedOut ? 'hit its deadline' : 'complete'} in ${Math.round(report.durationMs)} ms: ` +
+    `${report.delivered} delivered, ${report.rejected} rejected, ${report.dropped} dropped.`,
+  drainFailed: (error: unknown) => `Shutdown drain failed: ${describeError(error)}.`,
+};
+
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  }
+  if (typeof value === 'function') {
+    return `a function${value.name ? ` (${value.name})` : ''}`;
+  }
+  if (Array.isArray(value)) {
+    return 'an array';
+  }
+  if (value === null) {
+    return 'null';
+  }
+  if (typeof value === 'object') {
+    return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  }
+  return `${typeof value} ${String(value)}`;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    return `${error.name}: ${error.message}`;
+  }
+  return describeValue(error);
+}

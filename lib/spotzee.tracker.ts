@@ -1,0 +1,300 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DeliveryEngine } from './delivery/index.js';
+import type { DeliveryLogger } from './delivery/delivery-logger.js';
+import type { DeliveryOptions } from './delivery/delivery-options.js';
+import type {
+  DeliveryEvents,
+  DeliveryHealth,
+  DeliveryStats,
+  RejectedOutcome,
+  RejectionReason,
+} from './delivery/outcomes.js';
+import type { TrackInput } from './delivery/spotzee-event.js';
+import { checkSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
+import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
+import { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_LOGGER_CONTEXT, SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import { messages } from './spotzee.messages.js';
+import type { SpotzeeSettings } from './spotzee-settings.factory.js';
+
+/** Everything `track()` takes besides the name. Ids default to the current request's contact. */
+export type TrackOptions = Omit<TrackInput, 'name'>;
+
+/** The engine's optional seams (transport, queue store, random), injectable with `SPOTZEE_DELIVERY_SEAMS`. */
+export type DeliverySeams = ConstructorParameters<typeof DeliveryEngine>[1];
+
+type RejectionListener = (outcome: RejectedOutcome) => void;
+
+const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+const OUTSIDE_REQUEST_SOURCE = 'SpotzeeTracker.track()';
+/** Caps on the "say it once" memories, so a stream of distinct bad names cannot grow them forever. */
+const MEMORY_LIMIT = 1_000;
+
+/**
+ * The app's handle on Spotzee: `track()` from any service, `flush()`, `stats()`, `health()` and
+ * outcome listeners. It owns the delivery engine: sending starts at application bootstrap and the
+ * final drain runs in `onApplicationShutdown`, after the HTTP server stopped taking requests.
+ *
+ * Protected members are the extension surface: subclass it and provide it in place of this class
+ * to change how the engine is built or how events are captured.
+ */
+@Injectable()
+export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly engine: DeliveryEngine;
+  /** The logger the engine writes to too: the module's `logger` option, else `Logger('Spotzee')`. */
+  readonly logger: DeliveryLogger;
+
+  /** Events refused by this layer (mapper threw, schema failed) rather than by the engine. */
+  private localRejections = 0;
+  private readonly rejectionListeners = new Set<RejectionListener>();
+  private readonly pendingChecks = new Set<Promise<void>>();
+  private readonly saidOnce = new Set<string>();
+  private readonly nameVerdicts = new Map<string, boolean>();
+
+  constructor(
+    @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
+    @Optional() @Inject(SPOTZEE_DELIVERY_SEAMS) seams?: DeliverySeams,
+  ) {
+    this.logger = settings.delivery.logger ?? new Logger(SPOTZEE_LOGGER_CONTEXT);
+    this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, seams);
+  }
+
+  /**
+   * Captures an event. Synchronous, cheap, never throws. Inside a request it joins the request: it is
+   * sent only if the request succeeds and, when neither id is given, it is about the request's contact.
+   * Outside a request (jobs, consumers, bootstrap) it is queued at once.
+   */
+  track(name: string, options: TrackOptions = {}): void {
+    try {
+      const context = currentRequestEvents();
+      const input: TrackInput = { ...options, name, source: options.source ?? context?.source ?? OUTSIDE_REQUEST_SOURCE };
+      // Inherit both ids or neither: half a contact from the request would misattribute
+      // an event that a service deliberately addressed to someone else.
+      if (context && options.externalId === undefined && options.anonymousId === undefined) {
+        input.externalId = context.contact.externalId ?? null;
+        input.anonymousId = context.contact.anonymousId ?? null;
+      }
+      if (!this.acceptsName(input)) {
+        return;
+      }
+      this.capture(input, this.settings.schemas.get(name), context);
+    } catch (error) {
+      this.sayOnce(`track-failed:${String(name)}`, () => this.logger.error(messages.trackerFailed(name, error)));
+    }
+  }
+
+  /** Resolves when every event captured so far has an outcome (retries included). Never rejects. */
+  async flush(): Promise<void> {
+    while (this.pendingChecks.size > 0) {
+      await Promise.allSettled([...this.pendingChecks]);
+    }
+    await this.engine.flush();
+  }
+
+  /** Counters; `captured = delivered + rejected + dropped + pending` always holds. */
+  stats(): DeliveryStats {
+    const stats = this.engine.stats();
+    if (this.localRejections === 0) {
+      return stats;
+    }
+    return {
+      ...stats,
+      captured: stats.captured + this.localRejections,
+      rejected: stats.rejected + this.localRejections,
+    };
+  }
+
+  health(): DeliveryHealth {
+    return this.engine.health();
+  }
+
+  /** Subscribes to outcomes; returns the unsubscribe function. A throwing listener never breaks delivery. */
+  on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {
+    const off = this.engine.on(type, listener);
+    if (type !== 'rejected' && type !== 'outcome') {
+      return off;
+    }
+    const local = listener as RejectionListener;
+    this.rejectionListeners.add(local);
+    return () => {
+      off();
+      this.rejectionListeners.delete(local);
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    this.engine.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    try {
+      await this.settlePendingChecks(this.settings.shutdownDeadlineMs);
+      const report = await this.engine.close({ deadlineMs: this.settings.shutdownDeadlineMs });
+      this.logger.log(messages.drained(report));
+    } catch (error) {
+      this.logger.error(messages.drainFailed(error));
+    }
+  }
+
+  /**
+   * The capture path shared by `track()` and `@EmitsEvent`: schema check, then `engine.prepare()`
+   * (validate, stamp `created_at`, serialise) right now, then hold in the request or queue at once.
+   */
+  capture(input: TrackInput, schema: SpotzeeSchema | undefined, context: RequestEventsContext | undefined): void {
+    if (context?.state === 'discarded') {
+      this.logger.debug?.(messages.discardedLate(input.name, context.source));
+      return;
+    }
+    if (!schema) {
+      this.prepareAndHold(input, context);
+      return;
+    }
+    let checked: SchemaCheck | Promise<SchemaCheck>;
+    try {
+      checked = checkSchema(schema, input.data);
+    } catch (error) {
+      this.reject(input, 'schema_failed', messages.schemaThrew(input.name, input.source ?? OUTSIDE_REQUEST_SOURCE, error), 'data');
+      return;
+    }
+    if (!(checked instanceof Promise)) {
+      this.afterSchema(input, checked, context);
+      return;
+    }
+    // Async schema: stamp now so `created_at` is still the moment of capture.
+    const stamped: TrackInput = { ...input, createdAt: input.createdAt ?? new Date() };
+    const task: Promise<void> = checked
+      .then(
+        (result) => this.afterSchema(stamped, result, context),
+        (error: unknown) =>
+          this.reject(stamped, 'schema_failed', messages.schemaThrew(stamped.name, stamped.source ?? OUTSIDE_REQUEST_SOURCE, error), 'data'),
+      )
+      .finally(() => this.pendingChecks.delete(task));
+    this.pendingChecks.add(task);
+  }
+
+  /**
+   * Reports an event this layer refused before it reached the engine, with the same counting,
+   * listeners and once-per-problem logging as the engine's own rejections.
+   */
+  reject(input: TrackInput, reason: RejectionReason, message: string, param?: string): void {
+    this.localRejections += 1;
+    const outcome: RejectedOutcome = {
+      outcome: 'rejected',
+      event: {
+        id: `evt_${randomUUID().replaceAll('-', '')}`,
+        name: String(input.name),
+        externalId: typeof input.externalId === 'string' ? input.externalId : null,
+        anonymousId: typeof input.anonymousId === 'string' ? input.anonymousId : null,
+        idempotencyKey: typeof input.idempotencyKey === 'string' ? input.idempotencyKey : null,
+        createdAt: toIso(input.createdAt),
+        source: input.source,
+      },
+      reason,
+      message,
+      ...(param === undefined ? {} : { param }),
+    };
+    this.sayOnce(`${reason}:${outcome.event.name}:${input.source ?? ''}`, () => this.logger.warn(message));
+    for (const listener of this.rejectionListeners) {
+      try {
+        listener(outcome);
+      } catch {
+        // A listener's bug must not reach the code that tracked the event.
+      }
+    }
+  }
+
+  protected createEngine(options: DeliveryOptions, seams: DeliverySeams): DeliveryEngine {
+    return new DeliveryEngine(options, seams);
+  }
+
+  protected acceptsName(input: TrackInput): boolean {
+    const policy = this.settings.eventNames;
+    if (policy === 'off' || typeof input.name !== 'string') {
+      return true;
+    }
+    let snake = this.nameVerdicts.get(input.name);
+    if (snake === undefined) {
+      snake = SNAKE_CASE.test(input.name);
+      if (this.nameVerdicts.size < MEMORY_LIMIT) {
+        this.nameVerdicts.set(input.name, snake);
+      }
+    }
+    if (snake) {
+      return true;
+    }
+    const source = input.source ?? OUTSIDE_REQUEST_SOURCE;
+    if (policy === 'strict') {
+      this.reject(input, 'invalid_name', messages.strictNameRejected(input.name, source), 'name');
+      return false;
+    }
+    this.sayOnce(`name:${input.name}`, () => this.logger.warn(messages.nameNotSnakeCase(input.name, [source])));
+    return true;
+  }
+
+  private afterSchema(input: TrackInput, checked: SchemaCheck, context: RequestEventsContext | undefined): void {
+    if (context?.state === 'discarded') {
+      return;
+    }
+    if (!checked.ok) {
+      this.reject(input, 'schema_failed', messages.schemaFailed(input.name, input.source ?? OUTSIDE_REQUEST_SOURCE, checked.problem), checked.param);
+      return;
+    }
+    this.prepareAndHold({ ...input, data: checked.data }, context);
+  }
+
+  private prepareAndHold(input: TrackInput, context: RequestEventsContext | undefined): void {
+    const prepared = this.engine.prepare(input);
+    if (!prepared.ok) {
+      return; // counted, reported and logged by the engine
+    }
+    if (!context) {
+      this.engine.commit([prepared.event]);
+    } else if (context.hold(this.engine, prepared.event) === 'discarded') {
+      this.logger.debug?.(messages.discardedLate(input.name, context.source));
+    }
+  }
+
+  private async settlePendingChecks(deadlineMs: number): Promise<void> {
+    if (this.pendingChecks.size === 0) {
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.allSettled([...this.pendingChecks]), deadline]);
+    clearTimeout(timer);
+  }
+
+  /** Logs a warning once per key (bounded), so a problem repeated on every request is one line, not a flood. */
+  warnOnce(key: string, message: string): void {
+    this.sayOnce(key, () => this.logger.warn(message));
+  }
+
+  private sayOnce(key: string, say: () => void): void {
+    if (this.saidOnce.has(key)) {
+      return;
+    }
+    if (this.saidOnce.size >= MEMORY_LIMIT) {
+      // Forget rather than grow: a problem may then be said again, which beats unbounded memory.
+      this.saidOnce.clear();
+    }
+    this.saidOnce.add(key);
+    say();
+  }
+}
+
+function toIso(createdAt: TrackInput['createdAt']): string {
+  if (createdAt instanceof Date && !Number.isNaN(createdAt.getTime())) {
+    return createdAt.toISOString();
+  }
+  return typeof createdAt === 'string' ? createdAt : new Date().toISOString();
+}
