@@ -1,0 +1,176 @@
+/**
+ * Proof that the published package works where users run it. The library is built and packed like a
+ * release, the tarball is installed with npm into small consumer apps (their sources and lockfiles are
+ * in ./fixtures), and each app talks to the emulator running in this process:
+ * - a Nest 11 CommonJS app, checked by tsc and by its own Jest 29 + ts-jest suite in CommonJS mode;
+ * - a Nest 12 ESM app ("type": "module"), compiled by tsc and run with node;
+ * - in both, one process that loads the `import` and the `require` builds side by side.
+ *
+ * The first run on a machine installs the apps' dependencies from the npm registry; later runs reuse
+ * them from a cache keyed by each fixture's package.json and lockfile (see consumer-app.ts).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SpotzeeWireEvent } from '../../lib/delivery/spotzee-event.js';
+import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { prepareConsumerApp, type ConsumerApp } from './consumer-app.js';
+import { buildAndPackLibrary, type LibraryTarball } from './library-tarball.js';
+import { childEnv, runCommand, type CommandResult } from './run-command.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..');
+const fixturesDir = join(here, 'fixtures');
+
+// Installing from a cold registry is the slow part; these are ceilings, not expectations.
+const SETUP_TIMEOUT_MS = 10 * 60_000;
+const RUN_TIMEOUT_MS = 4 * 60_000;
+
+const CREATED_AT = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+
+function expectExitZero(result: CommandResult): void {
+  if (result.code !== 0) {
+    throw new Error(`${result.command} exited with ${result.code ?? result.signal}:\n${result.output}`);
+  }
+}
+
+describe('the packed tarball in consumer apps', () => {
+  let tarball: LibraryTarball;
+  let emulator: SpotzeeEmulator;
+  const apps = new Map<string, ConsumerApp>();
+
+  beforeAll(async () => {
+    emulator = await SpotzeeEmulator.start();
+    tarball = await buildAndPackLibrary(repoRoot);
+    // Sequential: two cold `npm install`s at once only fight over two cores and the npm cache.
+    for (const name of ['nest11-cjs', 'nest12-esm']) {
+      apps.set(name, await prepareConsumerApp(fixturesDir, name, tarball));
+    }
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    for (const app of apps.values()) app.release();
+    await emulator?.stop();
+    if (tarball) rmSync(dirname(tarball.stageDir), { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    emulator.reset();
+  });
+
+  const app = (name: string): ConsumerApp => {
+    const found = apps.get(name);
+    if (!found) throw new Error(`consumer app ${name} was not prepared`);
+    return found;
+  };
+
+  const run = (name: string, args: string[]) =>
+    runCommand(process.execPath, args, {
+      cwd: app(name).dir,
+      env: childEnv({ SPOTZEE_BASE_URL: emulator.baseUrl, SPOTZEE_API_KEY: EMULATOR_API_KEY }),
+      killAfterMs: RUN_TIMEOUT_MS - 30_000,
+    });
+
+  const tsc = (name: string) => run(name, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+
+  /** What the emulator accepted, in a stable order: by event name, then by the app that sent it. */
+  const received = (): SpotzeeWireEvent[] =>
+    emulator.events
+      .map((received) => received.event)
+      .sort((a, b) => `${a.name} ${String(a.data?.app)}`.localeCompare(`${b.name} ${String(b.data?.app)}`));
+
+  /** Every request was a well-formed, accepted batch from the packed library. */
+  const expectCleanDelivery = (): void => {
+    const stats = emulator.stats();
+    expect(stats.idempotencyMismatches).toBe(0);
+    expect(Object.keys(stats.clientErrors)).toEqual([]);
+    for (const request of emulator.requests) {
+      expect(request.status).toBe(204);
+      expect(request.idempotencyKey).toEqual(expect.any(String));
+    }
+  };
+
+  /** The events one successful order produces in the Nest 11 and Nest 12 apps. */
+  const orderEvents = (order: { id: string; customerId: string; visitor: string; email: string; sku: string; quantity: number }) => [
+    {
+      name: 'order_placed',
+      external_id: order.customerId,
+      anonymous_id: order.visitor,
+      data: { order_id: order.id, sku: order.sku, quantity: order.quantity },
+      user: { email: order.email },
+      created_at: CREATED_AT,
+    },
+    {
+      name: 'stock_reserved',
+      external_id: order.customerId,
+      anonymous_id: order.visitor,
+      data: { order_id: order.id, sku: order.sku, quantity: order.quantity },
+      created_at: CREATED_AT,
+    },
+  ];
+
+  /** The events of the dual-load script: one successful order per app, none from its failed order. */
+  const dualLoadEvents = () =>
+    [
+      ['cjs_module_esm_decorators', 'visitor_a'],
+      ['esm_module_cjs_decorators', 'visitor_b'],
+    ]
+      .flatMap(([app, visitor]) => [
+        {
+          name: 'ledger_entry_written',
+          external_id: null,
+          anonymous_id: visitor,
+          data: { app, order_id: 'ord_2' },
+          created_at: CREATED_AT,
+        },
+        {
+          name: 'order_placed',
+          external_id: `cus_${app}`,
+          anonymous_id: visitor,
+          data: { app, order_id: 'ord_2' },
+          created_at: CREATED_AT,
+        },
+      ])
+      .sort((a, b) => `${a.name} ${a.data.app}`.localeCompare(`${b.name} ${b.data.app}`));
+
+  describe('Nest 11, CommonJS', () => {
+    it('type-checks against the require-condition declarations (tsc, module nodenext)', async () => {
+      expectExitZero(await tsc('nest11-cjs'));
+    }, RUN_TIMEOUT_MS);
+
+    it("passes its own Jest 29 suite (ts-jest, CommonJS mode): the request's events reach Spotzee", async () => {
+      expectExitZero(await run('nest11-cjs', ['node_modules/jest/bin/jest.js', '--ci', '--runInBand']));
+      expect(received()).toEqual(
+        orderEvents({ id: 'ord_2', customerId: 'cus_42', visitor: 'visitor_7', email: 'ada@example.com', sku: 'sku_tea', quantity: 2 }),
+      );
+      expectCleanDelivery();
+    }, RUN_TIMEOUT_MS);
+
+    it('works with both builds loaded in one process: module from one, decorators and tokens from the other', async () => {
+      expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs']));
+      expect(received()).toEqual(dualLoadEvents());
+      expectCleanDelivery();
+    }, RUN_TIMEOUT_MS);
+  });
+
+  describe('Nest 12, ESM', () => {
+    it('compiles against the import-condition declarations (tsc, module nodenext)', async () => {
+      expectExitZero(await tsc('nest12-esm'));
+    }, RUN_TIMEOUT_MS);
+
+    it('boots under node, serves a decorated request and delivers its events', async () => {
+      expectExitZero(await run('nest12-esm', ['dist/main.js']));
+      expect(received()).toEqual(
+        orderEvents({ id: 'ord_2', customerId: 'cus_12', visitor: 'visitor_12', email: 'grace@example.com', sku: 'sku_coffee', quantity: 3 }),
+      );
+      expectCleanDelivery();
+    }, RUN_TIMEOUT_MS);
+
+    it('works with both builds loaded in one process: module from one, decorators and tokens from the other', async () => {
+      expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs']));
+      expect(received()).toEqual(dualLoadEvents());
+      expectCleanDelivery();
+    }, RUN_TIMEOUT_MS);
+  });
+});
