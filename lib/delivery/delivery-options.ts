@@ -40,6 +40,8 @@ export interface DeliveryOptions {
   retryMaxMs?: number;
   /** Pause cap for repeated 429 / idempotency_in_progress. Default 60 s. */
   rateLimitMaxMs?: number;
+  /** Random extra wait added to every rate-limit pause, 0..this. Default 500 ms (Spotzee's guidance). */
+  rateLimitJitterMs?: number;
   /** Probe interval while halted by 401/403. Default 60 s. */
   haltProbeIntervalMs?: number;
 

@@ -14,8 +14,12 @@ export type RejectionReason =
   | 'server_rejected'
   | 'idempotency_key_mismatch';
 
-/** Why an event was dropped (valid, but not delivered). */
-export type DropReason = 'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed';
+/**
+ * Why an event was dropped (valid, but not delivered). `retries_exhausted`: every attempt of its batch
+ * failed transiently (5xx, network, timeout). The event itself was fine, so an outage is a drop, not a
+ * rejection.
+ */
+export type DropReason = 'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted';
 
 export interface DeliveredOutcome {
   outcome: 'delivered';
@@ -59,8 +63,8 @@ export interface BatchAttempt {
   status: number | null;
   requestId: string | null;
   replayed: boolean;
-  /** What the engine decided: delivered, retry, paused, split, rejected, halted. */
-  decision: 'delivered' | 'retry' | 'paused' | 'split' | 'rejected' | 'halted';
+  /** What the engine decided; `dropped` when the retry budget ran out. */
+  decision: 'delivered' | 'retry' | 'paused' | 'split' | 'rejected' | 'halted' | 'dropped';
   durationMs: number;
   error?: string;
 }

@@ -1,0 +1,40 @@
+import { batchBody, batchKey } from './batch-key.js';
+import type { QueuedEvent } from './event-queue-store.js';
+
+/**
+ * A batch frozen at its first attempt: its body bytes and `Idempotency-Key` never change, so every
+ * retry is byte-for-byte the request Spotzee may already have seen. Changing the event set (a partial
+ * rejection, a split) always makes a new batch with a new key.
+ */
+export class FrozenBatch {
+  readonly key: string;
+  readonly body: Buffer;
+  readonly bytes: number;
+  /** Where it is: waiting (to be sent or retried), in flight, or held while the engine is halted. */
+  state: 'waiting' | 'in_flight' | 'held' = 'waiting';
+  /** Transient failures so far: the retry budget spent. Rate-limit pauses do not count. */
+  failures = 0;
+  /** HTTP attempts made. */
+  sends = 0;
+  /** Earliest time of the next attempt. */
+  nextAt: number;
+  /** Waiting after a transient failure: new batches are held back meanwhile. */
+  backingOff = false;
+  /** Every event has an outcome (e.g. dropped at the shutdown deadline while in flight). */
+  settled = false;
+
+  constructor(
+    readonly entries: readonly QueuedEvent[],
+    now: number,
+  ) {
+    const events = entries.map((entry) => entry.event);
+    this.key = batchKey(events);
+    this.body = batchBody(events);
+    this.bytes = this.body.length;
+    this.nextAt = now;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+}

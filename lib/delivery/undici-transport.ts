@@ -1,0 +1,80 @@
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { DeliveryTransport } from './delivery-transport.js';
+import type { TransportRequest, TransportResponse } from './delivery-transport.js';
+
+export interface UndiciTransportOptions {
+  /** The origin and path prefix requests go to; only the origin picks the pool. */
+  baseUrl: string;
+  /** Connect timeout; per-request header/body timeouts come with each request. */
+  connectTimeoutMs: number;
+  /** Connections kept to the origin; match the engine's `maxInFlight`. */
+  connections: number;
+}
+
+function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/** Reads at most `limit` bytes; past it, stops and destroys the stream rather than buffering it. */
+async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ text: string | null; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      size += buffer.length;
+      if (size > limit) {
+        body.destroy();
+        return { text: null, truncated: true };
+      }
+      chunks.push(buffer);
+    }
+  } catch {
+    // The status already arrived and is what decides; a body cut mid-way is just unreadable.
+    return { text: null, truncated: false };
+  }
+  return { text: size === 0 ? null : Buffer.concat(chunks, size).toString('utf8'), truncated: false };
+}
+
+/** Keep-alive connections through one undici `Pool` per engine. */
+export class UndiciTransport extends DeliveryTransport {
+  readonly #pool: Pool;
+  readonly #origin: string;
+
+  constructor(options: UndiciTransportOptions) {
+    super();
+    this.#origin = new URL(options.baseUrl).origin;
+    this.#pool = new Pool(this.#origin, {
+      connections: options.connections,
+      pipelining: 1,
+      connectTimeout: options.connectTimeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  async send(request: TransportRequest): Promise<TransportResponse> {
+    const url = new URL(request.url);
+    const response = await this.#pool.request({
+      origin: this.#origin,
+      path: `${url.pathname}${url.search}`,
+      method: 'POST',
+      headers: { ...request.headers, 'content-length': String(request.body.length) },
+      body: request.body,
+      signal: request.signal,
+      headersTimeout: request.timeoutMs,
+      bodyTimeout: request.timeoutMs,
+    });
+    const { text, truncated } = await readBounded(response.body, request.maxResponseBytes);
+    return { status: response.statusCode, headers: flattenHeaders(response.headers), body: text, truncated };
+  }
+
+  override async close(): Promise<void> {
+    // destroy, not close: close() waits for idle keep-alive sockets the engine no longer needs.
+    await this.#pool.destroy();
+  }
+}
