@@ -1,0 +1,48 @@
+// Capture cost: ns per event, each contender in a fresh process per round, rounds interleaved.
+import { forkChild } from '../harness/child-process.mjs';
+import { profileArgs } from '../harness/cpu-profile.mjs';
+import { interleave, ratio, summarize } from '../harness/stats.mjs';
+import { CONTENDERS } from '../contenders/contenders.mjs';
+import { startSink } from '../sink/sink.client.mjs';
+
+export async function runCapture(config, log) {
+  const { chunk, warmupChunks, chunks } = config.capture;
+  const sink = await startSink('capture-sink');
+  const rounds = [];
+  try {
+    for (const [index, order] of interleave(CONTENDERS, config.rounds).entries()) {
+      const round = { order, results: {} };
+      for (const name of order) {
+        await sink.reset([name]);
+        const child = forkChild('scenarios/capture.child.mjs', {
+          name: `capture-r${index + 1}-${name}`,
+          args: [`--contender=${name}`, `--origin=${sink.origin}`, `--chunk=${chunk}`,
+            `--warmup-chunks=${warmupChunks}`, `--chunks=${chunks}`],
+          execArgv: profileArgs(config, 'capture', name, index),
+        });
+        const { type, perChunk, ...result } = await child.next('result', 300_000);
+        await child.stop();
+        const received = (await sink.stats())[name] ?? { unique: 0 };
+        round.results[name] = { ...result, chunkNsPerEvent: summarize(perChunk), sinkUnique: received.unique };
+        log(`capture round ${index + 1} ${name}: ${result.nsPerEvent.toFixed(0)} ns/event ` +
+          `(call ${result.callNsPerEvent.toFixed(0)} ns), sink got ${received.unique}/${result.captured}`);
+      }
+      rounds.push(round);
+    }
+  } finally {
+    await sink.stop();
+  }
+  const summary = {};
+  for (const name of CONTENDERS) {
+    summary[name] = {
+      nsPerEvent: summarize(rounds.map((r) => r.results[name]?.nsPerEvent)),
+      callNsPerEvent: summarize(rounds.map((r) => r.results[name]?.callNsPerEvent)),
+      allDelivered: rounds.every((r) => r.results[name]?.sinkUnique === r.results[name]?.captured),
+    };
+  }
+  const ratios = {
+    spotzeeVsSegment: ratio(summary.spotzee?.nsPerEvent.median, summary.segment?.nsPerEvent.median),
+    spotzeeVsPosthog: ratio(summary.spotzee?.nsPerEvent.median, summary.posthog?.nsPerEvent.median),
+  };
+  return { config: config.capture, rounds, summary, ratios };
+}

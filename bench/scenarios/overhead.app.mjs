@@ -1,0 +1,86 @@
+// The Nest application autocannon loads, in its own process. Two shapes:
+// - `baseline`: no SpotzeeModule at all; `POST /orders` only.
+// - `spotzee`: the real SpotzeeModule (global interceptor on, events to the sink), with `POST /orders`
+//   (no decorator) and `POST /orders/tracked`, the same handler under @EmitsEvent with data and
+//   identify mappers. The contact comes from the default resolver (the `x-anonymous-id` header).
+// Written in plain ESM, so decorators are applied as the functions they are.
+import 'reflect-metadata';
+import { Body, Controller, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { argument, fail, onCommand, onExitRequest, send } from '../harness/ipc-child.mjs';
+import { BENCH_API_KEY } from '../contenders/spotzee.contender.mjs';
+
+const platform = argument('platform');
+const variant = argument('variant');
+const origin = argument('origin');
+
+let orders = 0;
+function placeOrder(body) {
+  orders += 1;
+  return {
+    id: `ord_${orders}`,
+    total: body.total,
+    currency: body.currency,
+    customer: { id: body.customerId, email: `${body.customerId}@example.com` },
+  };
+}
+
+function method(target, key, decorators) {
+  const descriptor = Object.getOwnPropertyDescriptor(target.prototype, key);
+  Object.defineProperty(target.prototype, key, Reflect.decorate(decorators, target.prototype, key, descriptor));
+}
+
+async function buildModule() {
+  class OrdersController {
+    create(body) {
+      return placeOrder(body);
+    }
+    createTracked(body) {
+      return placeOrder(body);
+    }
+  }
+  Body()(OrdersController.prototype, 'create', 0);
+  method(OrdersController, 'create', [Post()]);
+
+  const imports = [];
+  if (variant === 'spotzee') {
+    const { EmitsEvent, SpotzeeModule } = await import('../../dist/esm/index.js');
+    Body()(OrdersController.prototype, 'createTracked', 0);
+    method(OrdersController, 'createTracked', [
+      Post('tracked'),
+      EmitsEvent('order_placed', {
+        data: (order) => ({ order_id: order.id, total: order.total, currency: order.currency }),
+        identify: (order) => ({ email: order.customer.email }),
+      }),
+    ]);
+    imports.push(SpotzeeModule.forRoot({ apiKey: BENCH_API_KEY, baseUrl: `${origin}/api/client` }));
+  }
+  Controller('orders')(OrdersController);
+  class AppModule {}
+  Module({ imports, controllers: [OrdersController] })(AppModule);
+  return AppModule;
+}
+
+async function createApp(AppModule) {
+  if (platform === 'fastify') {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    return NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
+  }
+  return NestFactory.create(AppModule, { logger: false });
+}
+
+async function main() {
+  const app = await createApp(await buildModule());
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address();
+  const tracker = variant === 'spotzee' ? app.get((await import('../../dist/esm/index.js')).SpotzeeTracker) : null;
+  onExitRequest(() => app.close());
+  onCommand(async (message) => {
+    if (message.type !== 'flush') return;
+    if (tracker) await tracker.flush();
+    send({ type: 'flush-ok', stats: tracker?.stats() ?? null, orders });
+  });
+  send({ type: 'ready', url: `http://127.0.0.1:${port}` });
+}
+
+main().catch(fail);

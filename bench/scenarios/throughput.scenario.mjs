@@ -1,0 +1,89 @@
+// Delivery throughput: events/s from the first capture until the sink (another process) has every
+// event, all contenders at 100 events per request, rounds interleaved.
+import { forkChild } from '../harness/child-process.mjs';
+import { profileArgs } from '../harness/cpu-profile.mjs';
+import { interleave, ratio, summarize } from '../harness/stats.mjs';
+import { CONTENDERS } from '../contenders/contenders.mjs';
+import { startSink } from '../sink/sink.client.mjs';
+
+const DELIVERY_TIMEOUT_MS = 120_000;
+
+export async function runThroughput(config, log) {
+  const { events, warmupEvents } = config.throughput;
+  const sink = await startSink('throughput-sink');
+  const rounds = [];
+  try {
+    for (const [index, order] of interleave(CONTENDERS, config.rounds).entries()) {
+      const round = { order, results: {} };
+      for (const name of order) {
+        round.results[name] = await runOne(config, sink, name, index, events, warmupEvents);
+        const r = round.results[name];
+        log(`throughput round ${index + 1} ${name}: ${r.eventsPerSecond?.toFixed(0) ?? 'n/a'} events/s, ` +
+          `${r.sinkUnique}/${events} arrived (${r.requests} requests), ${r.cpuUsPerEvent?.toFixed(1)} µs CPU/event`);
+      }
+      rounds.push(round);
+    }
+  } finally {
+    await sink.stop();
+  }
+  const summary = {};
+  for (const name of CONTENDERS) {
+    summary[name] = {
+      eventsPerSecond: summarize(rounds.map((r) => r.results[name]?.eventsPerSecond)),
+      cpuUsPerEvent: summarize(rounds.map((r) => r.results[name]?.cpuUsPerEvent)),
+      eventsPerRequest: summarize(rounds.map((r) => r.results[name]?.eventsPerRequest)),
+      allDelivered: rounds.every((r) => r.results[name]?.sinkUnique === events),
+    };
+  }
+  const peers = CONTENDERS.filter((n) => n !== 'spotzee');
+  const fasterPeer = peers.sort(
+    (a, b) => (summary[b].eventsPerSecond.median ?? 0) - (summary[a].eventsPerSecond.median ?? 0),
+  )[0];
+  const ratios = {
+    fasterPeer,
+    spotzeeVsFasterPeer: ratio(summary.spotzee?.eventsPerSecond.median, summary[fasterPeer]?.eventsPerSecond.median),
+    spotzeeVsSegment: ratio(summary.spotzee?.eventsPerSecond.median, summary.segment?.eventsPerSecond.median),
+    spotzeeVsPosthog: ratio(summary.spotzee?.eventsPerSecond.median, summary.posthog?.eventsPerSecond.median),
+  };
+  return { config: config.throughput, rounds, summary, ratios };
+}
+
+async function runOne(config, sink, name, index, events, warmupEvents) {
+  const child = forkChild('scenarios/throughput.child.mjs', {
+    name: `throughput-r${index + 1}-${name}`,
+    args: [`--contender=${name}`, `--origin=${sink.origin}`, `--events=${events}`, `--warmup-events=${warmupEvents}`],
+    execArgv: profileArgs(config, 'throughput', name, index),
+  });
+  try {
+    await child.next('warm', 120_000);
+    // Warm-up events are forgotten; the measured ones are counted from zero.
+    await sink.reset([name]);
+    const reached = await sink.expect(name, events);
+    const captured = child.next('captured', DELIVERY_TIMEOUT_MS);
+    child.send({ type: 'go' });
+    const { startedAt, capturedAt } = await captured;
+    let arrival = null;
+    try {
+      arrival = await reached(DELIVERY_TIMEOUT_MS);
+    } catch {
+      // Reported below as an incomplete delivery rather than a number.
+    }
+    child.send({ type: 'reached' });
+    const { cpuUs, report } = await child.next('result', 60_000);
+    const counters = (await sink.stats())[name] ?? { unique: 0, requests: 0, events: 0, duplicates: 0 };
+    const seconds = arrival ? Number(arrival.at - BigInt(startedAt)) / 1e9 : null;
+    return {
+      eventsPerSecond: seconds ? events / seconds : null,
+      seconds,
+      captureSeconds: Number(BigInt(capturedAt) - BigInt(startedAt)) / 1e9,
+      cpuUsPerEvent: cpuUs / events,
+      sinkUnique: counters.unique,
+      duplicates: counters.duplicates,
+      requests: counters.requests,
+      eventsPerRequest: counters.requests ? counters.events / counters.requests : null,
+      report,
+    };
+  } finally {
+    await child.stop();
+  }
+}
