@@ -408,6 +408,8 @@ export class DeliveryEngine {
   }
 
   #settleBatch(batch: FrozenBatch): void {
+    if (batch.state === 'in_flight') this.#inFlightEvents -= batch.size;
+    batch.state = 'waiting';
     batch.settled = true;
     this.#batches.delete(batch);
   }
@@ -581,31 +583,41 @@ export class DeliveryEngine {
     } catch (error) {
       request = Promise.reject(error);
     }
+    // Landing (leaving the in-flight count) happens before outcomes are reported, so stats read from
+    // a listener or right after flush() never show a finished request as still in flight.
+    let landed = false;
+    const land = (): void => {
+      if (landed) return;
+      landed = true;
+      this.#inFlight -= 1;
+      if (batch.state === 'in_flight') {
+        this.#inFlightEvents -= batch.size;
+        batch.state = 'waiting';
+      }
+    };
     request
       .then(
-        (response) => this.#onResponse(batch, response, startedAt),
-        (error: unknown) => this.#onNoResponse(batch, error, startedAt),
+        (response) => {
+          land();
+          this.#onResponse(batch, response, startedAt);
+        },
+        (error: unknown) => {
+          land();
+          this.#onNoResponse(batch, error, startedAt);
+        },
       )
       .catch((error: unknown) => {
         // A bug in outcome handling must not leave events in limbo or crash the process.
         this.#write('error', `Spotzee engine error while handling batch ${batch.key}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       })
       .finally(() => {
-        this.#inFlight -= 1;
-        if (batch.state === 'in_flight') this.#inFlightEvents -= batch.size;
-        if (batch.state === 'in_flight') batch.state = 'waiting';
+        land();
         this.#pump();
       });
   }
 
-  #leaveFlight(batch: FrozenBatch): void {
-    this.#inFlightEvents -= batch.size;
-    batch.state = 'waiting';
-  }
-
   #onResponse(batch: FrozenBatch, response: TransportResponse, startedAt: number): void {
     if (batch.settled) return;
-    this.#leaveFlight(batch);
     const ok = response.status >= 200 && response.status < 300;
     const problem = ok || response.truncated ? EMPTY_PROBLEM : parseProblem(response.body);
     const requestId = response.headers['x-request-id'] ?? problem.requestId;
@@ -629,7 +641,6 @@ export class DeliveryEngine {
 
   #onNoResponse(batch: FrozenBatch, error: unknown, startedAt: number): void {
     if (batch.settled || this.#abort.signal.aborted) return;
-    this.#leaveFlight(batch);
     const code = (error as { code?: unknown } | null)?.code;
     const detail = this.#redact(`${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
     this.#retryLater(batch, null, `no response (${detail})`, null, null);

@@ -13,8 +13,11 @@ export function summarizeEvent(event: PreparedEvent): EventSummary {
   return summary;
 }
 
-/** How an event is named in messages: `"order_placed" from POST /orders`. */
+/**
+ * How an event is named in messages: `"order_placed" from POST /orders`. Quoted as JSON and stripped of
+ * control characters, so a hostile name cannot forge extra log lines.
+ */
 export function describeEvent(name: string, source: string | undefined): string {
-  const shown = name.length > 80 ? `${name.slice(0, 77)}...` : name;
-  return source ? `"${shown}" from ${source}` : `"${shown}"`;
+  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name);
+  return source ? `${shown} from ${source.replace(/[\u0000-\u001f\u007f]+/g, ' ')}` : shown;
 }
