@@ -14,7 +14,7 @@ export type {
 } from './spotzee-module-options.interface.js';
 export { EmitsEvent, type EmitsEventDefinition, type EmitsEventOptions } from './emits-event.decorator.js';
 export { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
-export { SpotzeeTracker, type DeliverySeams, type TrackOptions } from './spotzee.tracker.js';
+export { SpotzeeTracker, type TrackOptions } from './spotzee.tracker.js';
 export { InjectSpotzee } from './inject-spotzee.decorator.js';
 export { SpotzeeInterceptor } from './spotzee.interceptor.js';
 export { SpotzeeExplorer, type DiscoveredEmitter } from './spotzee.explorer.js';

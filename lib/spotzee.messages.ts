@@ -67,9 +67,6 @@ export const messages = {
     `Discarded ${count} event${count === 1 ? '' : 's'} of ${source}: ${why} (sendOnFailedRequest is off).`,
   discardedLate: (name: string, source: string) =>
     `Discarded event "${name}" tracked after ${source} had already failed (sendOnFailedRequest is off).`,
-  drained: (report: { delivered: number; rejected: number; dropped: number; durationMs: number; timedOut: boolean }) =>
-    `Shutdown drain ${report.timedOut ? 'hit its deadline' : 'complete'} in ${Math.round(report.durationMs)} ms: ` +
-    `${report.delivered} delivered, ${report.rejected} rejected, ${report.dropped} dropped.`,
   drainFailed: (error: unknown) => `Shutdown drain failed: ${describeError(error)}.`,
 };
 

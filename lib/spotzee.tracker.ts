@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DeliveryEngine } from './delivery/index.js';
+import { DeliveryEngine, type DeliveryEngineSeams } from './delivery/index.js';
 import type { DeliveryLogger } from './delivery/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type {
@@ -27,8 +27,6 @@ import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 /** Everything `track()` takes besides the name. Ids default to the current request's contact. */
 export type TrackOptions = Omit<TrackInput, 'name'>;
 
-/** The engine's optional seams (transport, queue store, random), injectable with `SPOTZEE_DELIVERY_SEAMS`. */
-export type DeliverySeams = ConstructorParameters<typeof DeliveryEngine>[1];
 
 type RejectionListener = (outcome: RejectedOutcome) => void;
 
@@ -60,7 +58,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
-    @Optional() @Inject(SPOTZEE_DELIVERY_SEAMS) seams?: DeliverySeams,
+    @Optional() @Inject(SPOTZEE_DELIVERY_SEAMS) seams?: DeliveryEngineSeams,
   ) {
     this.logger = settings.delivery.logger ?? new Logger(SPOTZEE_LOGGER_CONTEXT);
     this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, seams);
@@ -133,11 +131,15 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     this.engine.start();
   }
 
+  /**
+   * Runs after the HTTP server closed, so requests that were still running have finished and their
+   * events are committed before the final drain.
+   */
   async onApplicationShutdown(): Promise<void> {
     try {
       await this.settlePendingChecks(this.settings.shutdownDeadlineMs);
-      const report = await this.engine.close({ deadlineMs: this.settings.shutdownDeadlineMs });
-      this.logger.log(messages.drained(report));
+      // The engine logs the drain's summary line (delivered / rejected / dropped) itself.
+      await this.engine.close({ deadlineMs: this.settings.shutdownDeadlineMs });
     } catch (error) {
       this.logger.error(messages.drainFailed(error));
     }
@@ -210,7 +212,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  protected createEngine(options: DeliveryOptions, seams: DeliverySeams): DeliveryEngine {
+  protected createEngine(options: DeliveryOptions, seams: DeliveryEngineSeams | undefined): DeliveryEngine {
     return new DeliveryEngine(options, seams);
   }
 
