@@ -33,7 +33,7 @@ export class EmulatorJournal {
   private byName = new Map<string, ReceivedEvent[]>();
   private counters = emptyCounters();
   private waiters = new Set<Waiter>();
-  inFlight = 0;
+  private running = 0;
 
   constructor(private readonly limits: JournalLimits) {}
 
@@ -93,6 +93,28 @@ export class EmulatorJournal {
     this.notify();
   }
 
+  requestStarted(): void {
+    this.running += 1;
+    this.notify();
+  }
+
+  requestEnded(): void {
+    this.running -= 1;
+    this.notify();
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  get acceptedEvents(): number {
+    return this.counters.acceptedEvents;
+  }
+
+  get finishedRequests(): number {
+    return this.counters.requests;
+  }
+
   countFault(kind: FaultKind): void {
     this.counters.faults[kind] += 1;
   }
@@ -105,14 +127,14 @@ export class EmulatorJournal {
     const counters = this.counters;
     return {
       ...counters,
-      inFlight: this.inFlight,
+      inFlight: this.running,
       faults: { ...counters.faults },
       statuses: { ...counters.statuses },
       clientErrors: { ...counters.clientErrors },
     };
   }
 
-  /** Resolves once `ready()` holds; checked now and after every batch and finished request. */
+  /** Resolves once `ready()` holds; checked now and whenever a request starts or ends and a batch is accepted. */
   waitUntil(ready: () => boolean): { promise: Promise<void>; cancel: () => void } {
     let waiter: Waiter | undefined;
     const promise = new Promise<void>((resolve) => {

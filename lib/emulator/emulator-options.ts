@@ -36,6 +36,8 @@ export interface SpotzeeEmulatorOptions {
   retainEvents?: boolean;
   /** Request records kept (newest win). Default 100,000; 0 keeps none. Counters stay exact. */
   maxRecordedRequests?: number;
+  /** The clock behind idempotency expiry and rate-limit windows (epoch ms). Default `Date.now`; tests can pass a fake one. */
+  clock?: () => number;
   /** Called for each newly accepted batch (not for replays). Errors thrown here are reported as warnings. */
   onBatch?: (batch: ReceivedBatch) => void;
 }
@@ -53,6 +55,7 @@ export interface ResolvedEmulatorOptions {
   rateLimit: RateLimitOptions;
   retainEvents: boolean;
   maxRecordedRequests: number;
+  clock: () => number;
   onBatch: ((batch: ReceivedBatch) => void) | null;
 }
 
@@ -70,6 +73,7 @@ export function resolveEmulatorOptions(options: SpotzeeEmulatorOptions = {}): Re
     rateLimit: options.rateLimit ?? {},
     retainEvents: options.retainEvents ?? true,
     maxRecordedRequests: options.maxRecordedRequests ?? 100_000,
+    clock: options.clock ?? Date.now,
     onBatch: options.onBatch ?? null,
   };
   check(isIntegerIn(resolved.port, 0, 65535), `port must be an integer 0..65535 (got ${String(options.port)}).`);

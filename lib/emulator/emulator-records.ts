@@ -44,8 +44,9 @@ export interface RequestRecord {
   bodyBytes: number;
   /** The status answered, or null when no response was sent (reset, lost response, outage). */
   status: number | null;
-  /** The problem `code` of an error response. */
+  /** The problem `code` of an error response (also kept when a `lost_response` fault swallowed it). */
   code?: string;
+  /** The server replayed an earlier response (also kept when a `lost_response` fault swallowed it). */
   replayed: boolean;
   fault?: FaultKind;
   requestId: string;

@@ -81,8 +81,8 @@ export class SpotzeeEmulator {
   private constructor(options: SpotzeeEmulatorOptions) {
     this.options = resolveEmulatorOptions(options);
     this.journal = new EmulatorJournal({ retainEvents: this.options.retainEvents, maxRecordedRequests: this.options.maxRecordedRequests });
-    this.idempotency = new IdempotencyStore(this.options.idempotencyTtlMs);
-    this.rateLimit = new RateLimitWindow(this.options.rateLimit);
+    this.idempotency = new IdempotencyStore(this.options.idempotencyTtlMs, this.options.clock);
+    this.rateLimit = new RateLimitWindow(this.options.rateLimit, this.options.clock);
     this.endpoint = new EventsEndpoint({
       options: this.options,
       idempotency: this.idempotency,
@@ -98,7 +98,9 @@ export class SpotzeeEmulator {
 
   /** What the library's `baseUrl` option takes: `http://127.0.0.1:PORT/api/client`. */
   get baseUrl(): string {
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    // A wildcard bind is reachable on loopback, and clients insist on loopback for plain http.
+    const bound = this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host === '::' ? '::1' : this.options.host;
+    const host = bound.includes(':') ? `[${bound}]` : bound;
     return `http://${host}:${this.listeningPort}/api/client`;
   }
 
@@ -197,17 +199,17 @@ export class SpotzeeEmulator {
 
   /** Resolves with the accepted events once at least `count` were accepted. */
   async waitForEvents(count: number, options: WaitOptions = {}): Promise<ReceivedEvent[]> {
-    await this.waitFor(() => this.journal.stats().acceptedEvents >= count, `at least ${count} accepted events`, options);
+    await this.waitFor(() => this.journal.acceptedEvents >= count, `at least ${count} accepted events`, options);
     return [...this.journal.events];
   }
 
   /** Resolves with the request records once at least `count` requests finished. */
   async waitForRequests(count: number, options: WaitOptions = {}): Promise<RequestRecord[]> {
-    await this.waitFor(() => this.journal.stats().requests >= count, `at least ${count} finished requests`, options);
+    await this.waitFor(() => this.journal.finishedRequests >= count, `at least ${count} finished requests`, options);
     return [...this.journal.requests];
   }
 
-  /** Resolves once `condition` holds; it is checked now and after every accepted batch and finished request. */
+  /** Resolves once `condition` holds; it is checked now and whenever a request starts or finishes and a batch is accepted. */
   async waitUntil(condition: (emulator: SpotzeeEmulator) => boolean, options: WaitOptions & { description?: string } = {}): Promise<void> {
     await this.waitFor(() => condition(this), options.description ?? 'the condition', options);
   }
@@ -263,13 +265,14 @@ export class SpotzeeEmulator {
       if (!res.writableFinished) aborted = true;
     });
 
-    this.journal.inFlight += 1;
+    this.journal.requestStarted();
     try {
       const read = await readRequestBody(req, this.options.maxBodyBytes);
       const bodyBytes = read.kind === 'complete' ? read.body.length : read.bytes;
       const body = read.kind === 'complete' ? read.body : Buffer.alloc(0);
       const bodyText = body.toString('utf8');
-      const record = (response: EmulatorResponse | null, extra: { fault?: FaultKind; acceptedEvents?: number } = {}): void => {
+      // `unsent`: the server decided on a response (replay, rejection…) but deliberately never sent it.
+      const record = (response: EmulatorResponse | null, extra: { fault?: FaultKind; acceptedEvents?: number; unsent?: boolean } = {}): void => {
         if (!isCurrent()) return;
         const entry: RequestRecord = {
           seq,
@@ -279,7 +282,7 @@ export class SpotzeeEmulator {
           idempotencyKey,
           body: bodyText,
           bodyBytes,
-          status: response === null ? null : response.status,
+          status: response === null || extra.unsent === true ? null : response.status,
           replayed: response?.replayed === true,
           requestId,
           acceptedEvents: extra.acceptedEvents ?? 0,
@@ -334,13 +337,13 @@ export class SpotzeeEmulator {
       const faultInfo = { fault: fault?.kind, acceptedEvents: result.acceptedEvents };
       if (fault?.kind === 'lost_response') {
         this.destroy(req);
-        return record(null, faultInfo);
+        return record(result.response, { ...faultInfo, unsent: true });
       }
       const response = fault?.kind === 'raw' ? rawResponse(fault) : result.response;
       this.send(req, res, requestId, response);
       record(response, faultInfo);
     } finally {
-      this.journal.inFlight -= 1;
+      this.journal.requestEnded();
     }
   }
 

@@ -11,6 +11,7 @@ export interface PostOptions {
   idempotencyKey?: string;
   method?: string;
   path?: string;
+  signal?: AbortSignal;
 }
 
 /** One real HTTP request to the emulator with global fetch; bodies that are not strings are JSON-encoded. */
@@ -25,6 +26,7 @@ export function post(emulator: SpotzeeEmulator, body: unknown, options: PostOpti
   Object.assign(headers, options.headers);
   const method = options.method ?? 'POST';
   const init: RequestInit = { method, headers };
+  if (options.signal !== undefined) init.signal = options.signal;
   if (method !== 'GET' && method !== 'HEAD') init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const url = options.path === undefined ? emulator.eventsUrl : `http://127.0.0.1:${emulator.port}${options.path}`;
   return fetch(url, init);
