@@ -6,7 +6,7 @@ import { eventually, startApp } from './support/app-runner.js';
 import { PLATFORMS } from './support/platforms.js';
 import { RecordingLogger } from './support/recording-logger.js';
 import { lateTracks } from './fixtures/orders.controller.js';
-import { allResponsesClosed } from './fixtures/response-probe.middleware.js';
+import { allResponsesClosed, responses } from './fixtures/response-probe.middleware.js';
 import { ShopModule } from './fixtures/shop.module.js';
 
 describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
@@ -50,6 +50,7 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
 
   /** Every response done server-side (so commit/discard ran), then every committed event settled. */
   async function settle(): Promise<void> {
+    expect(responses.opened).toBeGreaterThan(0);
     await eventually(allResponsesClosed, 'all responses closed');
     await tracker.flush();
   }
