@@ -1,10 +1,10 @@
 // nestjs-spotzee as users run it: the real SpotzeeModule in a Nest application context, the injected
-// SpotzeeTracker doing the capture. Loaded from the ESM build (dist/esm) so no TypeScript loader sits
+// SpotzeeTracker doing the capture. Loaded from the compiled ESM build so no TypeScript loader sits
 // between the benchmark and the code users get.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { SpotzeeModule, SpotzeeTracker } from '../../dist/esm/index.js';
+import { loadLibrary } from '../harness/library-build.mjs';
 import { EVENT_NAME, contactId, orderData } from './event-payload.mjs';
 
 export const BENCH_API_KEY = 'sk_bench_0123456789abcdef';
@@ -17,6 +17,7 @@ const PROFILES = {
 };
 
 export async function createSpotzee({ origin, profile, queueLimit = 100_000, deadlineMs = 30_000 }) {
+  const { SpotzeeModule, SpotzeeTracker } = await loadLibrary();
   class BenchModule {}
   Module({
     imports: [

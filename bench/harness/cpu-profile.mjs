@@ -6,6 +6,7 @@ import { SourceMap } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, RESULTS_DIR } from './child-process.mjs';
+import { LIBRARY_BUILD_DIR } from './library-build.mjs';
 
 export const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 const REPO_ROOT = join(BENCH_DIR, '..');
@@ -16,7 +17,7 @@ export function profileArgs(config, section, contender, index = 0) {
   return ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${section}-${contender}-${index + 1}.cpuprofile`];
 }
 
-/** Self time per function (ms and share), heaviest first; dist/esm paths are shown as their lib/ source. */
+/** Self time per function (ms and share), heaviest first; compiled paths are shown as their lib/ source. */
 export function summarizeProfile(path, top = 12) {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
   const selfUs = new Map();
@@ -56,11 +57,11 @@ export function summarizeSection(section) {
 
 const sourceMaps = new Map();
 
-/** `lib/…ts:line` through the build's source map when the frame is in dist/esm; else a short path. */
+/** `lib/…ts:line` through the build's source map when the frame is in the library; else a short path. */
 function location(url, line, column) {
   if (!url) return '';
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
-  if (relative(REPO_ROOT, path).startsWith('dist/esm/')) {
+  if (!relative(LIBRARY_BUILD_DIR, path).startsWith('..')) {
     if (!sourceMaps.has(path)) {
       try {
         sourceMaps.set(path, new SourceMap(JSON.parse(readFileSync(`${path}.map`, 'utf8'))));
@@ -81,7 +82,8 @@ function displayPath(url) {
   if (!url) return '';
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   const rel = relative(REPO_ROOT, path);
-  if (rel.startsWith('dist/esm/')) return `lib/${rel.slice('dist/esm/'.length).replace(/\.js$/, '.ts')}`;
+  const built = relative(LIBRARY_BUILD_DIR, path);
+  if (!built.startsWith('..')) return `lib/${built.replace(/\.js$/, '.ts')}`;
   if (rel.startsWith('node_modules/')) return rel.split('/').slice(0, rel.startsWith('node_modules/@') ? 3 : 2).join('/');
   return rel.startsWith('..') ? path : rel;
 }

@@ -40,9 +40,9 @@ export async function runCapture(config, log) {
       allDelivered: rounds.every((r) => r.results[name]?.sinkUnique === r.results[name]?.captured),
     };
   }
-  const ratios = {
-    spotzeeVsSegment: ratio(summary.spotzee?.nsPerEvent.median, summary.segment?.nsPerEvent.median),
-    spotzeeVsPosthog: ratio(summary.spotzee?.nsPerEvent.median, summary.posthog?.nsPerEvent.median),
-  };
+  // Paired per round (the contenders of a round ran back to back on the same machine weather), then
+  // the median of those ratios.
+  const paired = (a, b) => summarize(rounds.map((r) => ratio(r.results[a]?.nsPerEvent, r.results[b]?.nsPerEvent)));
+  const ratios = { spotzeeVsSegment: paired('spotzee', 'segment'), spotzeeVsPosthog: paired('spotzee', 'posthog') };
   return { config: config.capture, rounds, summary, ratios };
 }

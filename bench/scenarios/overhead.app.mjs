@@ -9,6 +9,7 @@ import { Body, Controller, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { argument, fail, onCommand, onExitRequest, send } from '../harness/ipc-child.mjs';
 import { BENCH_API_KEY } from '../contenders/spotzee.contender.mjs';
+import { loadLibrary } from '../harness/library-build.mjs';
 
 const platform = argument('platform');
 const variant = argument('variant');
@@ -44,7 +45,7 @@ async function buildModule() {
 
   const imports = [];
   if (variant === 'spotzee') {
-    const { EmitsEvent, SpotzeeModule } = await import('../../dist/esm/index.js');
+    const { EmitsEvent, SpotzeeModule } = await loadLibrary();
     Body()(OrdersController.prototype, 'createTracked', 0);
     method(OrdersController, 'createTracked', [
       Post('tracked'),
@@ -73,7 +74,7 @@ async function main() {
   const app = await createApp(await buildModule());
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
-  const tracker = variant === 'spotzee' ? app.get((await import('../../dist/esm/index.js')).SpotzeeTracker) : null;
+  const tracker = variant === 'spotzee' ? app.get((await loadLibrary()).SpotzeeTracker) : null;
   onExitRequest(() => app.close());
   onCommand(async (message) => {
     if (message.type !== 'flush') return;

@@ -35,15 +35,13 @@ export async function runThroughput(config, log) {
       allDelivered: rounds.every((r) => r.results[name]?.sinkUnique === events),
     };
   }
+  // Paired per round, then the median: see capture.scenario.mjs.
   const peers = CONTENDERS.filter((n) => n !== 'spotzee');
-  const fasterPeer = peers.sort(
-    (a, b) => (summary[b].eventsPerSecond.median ?? 0) - (summary[a].eventsPerSecond.median ?? 0),
-  )[0];
+  const paired = (pick) => summarize(rounds.map((r) => ratio(r.results.spotzee?.eventsPerSecond, pick(r))));
   const ratios = {
-    fasterPeer,
-    spotzeeVsFasterPeer: ratio(summary.spotzee?.eventsPerSecond.median, summary[fasterPeer]?.eventsPerSecond.median),
-    spotzeeVsSegment: ratio(summary.spotzee?.eventsPerSecond.median, summary.segment?.eventsPerSecond.median),
-    spotzeeVsPosthog: ratio(summary.spotzee?.eventsPerSecond.median, summary.posthog?.eventsPerSecond.median),
+    spotzeeVsFasterPeer: paired((r) => Math.max(...peers.map((p) => r.results[p]?.eventsPerSecond ?? NaN))),
+    spotzeeVsSegment: paired((r) => r.results.segment?.eventsPerSecond),
+    spotzeeVsPosthog: paired((r) => r.results.posthog?.eventsPerSecond),
   };
   return { config: config.throughput, rounds, summary, ratios };
 }

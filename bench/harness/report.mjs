@@ -1,0 +1,91 @@
+// Renders a run's results as Markdown: printed as the summary at the end of `npm run bench` and, on
+// full runs, written between the markers in BENCHMARKS.md.
+import { LABELS } from '../contenders/contenders.mjs';
+
+const int = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
+const dec = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+const times = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a');
+const range = (s, f = int) => (s && s.n ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : 'n/a');
+const verdict = (pass) => (pass === true ? '**pass**' : pass === false ? '**miss**' : 'not measured');
+
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function renderMarkdown(run) {
+  const { machine, config, results, targets } = run;
+  const out = [];
+  const pkgs = Object.entries(machine.packages).map(([name, v]) => `${name} ${v ?? 'n/a'}`).join(', ');
+  out.push(
+    `Run of ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC, nestjs-spotzee ${machine.library.version} at commit ` +
+      `\`${machine.library.commit ?? 'unknown'}\`, ${config.rounds} rounds per comparison, ${Math.round(run.durationSeconds)} s in total.`,
+    '',
+    `- Machine: ${machine.cpus} × ${machine.cpuModel} (nproc ${machine.cpus}), ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; ` +
+      `load average ${machine.loadAverageAtStart.join(' / ')} at the start and ${run.loadAverageAtEnd.join(' / ')} at the end (1/5/15 min).`,
+    `- Node ${machine.node}, npm ${machine.npm}; ${pkgs}.`,
+    '',
+    '### Targets',
+    '',
+    table(['Target', 'Measured (median)', 'Result'], targets.map((t) => [t.label, t.shown, verdict(t.pass)])),
+  );
+
+  if (results.capture) {
+    const { summary, ratios, config: c } = results.capture;
+    out.push('', `### 1. Capture cost (ns per event; ${c.chunks} timed chunks of ${c.chunk} events per round after ${c.warmupChunks} warm-up chunks)`, '',
+      table(['Library', 'ns/event, median (min–max)', 'of which in the call itself', 'every event reached the sink'],
+        Object.entries(summary).map(([name, s]) => [LABELS[name], range(s.nsPerEvent), range(s.callNsPerEvent), s.allDelivered ? 'yes' : '**no**'])),
+      '', `Ratios (per round, median and range): nestjs-spotzee / Segment ${range(ratios.spotzeeVsSegment, times)}; ` +
+        `nestjs-spotzee / PostHog ${range(ratios.spotzeeVsPosthog, times)}.`);
+  }
+
+  if (results.throughput) {
+    const { summary, ratios, config: c } = results.throughput;
+    out.push('', `### 2. Delivery throughput (${int(c.events)} events per round, ${c.batchSize} events per request, sink in another process)`, '',
+      table(['Library', 'events/s, median (min–max)', 'CPU µs per event (capture + send)', 'events per request', 'every event arrived'],
+        Object.entries(summary).map(([name, s]) => [LABELS[name], range(s.eventsPerSecond), range(s.cpuUsPerEvent, dec), dec(s.eventsPerRequest.median, 0), s.allDelivered ? 'yes' : '**no**'])),
+      '', `Ratios (per round): nestjs-spotzee / faster peer ${range(ratios.spotzeeVsFasterPeer, times)}; ` +
+        `/ Segment ${range(ratios.spotzeeVsSegment, times)}; / PostHog ${range(ratios.spotzeeVsPosthog, times)}.`);
+  }
+
+  if (results.overhead) {
+    const { summary, ratios, variants, config: c } = results.overhead;
+    const rows = [];
+    for (const [platform, byVariant] of Object.entries(summary)) {
+      for (const [variant, s] of Object.entries(byVariant)) {
+        rows.push([platform, variants[variant].label, range(s.reqPerSec), range(s.p99Ms, (v) => dec(v, 0)), int(s.non2xx)]);
+      }
+    }
+    out.push('', `### 3. Request overhead (autocannon, ${c.connections} connections, ${c.seconds} s per run, \`POST /orders\`)`, '',
+      table(['Platform', 'Route', 'req/s, median (min–max)', 'p99 ms, median (min–max)', 'errors / non-2xx'], rows), '',
+      ...Object.entries(ratios).map(([platform, r]) =>
+        `- ${platform}: decorated / undecorated ${range(r.decoratedVsUndecorated, times)}; decorated / no module ${range(r.decoratedVsBaseline, times)}; ` +
+          `undecorated / no module ${range(r.undecoratedVsBaseline, times)}.`),
+      '', `Every decorated request's event reached the sink: ${Object.values(summary).every((b) => b.decorated.eventsMatchResponses) ? 'yes' : '**no**'}.`);
+  }
+
+  if (results.outage) {
+    const { results: byLib, config: c } = results.outage;
+    const ms = (d) => (d ? dec(d.p99Ms) : 'n/a');
+    out.push('', `### 4. Outage (${c.rate.toLocaleString('en-US')} events/s; sink unreachable for ${c.seconds} s after ${c.steadySeconds} s steady, ` +
+      `${c.recoverySeconds} s back up, then shutdown with a ${c.deadlineMs / 1000} s deadline; queue limit ${int(c.queueLimit)} events where the library has one)`, '',
+      table(['Library', 'queue-limit option', 'captured', 'delivered', 'dropped, reported', 'dropped silently', 'duplicates at sink',
+        'live heap growth, 1st / 2nd half of outage (MiB)', 'peak heap / RSS growth (MiB)', 'p99 event-loop delay, steady / outage / recovery / drain (ms)'],
+        Object.entries(byLib).map(([name, r]) => [LABELS[name], r.queueLimitOption ? `\`${r.queueLimitOption}\`` : 'none', int(r.captured), int(r.delivered),
+          int(r.reportedDrops), int(r.silentDrops), int(r.duplicatesAtSink),
+          `${dec(r.liveHeapMiB.midOutage - r.liveHeapMiB.beforeOutage)} / ${dec(r.liveHeapGrowthSecondHalfMiB)}`,
+          `${dec(r.peakHeapGrowthMiB, 0)} / ${dec(r.peakRssGrowthMiB, 0)}`,
+          ['steady', 'outage', 'recovery', 'drain'].map((p) => ms(r.delays[p])).join(' / ')])),
+      '', ...Object.entries(byLib).map(([name, r]) => `- ${LABELS[name]} reported: ${JSON.stringify(r.reasons)}; shutdown took ${dec(r.closeMs / 1000)} s.`));
+  }
+
+  if (run.profiles && Object.keys(run.profiles).length) {
+    out.push('', '### CPU profiles (nestjs-spotzee processes, `--profile`): heaviest library functions by self time', '');
+    for (const [section, profiles] of Object.entries(run.profiles)) {
+      for (const p of profiles) {
+        out.push(`- ${section}, \`${p.file}\` (library ${p.librarySharePct}% of ${int(p.totalMs)} ms): ` +
+          (p.topInLibrary.slice(0, 5).map((f) => `\`${f.function}\` ${(f.share * 100).toFixed(1)}%`).join(', ') || 'no library frames'));
+      }
+    }
+  }
+  return out.join('\n');
+}
