@@ -62,7 +62,8 @@ export class ShopUnderTest {
    * library still held is on the wire too before the caller asserts on what is (not) there.
    */
   async settle(count: number): Promise<SpotzeeWireEvent[]> {
-    await this.emulator.waitForEvents(count);
+    // Generous: a loaded CI machine may be slow; a passing run returns as soon as the events arrive.
+    await this.emulator.waitForEvents(count, { timeoutMs: 20_000 });
     await this.tracker.flush();
     return this.wireEvents();
   }
