@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { acquireDirectoryLock } from './directory-lock.js';
 import type { LibraryTarball } from './library-tarball.js';
 import { runOrThrow } from './run-command.js';
@@ -49,23 +49,42 @@ async function installDependencies(fixtureDir: string, dir: string): Promise<voi
   writeFileSync(marker, `${new Date().toISOString()}\n`);
 }
 
+/** Relative paths of the files under `dir` whose bytes differ from (or are missing in) `copy`. */
+function differingFiles(dir: string, copy: string): string[] {
+  const differing: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = relative(dir, join(entry.parentPath, entry.name));
+    const copied = join(copy, path);
+    if (!existsSync(copied) || !readFileSync(copied).equals(readFileSync(join(dir, path)))) differing.push(path);
+  }
+  return differing;
+}
+
 /**
  * Installs this run's tarball the way a user adds the package: `npm install <tarball>`, which also
  * brings its dependencies and checks its peer ranges. The copy is named by its hash so npm sees a new
- * spec whenever the library changed, and an unchanged library is not reinstalled.
+ * spec whenever the library changed. An install whose files already match this build is kept.
  */
 async function installTarball(dir: string, tarball: LibraryTarball): Promise<void> {
-  const fileName = `nestjs-spotzee-${tarball.sha256.slice(0, 16)}.tgz`;
-  const installedMarker = join(dir, '.tarball-installed');
-  const installed = existsSync(installedMarker) ? readFileSync(installedMarker, 'utf8') : '';
-  if (installed === fileName && existsSync(join(dir, 'node_modules', 'nestjs-spotzee', 'package.json'))) return;
+  const builtDist = join(tarball.stageDir, 'dist');
+  const installedPackage = join(dir, 'node_modules', 'nestjs-spotzee');
+  const isCurrent = () => existsSync(installedPackage) && differingFiles(builtDist, join(installedPackage, 'dist')).length === 0;
+  if (isCurrent()) return;
 
+  const fileName = `nestjs-spotzee-${tarball.sha256.slice(0, 16)}.tgz`;
   const packsDir = join(dir, 'packs');
   mkdirSync(packsDir, { recursive: true });
   copyFileSync(tarball.path, join(packsDir, fileName));
+  // npm checks installed packages by their manifests, not their files: an edited or half-written copy
+  // of the same version would be left as it is.
+  rmSync(installedPackage, { recursive: true, force: true });
   await runOrThrow('npm', [...NPM_INSTALL, `./packs/${fileName}`], { cwd: dir, killAfterMs: 8 * 60_000 });
   for (const old of readdirSync(packsDir)) if (old !== fileName) rmSync(join(packsDir, old), { force: true });
-  writeFileSync(installedMarker, fileName);
+  const stale = differingFiles(builtDist, join(installedPackage, 'dist'));
+  if (stale.length > 0) {
+    throw new Error(`npm installed a nestjs-spotzee that differs from this build in ${stale.slice(0, 5).join(', ')}`);
+  }
 }
 
 /** The app's sources, replaced on every run: `src/`, `test/` and configs from the fixture, plus `shared/`. */

@@ -29,6 +29,17 @@ const RUN_TIMEOUT_MS = 4 * 60_000;
 
 const CREATED_AT = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
+/**
+ * Known bug, kept visible: with both builds loaded, `@UseInterceptors(SpotzeeInterceptor)` taken from
+ * the other build than the module's fails at bootstrap with "Nest can't resolve dependencies of the
+ * SpotzeeInterceptor (?, spotzee:settings, EmitsEventMetadataAccessor)": its constructor injects
+ * `SpotzeeTracker` and `EmitsEventMetadataAccessor` by class, and each build has its own classes.
+ * Injecting both through string tokens makes it pass (checked by patching an installed copy); then
+ * turn these `it.failing` back into `it`.
+ */
+const FOREIGN_INTERCEPTOR_BUG =
+  'KNOWN BUG (SpotzeeInterceptor injects classes, not string tokens): both builds loaded, the module from one and @UseInterceptors(SpotzeeInterceptor) from the other';
+
 function expectExitZero(result: CommandResult): void {
   if (result.code !== 0) {
     throw new Error(`${result.command} exited with ${result.code ?? result.signal}:\n${result.output}`);
@@ -101,10 +112,11 @@ describe('the packed tarball in consumer apps', () => {
       user: { email: order.email },
       created_at: CREATED_AT,
     },
+    // Tracked with an explicit externalId, so it inherits neither id from the request: half a
+    // contact borrowed from the request could misattribute the event.
     {
       name: 'stock_reserved',
       external_id: order.customerId,
-      anonymous_id: order.visitor,
       data: { order_id: order.id, sku: order.sku, quantity: order.quantity },
       created_at: CREATED_AT,
     },
@@ -117,9 +129,10 @@ describe('the packed tarball in consumer apps', () => {
       ['esm_module_cjs_decorators', 'visitor_b'],
     ]
       .flatMap(([app, visitor]) => [
+        // Tracked without ids: the request's contact (no user, the visitor header) is inherited, and
+        // a null id is left out of the wire event.
         {
           name: 'ledger_entry_written',
-          external_id: null,
           anonymous_id: visitor,
           data: { app, order_id: 'ord_2' },
           created_at: CREATED_AT,
@@ -148,9 +161,14 @@ describe('the packed tarball in consumer apps', () => {
     }, RUN_TIMEOUT_MS);
 
     it('works with both builds loaded in one process: module from one, decorators and tokens from the other', async () => {
-      expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs']));
+      expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs', 'mixed-module']));
       expect(received()).toEqual(dualLoadEvents());
       expectCleanDelivery();
+    }, RUN_TIMEOUT_MS);
+
+    it.failing(FOREIGN_INTERCEPTOR_BUG, async () => {
+      expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs', 'foreign-interceptor']));
+      expect(received()).toEqual(dualLoadEvents());
     }, RUN_TIMEOUT_MS);
   });
 
@@ -168,9 +186,14 @@ describe('the packed tarball in consumer apps', () => {
     }, RUN_TIMEOUT_MS);
 
     it('works with both builds loaded in one process: module from one, decorators and tokens from the other', async () => {
-      expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs']));
+      expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs', 'mixed-module']));
       expect(received()).toEqual(dualLoadEvents());
       expectCleanDelivery();
+    }, RUN_TIMEOUT_MS);
+
+    it.failing(FOREIGN_INTERCEPTOR_BUG, async () => {
+      expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs', 'foreign-interceptor']));
+      expect(received()).toEqual(dualLoadEvents());
     }, RUN_TIMEOUT_MS);
   });
 });
