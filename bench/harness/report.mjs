@@ -65,7 +65,7 @@ export function renderMarkdown(run) {
 
   if (results.outage) {
     const { results: byLib, config: c } = results.outage;
-    const ms = (d) => (d ? dec(d.p99Ms) : 'n/a');
+    const ms = (d) => (!d ? 'n/a' : d.samples === 0 ? 'blocked' : dec(d.p99Ms));
     out.push('', `### 4. Outage (${c.rate.toLocaleString('en-US')} events/s; sink unreachable for ${c.seconds} s after ${c.steadySeconds} s steady, ` +
       `${c.recoverySeconds} s back up, then shutdown with a ${c.deadlineMs / 1000} s deadline; queue limit ${int(c.queueLimit)} events where the library has one)`, '',
       table(['Library', 'queue-limit option', 'captured', 'delivered', 'dropped, reported', 'dropped silently', 'duplicates at sink',
@@ -75,8 +75,13 @@ export function renderMarkdown(run) {
           `${dec(r.liveHeapMiB.midOutage - r.liveHeapMiB.beforeOutage)} / ${dec(r.liveHeapGrowthSecondHalfMiB)}`,
           `${dec(r.peakHeapGrowthMiB, 0)} / ${dec(r.peakRssGrowthMiB, 0)}`,
           ['steady', 'outage', 'recovery', 'drain'].map((p) => ms(r.delays[p])).join(' / ')])),
-      '', ...Object.entries(byLib).map(([name, r]) => `- ${LABELS[name]} reported: ${JSON.stringify(r.reasons)}; shutdown took ${dec(r.closeMs / 1000)} s.`));
+      '', ...Object.entries(byLib).map(([name, r]) => `- ${LABELS[name]}: first batch ${r.resumeLagSeconds === null ? 'never arrived' : `arrived ${dec(r.resumeLagSeconds)} s`} after the sink came back; ` +
+        `shutdown took ${dec(r.closeMs / 1000)} s; reported ${JSON.stringify(r.reasons)}.`));
   }
+
+  const stray = ['capture', 'throughput', 'overhead'].reduce((sum, k) => sum + (results[k]?.strayRequests ?? 0), 0) +
+    Object.values(results.outage?.results ?? {}).reduce((sum, r) => sum + (r.strayRequests ?? 0), 0);
+  out.push('', `Requests to anything but the three batch endpoints (flag polling, telemetry): ${stray}.`);
 
   if (run.profiles && Object.keys(run.profiles).length) {
     out.push('', '### CPU profiles (nestjs-spotzee processes, `--profile`): heaviest library functions by self time', '');

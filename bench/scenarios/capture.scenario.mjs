@@ -9,6 +9,7 @@ export async function runCapture(config, log) {
   const { chunk, warmupChunks, chunks } = config.capture;
   const sink = await startSink('capture-sink');
   const rounds = [];
+  let strayRequests = 0;
   try {
     for (const [index, order] of interleave(CONTENDERS, config.rounds).entries()) {
       const round = { order, results: {} };
@@ -29,6 +30,8 @@ export async function runCapture(config, log) {
       }
       rounds.push(round);
     }
+    // Anything a library sent besides its batch endpoint (flag polling, telemetry) would show here.
+    strayRequests = (await sink.stats()).unrouted?.requests ?? 0;
   } finally {
     await sink.stop();
   }
@@ -44,5 +47,5 @@ export async function runCapture(config, log) {
   // the median of those ratios.
   const paired = (a, b) => summarize(rounds.map((r) => ratio(r.results[a]?.nsPerEvent, r.results[b]?.nsPerEvent)));
   const ratios = { spotzeeVsSegment: paired('spotzee', 'segment'), spotzeeVsPosthog: paired('spotzee', 'posthog') };
-  return { config: config.capture, rounds, summary, ratios };
+  return { config: config.capture, rounds, summary, ratios, strayRequests };
 }

@@ -13,6 +13,8 @@ const TICK_MS = 10;
 async function main() {
   const name = argument('contender');
   const rate = Number(argument('rate'));
+  // Every contender is offered exactly this many events, even one whose event loop falls behind.
+  const total = Math.round(rate * Number(argument('capture-seconds')));
   const deadlineMs = Number(argument('deadline-ms'));
   const contender = await createContender(name, {
     origin: argument('origin'),
@@ -35,11 +37,15 @@ async function main() {
   function enterPhase(next) {
     if (histogram) {
       histogram.disable();
-      delays[phase] = {
-        p50Ms: histogram.percentile(50) / 1e6,
-        p99Ms: histogram.percentile(99) / 1e6,
-        maxMs: histogram.max / 1e6,
-      };
+      // No samples means the loop never got round to the timer during the phase: not "no delay".
+      delays[phase] = histogram.count === 0
+        ? { p50Ms: null, p99Ms: null, maxMs: null, samples: 0 }
+        : {
+            p50Ms: histogram.percentile(50) / 1e6,
+            p99Ms: histogram.percentile(99) / 1e6,
+            maxMs: histogram.max / 1e6,
+            samples: histogram.count,
+          };
     }
     phase = next;
     histogram = monitorEventLoopDelay({ resolution: 10 });
@@ -58,7 +64,7 @@ async function main() {
         enterPhase('steady');
         // Due-based ticks: a late timer catches up, so the offered rate stays exact under load.
         captureTimer = setInterval(() => {
-          const due = Math.floor(((performance.now() - startedAt) / 1000) * rate);
+          const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate));
           while (seq < due) contender.track(seq++);
         }, TICK_MS);
         sampleTimer = setInterval(sample, SAMPLE_MS);

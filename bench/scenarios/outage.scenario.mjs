@@ -25,7 +25,8 @@ async function runOne(config, name, log) {
   const child = forkChild('scenarios/outage.child.mjs', {
     name: `outage-${name}`,
     args: [`--contender=${name}`, `--origin=${sink.origin}`, `--rate=${rate}`,
-      `--queue-limit=${queueLimit}`, `--deadline-ms=${deadlineMs}`],
+      `--queue-limit=${queueLimit}`, `--deadline-ms=${deadlineMs}`,
+      `--capture-seconds=${steadySeconds + seconds + recoverySeconds}`],
     execArgv: ['--expose-gc', ...profileArgs(config, 'outage', name)],
   });
   try {
@@ -55,11 +56,12 @@ async function runOne(config, name, log) {
     log(`outage ${name}: sink back up`);
     await at(steadySeconds + seconds + recoverySeconds);
     const result = await child.request({ type: 'stop' }, 'result', deadlineMs + 120_000);
-    const counters = (await sink.stats())[name] ?? { unique: 0, duplicates: 0, requests: 0 };
+    const all = await sink.stats();
+    const counters = { ...(all[name] ?? { unique: 0, duplicates: 0, requests: 0 }), stray: all.unrouted?.requests ?? 0 };
     const summary = summarizeRun(config, name, result, counters);
     log(`outage ${name}: captured ${summary.captured}, delivered ${summary.delivered}, ` +
       `reported ${summary.reportedDrops}, silent ${summary.silentDrops}, live heap +${summary.liveHeapGrowthMiB.toFixed(1)} MiB ` +
-      `(+${summary.liveHeapGrowthSecondHalfMiB.toFixed(1)} in the second half), recovery p99 ${summary.delays.recovery?.p99Ms.toFixed(1)} ms`);
+      `(+${summary.liveHeapGrowthSecondHalfMiB.toFixed(1)} in the second half), recovery p99 ${summary.delays.recovery?.p99Ms?.toFixed(1) ?? 'n/a'} ms`);
     return summary;
   } finally {
     await child.stop();
@@ -80,6 +82,9 @@ function summarizeRun(config, name, result, counters) {
     delivered,
     duplicatesAtSink: counters.duplicates,
     requestsAtSink: counters.requests,
+    strayRequests: counters.stray,
+    // From the sink accepting connections again to the first batch it received from this library.
+    resumeLagSeconds: counters.resumeLagMs === null || counters.resumeLagMs === undefined ? null : counters.resumeLagMs / 1000,
     reportedDrops: report.reportedDrops,
     reasons: report.reasons,
     pendingAfterClose: report.pending,

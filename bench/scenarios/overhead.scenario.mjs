@@ -81,7 +81,8 @@ export async function runOverhead(config, log) {
       }
       rounds.push(round);
     }
-    return { config: config.overhead, variants: VARIANTS, rounds, ...summarizeOverhead(rounds) };
+    const strayRequests = (await sink.stats()).unrouted?.requests ?? 0;
+    return { config: config.overhead, variants: VARIANTS, rounds, strayRequests, ...summarizeOverhead(rounds) };
   } finally {
     await Promise.all(Object.values(apps).map(({ child }) => child.stop()));
     await sink.stop();

@@ -12,6 +12,7 @@ export async function runThroughput(config, log) {
   const { events, warmupEvents } = config.throughput;
   const sink = await startSink('throughput-sink');
   const rounds = [];
+  let strayRequests = 0;
   try {
     for (const [index, order] of interleave(CONTENDERS, config.rounds).entries()) {
       const round = { order, results: {} };
@@ -23,6 +24,8 @@ export async function runThroughput(config, log) {
       }
       rounds.push(round);
     }
+    // Anything a library sent besides its batch endpoint (flag polling, telemetry) would show here.
+    strayRequests = (await sink.stats()).unrouted?.requests ?? 0;
   } finally {
     await sink.stop();
   }
@@ -43,7 +46,7 @@ export async function runThroughput(config, log) {
     spotzeeVsSegment: paired((r) => r.results.segment?.eventsPerSecond),
     spotzeeVsPosthog: paired((r) => r.results.posthog?.eventsPerSecond),
   };
-  return { config: config.throughput, rounds, summary, ratios };
+  return { config: config.throughput, rounds, summary, ratios, strayRequests };
 }
 
 async function runOne(config, sink, name, index, events, warmupEvents) {

@@ -17,6 +17,9 @@ const ROUTES = {
 
 const counters = new Map();
 const expectations = new Map();
+// When the sink came back after `down`, and when each library's first batch arrived afterwards.
+let upAt = null;
+const resumedAfterUp = new Map();
 
 function counter(lib) {
   let c = counters.get(lib);
@@ -28,6 +31,7 @@ function counter(lib) {
 }
 
 function record(lib, events, bytes) {
+  if (upAt !== null && !resumedAfterUp.has(lib)) resumedAfterUp.set(lib, performance.now() - upAt);
   const c = counter(lib);
   c.requests += 1;
   c.bytes += bytes;
@@ -67,6 +71,8 @@ const server = createServer({ keepAlive: true, keepAliveTimeout: 30_000 }, (req,
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
     if (!route) {
+      // Counted, so a library calling anything besides its batch endpoint shows up in the results.
+      counter('unrouted').requests += 1;
       res.writeHead(404).end();
       return;
     }
@@ -101,7 +107,7 @@ function snapshot() {
   const out = {};
   for (const [lib, c] of counters) {
     const { seen, ...numbers } = c;
-    out[lib] = numbers;
+    out[lib] = { ...numbers, resumeLagMs: resumedAfterUp.get(lib) ?? null };
   }
   return out;
 }
@@ -128,6 +134,8 @@ const commands = {
   },
   async up(message) {
     await listen(message.port);
+    upAt = performance.now();
+    resumedAfterUp.clear();
   },
 };
 
