@@ -18,10 +18,10 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * events. Shape problems of the whole body are a 400; problems inside items are all collected into one
  * 422 whose `errors[].param` start with the item index, and the whole batch is rejected.
  */
-export function validateBatchBody(body: Buffer, maxNameLength: number): BatchValidation {
+export function validateBatchBody(body: string, maxNameLength: number): BatchValidation {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(body);
   } catch (error) {
     return bad(400, 'invalid_json', `The request body is not valid JSON (${(error as Error).message}).`);
   }

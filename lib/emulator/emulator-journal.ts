@@ -13,7 +13,8 @@ export interface NewBatch {
   idempotencyKey: string | null;
   requestId: string;
   events: SpotzeeWireEvent[];
-  body: Buffer;
+  body: string;
+  bytes: number;
   apiVersion: string | null;
 }
 
@@ -44,8 +45,8 @@ export class EmulatorJournal {
       idempotencyKey: input.idempotencyKey,
       requestId: input.requestId,
       events: input.events,
-      body: input.body.toString('utf8'),
-      bytes: input.body.length,
+      body: input.body,
+      bytes: input.bytes,
       apiVersion: input.apiVersion,
       receivedAt,
     };

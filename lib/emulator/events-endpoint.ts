@@ -14,6 +14,8 @@ export interface EndpointCall {
   path: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** `body` decoded once as UTF-8. */
+  bodyText: string;
   requestId: string;
   /** Added to the configured processing delay (a `slow` fault). */
   extraDelayMs: number;
@@ -128,9 +130,9 @@ export class EventsEndpoint {
   }
 
   private process(call: EndpointCall, idempotencyKey: string | null, apiVersion: string | null, limitHeaders: Record<string, string>): EndpointResult {
-    const validation = validateBatchBody(call.body, this.deps.options.maxNameLength);
+    const validation = validateBatchBody(call.bodyText, this.deps.options.maxNameLength);
     if (!validation.ok) return { response: problemResponse(validation.problem, call.requestId), acceptedEvents: 0 };
-    const batch = this.deps.journal.addBatch({ idempotencyKey, requestId: call.requestId, events: validation.events, body: call.body, apiVersion });
+    const batch = this.deps.journal.addBatch({ idempotencyKey, requestId: call.requestId, events: validation.events, body: call.bodyText, bytes: call.body.length, apiVersion });
     const onBatch = this.deps.options.onBatch;
     if (onBatch !== null) {
       try {

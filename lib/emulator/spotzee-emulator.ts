@@ -326,6 +326,7 @@ export class SpotzeeEmulator {
         path,
         headers: req.headers,
         body,
+        bodyText,
         requestId,
         extraDelayMs: fault?.kind === 'slow' ? fault.delayMs : 0,
         isCurrent,
