@@ -10,7 +10,7 @@
  * them from a cache keyed by each fixture's package.json and lockfile (see consumer-app.ts).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SpotzeeWireEvent } from '../../lib/delivery/spotzee-event.js';
@@ -18,6 +18,7 @@ import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { prepareConsumerApp, type ConsumerApp } from './consumer-app.js';
 import { buildAndPackLibrary, type LibraryTarball } from './library-tarball.js';
 import { childEnv, runCommand, type CommandResult } from './run-command.js';
+import { danglingSourceMapSources, manifestTargets, readManifest } from './tarball-contents.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..');
@@ -146,6 +147,39 @@ describe('the packed tarball in consumer apps', () => {
         },
       ])
       .sort((a, b) => `${a.name} ${a.data.app}`.localeCompare(`${b.name} ${b.data.app}`));
+
+  describe('the tarball, as npm extracted it', () => {
+    const packageDir = () => join(app('nest12-esm').dir, 'node_modules', 'nestjs-spotzee');
+    const packageType = (build: string) =>
+      (JSON.parse(readFileSync(join(packageDir(), 'dist', build, 'package.json'), 'utf8')) as { type?: string }).type;
+
+    it('contains every file its manifest points at: main, module, types and each exports condition of each subpath', () => {
+      const targets = manifestTargets(readManifest(packageDir()));
+      expect(targets).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.d.ts']));
+      expect(targets.filter((target) => !tarball.files.includes(target))).toEqual([]);
+    });
+
+    it('marks dist/cjs as CommonJS and dist/esm as ESM (the package itself is "type": "module")', () => {
+      expect(packageType('cjs')).toBe('commonjs');
+      expect(packageType('esm')).toBe('module');
+    });
+
+    it('ships the two builds, package.json, README.md and LICENSE, and no sources or tests', () => {
+      const outsideBuilds = tarball.files.filter((file) => !/^dist\/(esm|cjs)\//.test(file));
+      expect(outsideBuilds.sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
+      const sourcesOrTests = tarball.files.filter(
+        (file) => /(\.spec|\.e2e-spec|\.test)\.|(^|\/)(test|fixtures)\//.test(file) || (file.endsWith('.ts') && !file.endsWith('.d.ts')),
+      );
+      expect(sourcesOrTests).toEqual([]);
+    });
+
+    // Known gap: the builds emit .js.map and .d.ts.map files whose `sources` are ../../lib/*.ts, and
+    // lib/ is not in package.json `files`. Fix: add "lib" to `files` (editors then jump to the real
+    // sources), or stop emitting the maps in the build configs; then turn this back into `it`.
+    it.failing('KNOWN GAP (source maps point at lib/*.ts, which is not packed): every source map resolves inside the package', () => {
+      expect(danglingSourceMapSources(packageDir(), tarball.files)).toEqual([]);
+    });
+  });
 
   describe('Nest 11, CommonJS', () => {
     it('type-checks against the require-condition declarations (tsc, module nodenext)', async () => {

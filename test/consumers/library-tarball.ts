@@ -11,6 +11,8 @@ export interface LibraryTarball {
   sha256: string;
   /** The staging copy of the repository the tarball was built from. */
   stageDir: string;
+  /** Paths inside the tarball (without npm's `package/` prefix), as `npm pack` listed them. */
+  files: string[];
 }
 
 /** Not copied to the staging area: what the build does not read, and what must not be shared. */
@@ -38,7 +40,12 @@ export async function buildAndPackLibrary(repoRoot: string): Promise<LibraryTarb
   const packed = await runOrThrow('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], {
     cwd: stageDir,
   });
-  const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+  const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const path = join(packDir, filename);
-  return { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex'), stageDir };
+  return {
+    path,
+    sha256: createHash('sha256').update(readFileSync(path)).digest('hex'),
+    stageDir,
+    files: files.map((file) => file.path),
+  };
 }
