@@ -12,11 +12,11 @@ import { mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 import { RequestEventsContext, requestEventsStorage } from './request-events.context.js';
-import { SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
-import { SpotzeeTracker } from './spotzee.tracker.js';
+import type { SpotzeeTracker } from './spotzee.tracker.js';
 
 /** The native Node response (`reply.raw` on Fastify, the response itself on Express). */
 interface NativeResponse {
@@ -54,10 +54,13 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
  */
 @Injectable()
 export class SpotzeeInterceptor implements NestInterceptor {
+  protected readonly metadata = new EmitsEventMetadataAccessor();
+
+  // String tokens only: `@UseInterceptors(SpotzeeInterceptor)` may name this class from the other
+  // build of the package than the one whose module provides the tracker (ESM app, CJS library).
   constructor(
-    protected readonly tracker: SpotzeeTracker,
+    @Inject(SPOTZEE_TRACKER) protected readonly tracker: SpotzeeTracker,
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
-    protected readonly metadata: EmitsEventMetadataAccessor,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
