@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOrThrow } from './run-command.js';
@@ -29,23 +29,28 @@ export async function buildAndPackLibrary(repoRoot: string): Promise<LibraryTarb
   const packDir = join(workDir, 'pack');
   mkdirSync(stageDir);
   mkdirSync(packDir);
-  for (const entry of readdirSync(repoRoot)) {
-    if (!NOT_STAGED.has(entry)) cpSync(join(repoRoot, entry), join(stageDir, entry), { recursive: true });
-  }
-  // The build needs the repository's toolchain (tsc, @types), not a copy of it.
-  symlinkSync(join(repoRoot, 'node_modules'), join(stageDir, 'node_modules'), 'dir');
+  try {
+    for (const entry of readdirSync(repoRoot)) {
+      if (!NOT_STAGED.has(entry)) cpSync(join(repoRoot, entry), join(stageDir, entry), { recursive: true });
+    }
+    // The build needs the repository's toolchain (tsc, @types), not a copy of it.
+    symlinkSync(join(repoRoot, 'node_modules'), join(stageDir, 'node_modules'), 'dir');
 
-  await runOrThrow(process.execPath, ['scripts/build.mjs'], { cwd: stageDir });
-  // Scripts are ignored because the build above is the whole preparation a release does.
-  const packed = await runOrThrow('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], {
-    cwd: stageDir,
-  });
-  const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  const path = join(packDir, filename);
-  return {
-    path,
-    sha256: createHash('sha256').update(readFileSync(path)).digest('hex'),
-    stageDir,
-    files: files.map((file) => file.path),
-  };
+    await runOrThrow(process.execPath, ['scripts/build.mjs'], { cwd: stageDir });
+    // Scripts are ignored because the build above is the whole preparation a release does.
+    const packed = await runOrThrow('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], {
+      cwd: stageDir,
+    });
+    const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const path = join(packDir, filename);
+    return {
+      path,
+      sha256: createHash('sha256').update(readFileSync(path)).digest('hex'),
+      stageDir,
+      files: files.map((file) => file.path),
+    };
+  } catch (error) {
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  }
 }
