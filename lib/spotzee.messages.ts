@@ -57,7 +57,7 @@ export const messages = {
   strictNameRejected: (name: string, source: string) =>
     `Event "${name}" from ${source} is not snake_case and the module uses eventNames: 'strict'. The event was not sent. ${SNAKE_CASE_HINT}.`,
   trackerFailed: (name: unknown, error: unknown) =>
-    `SpotzeeTracker.track(${describeValue(name)}) failed unexpectedly and the event was dropped: ${describeError(error)}.`,
+    `SpotzeeTracker.track(${describeValue(name)}) failed unexpectedly and the event was not sent: ${describeError(error)}.`,
   contactResolverThrew: (source: string, error: unknown) =>
     `The contact resolver threw for ${source}: ${describeError(error)}. Events of this request carry no resolved contact ids.`,
 

@@ -71,11 +71,13 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
    */
   track(name: string, options: TrackOptions = {}): void {
     try {
+      // Typed callers cannot pass anything else, but JavaScript callers and `any` can.
+      const given: TrackOptions = typeof options === 'object' && options !== null ? options : {};
       const context = currentRequestEvents();
-      const input: TrackInput = { ...options, name, source: options.source ?? context?.source ?? OUTSIDE_REQUEST_SOURCE };
+      const input: TrackInput = { ...given, name, source: given.source ?? context?.source ?? OUTSIDE_REQUEST_SOURCE };
       // Inherit both ids or neither: half a contact from the request would misattribute
       // an event that a service deliberately addressed to someone else.
-      if (context && options.externalId === undefined && options.anonymousId === undefined) {
+      if (context && given.externalId === undefined && given.anonymousId === undefined) {
         input.externalId = context.contact.externalId ?? null;
         input.anonymousId = context.contact.anonymousId ?? null;
       }
@@ -84,7 +86,12 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       }
       this.capture(input, this.settings.schemas.get(name), context);
     } catch (error) {
-      this.sayOnce(`track-failed:${String(name)}`, () => this.logger.error(messages.trackerFailed(name, error)));
+      // Unreachable by design; if it ever happens the event is still accounted for, not lost silently.
+      try {
+        this.reject({ name: String(name), source: OUTSIDE_REQUEST_SOURCE }, 'invalid_data', messages.trackerFailed(name, error));
+      } catch {
+        // Nothing left to do that could not throw again; track() must not throw.
+      }
     }
   }
 

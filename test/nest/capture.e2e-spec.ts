@@ -244,4 +244,27 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
     ]);
     expect(rejections[1]!.message).toContain('Event "quantity_checked" from POST /misc/dto does not match its schema: data.quantity: quantity must not be less than 1');
   });
+
+  it('never throws from track(): bad input outside a request becomes a counted, reported rejection', async () => {
+    const before = tracker.stats();
+    const circular: Record<string, unknown> = { step: 1 };
+    circular.self = circular;
+    expect(() => tracker.track('report_built', { externalId: 'u1', data: circular })).not.toThrow();
+    expect(() => tracker.track(undefined as never)).not.toThrow();
+    expect(() => tracker.track('report_built', null as never)).not.toThrow();
+    expect(() => tracker.track('report_built', { externalId: 'u1', data: { total: 10n } as never })).not.toThrow();
+    await tracker.flush();
+
+    expect(rejections.map((outcome) => [outcome.event.name, outcome.reason])).toEqual([
+      ['report_built', 'not_serialisable'],
+      ['<a undefined>', 'invalid_name'],
+      ['report_built', 'missing_contact'],
+      ['report_built', 'not_serialisable'],
+    ]);
+    expect(rejections.every((outcome) => outcome.event.source === 'SpotzeeTracker.track()')).toBe(true);
+    const after = tracker.stats();
+    expect(after.rejected - before.rejected).toBe(4);
+    expect(after.captured).toBe(after.delivered + after.rejected + after.dropped + after.pending);
+    expect(emulator.events).toHaveLength(0);
+  });
 });

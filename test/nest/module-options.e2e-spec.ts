@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Controller, Get, Post, type INestApplication, type ExecutionContext } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { inspect } from 'node:util';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
 import {
   EmitsEvent,
@@ -165,6 +166,8 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
         expect(tracker.health()).toMatchObject({ healthy: false, halted: true });
         expect(logger.messages('error').join('\n')).toMatch(/401|authentication_required/);
         expect(JSON.stringify([logger.lines, tracker.stats(), tracker.health()])).not.toContain('WRONGKEY987654321');
+        expect(inspect(tracker, { depth: 8, showHidden: false })).not.toContain('WRONGKEY987654321');
+        expect(JSON.stringify(app.get('spotzee:settings'))).not.toContain('WRONGKEY987654321');
       });
     } finally {
       await guarded.stop();

@@ -17,6 +17,7 @@ import { firstValueFrom } from 'rxjs';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { EmitsEvent, SpotzeeModule, SpotzeeTracker } from '../../lib/index.js';
 import { eventually, startApp } from './support/app-runner.js';
+import { RecordingLogger } from './support/recording-logger.js';
 
 interface Charge {
   customerId: string;
@@ -138,12 +139,13 @@ describe('transports other than plain HTTP', () => {
     let app: INestApplication;
     let url: string;
     let tracker: SpotzeeTracker;
+    const logger = new RecordingLogger();
 
     beforeAll(async () => {
       ({ app, url } = await startApp(
         {
           imports: [
-            SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 60_000 }),
+            SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 60_000, logger }),
             GraphQLModule.forRoot<ApolloDriverConfig>({
               driver: ApolloDriver,
               autoSchemaFile: true,
@@ -159,6 +161,10 @@ describe('transports other than plain HTTP', () => {
 
     afterAll(async () => {
       await app?.close();
+    });
+
+    it('recognises resolver methods as handlers (no misplaced-decorator warning)', () => {
+      expect(logger.messages('warn')).toEqual([]);
     });
 
     it('settles each top-level resolver on its own: the one that fails sends nothing', async () => {
