@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { RequestEventsContext } from '../request-events.context.js';
+import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from '../spotzee.constants.js';
+import { SpotzeeInterceptor } from '../spotzee.interceptor.js';
+import type { SpotzeeSettings } from '../spotzee-settings.factory.js';
+import type { SpotzeeTracker } from '../spotzee.tracker.js';
+import { OpenRequests } from './open-requests.js';
+
+type NativeResponse = Parameters<SpotzeeInterceptor['settleOnResponse']>[0];
+
+/**
+ * The module's interceptor, unchanged in behaviour, that also tells `OpenRequests` when an HTTP
+ * request starts holding events and when its verdict (commit or discard) is reached, so that
+ * `SpotzeeRecorder.settled()` can wait for it.
+ */
+@Injectable()
+export class RecordingSpotzeeInterceptor extends SpotzeeInterceptor {
+  constructor(
+    @Inject(SPOTZEE_TRACKER) tracker: SpotzeeTracker,
+    @Inject(SPOTZEE_SETTINGS) settings: SpotzeeSettings,
+    private readonly openRequests: OpenRequests,
+  ) {
+    super(tracker, settings);
+  }
+
+  protected override settleOnResponse(response: NativeResponse, events: RequestEventsContext): void {
+    this.openRequests.opened(events);
+    super.settleOnResponse(response, events);
+  }
+
+  protected override settle(events: RequestEventsContext, succeeded: boolean, why: string): void {
+    super.settle(events, succeeded, why);
+    if (events.state !== 'open') {
+      this.openRequests.closed(events);
+    }
+  }
+}
