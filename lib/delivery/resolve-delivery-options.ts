@@ -108,8 +108,8 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function integerOption(options: DeliveryOptions, name: NumericOption, min: number, max: number, why: string): number {
-  const value = (options as Record<string, unknown>)[name] ?? DEFAULT_DELIVERY_OPTIONS[name];
+function integerOption(options: DeliveryOptions, name: NumericOption, min: number, max: number, why: string, fallback?: number): number {
+  const value = (options as Record<string, unknown>)[name] ?? fallback ?? DEFAULT_DELIVERY_OPTIONS[name];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(name, `expected an integer from ${min} to ${max} (${why}), got ${describe(value)}.`);
   }
@@ -200,7 +200,9 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
     numbers[name] = integerOption(options, name, min, max, why);
   }
   // Bounds that depend on other options: one event must always fit a batch, and the queue must hold one.
-  numbers.maxEventBytes = integerOption(options, 'maxEventBytes', 64, numbers.maxBatchBytes - 2, 'bytes of one serialised event; at most maxBatchBytes - 2');
+  // Unless set, the event cap shrinks with a small batch cap instead of making it an error.
+  const eventDefault = Math.min(DEFAULT_DELIVERY_OPTIONS.maxEventBytes, numbers.maxBatchBytes - 2);
+  numbers.maxEventBytes = integerOption(options, 'maxEventBytes', 64, numbers.maxBatchBytes - 2, 'bytes of one serialised event; at most maxBatchBytes - 2', eventDefault);
   numbers.maxQueueBytes = integerOption(options, 'maxQueueBytes', numbers.maxEventBytes, 1024 * 1024 * MIB, 'bytes held in memory; at least maxEventBytes');
   numbers.retryMaxMs = integerOption(options, 'retryMaxMs', numbers.retryBaseMs, DAY, 'the longest retry delay in ms; at least retryBaseMs');
 

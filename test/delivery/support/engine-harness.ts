@@ -54,7 +54,13 @@ export async function startHarness(
 ): Promise<Harness> {
   const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY], ...emulatorOptions });
   const logger = new RecordingLogger();
-  const engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, logger, ...FAST_OPTIONS, ...options }, seams);
+  let engine: DeliveryEngine;
+  try {
+    engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, logger, ...FAST_OPTIONS, ...options }, seams);
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
   const outcomes: EventOutcome[] = [];
   const violations: string[] = [];
   engine.on('outcome', (outcome) => {
