@@ -1,0 +1,13 @@
+/**
+ * Waits for a condition by polling. The limit is generous on purpose: it only turns a hang into a
+ * readable failure, it never asserts how fast anything is.
+ */
+export async function eventually(condition: () => boolean, description: string, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${description}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
