@@ -31,7 +31,7 @@ export { summarizeEvent } from './event-summary.js';
 export { batchKey, batchBody } from './batch-key.js';
 export { DeliveryTransport } from './delivery-transport.js';
 export type { TransportRequest, TransportResponse } from './delivery-transport.js';
-export { UndiciTransport } from './undici-transport.js';
+export { UndiciTransport, RequestTimeoutError } from './undici-transport.js';
 export type { UndiciTransportOptions } from './undici-transport.js';
 export { DryRunTransport } from './dry-run-transport.js';
 export { EventQueueStore } from './event-queue-store.js';

@@ -41,6 +41,16 @@ async function readBounded(body: Dispatcher.ResponseData['body'], limit: number)
   return { text: size === 0 ? null : Buffer.concat(chunks, size).toString('utf8'), truncated: false };
 }
 
+/** No complete answer within `requestTimeoutMs`. */
+export class RequestTimeoutError extends Error {
+  readonly code = 'SPOTZEE_REQUEST_TIMEOUT';
+
+  constructor(timeoutMs: number) {
+    super(`no answer within requestTimeoutMs (${timeoutMs} ms)`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
 /** Keep-alive connections through one undici `Pool` per engine. */
 export class UndiciTransport extends DeliveryTransport {
   readonly #pool: Pool;
@@ -59,18 +69,28 @@ export class UndiciTransport extends DeliveryTransport {
 
   async send(request: TransportRequest): Promise<TransportResponse> {
     const url = new URL(request.url);
-    const response = await this.#pool.request({
-      origin: this.#origin,
-      path: `${url.pathname}${url.search}`,
-      method: 'POST',
-      headers: { ...request.headers, 'content-length': String(request.body.length) },
-      body: request.body,
-      signal: request.signal,
-      headersTimeout: request.timeoutMs,
-      bodyTimeout: request.timeoutMs,
-    });
-    const { text, truncated } = await readBounded(response.body, request.maxResponseBytes);
-    return { status: response.statusCode, headers: flattenHeaders(response.headers), body: text, truncated };
+    // undici's own header/body timeouts run on a coarse (~1 s) timer wheel; this signal makes the
+    // whole exchange, body included, end at requestTimeoutMs sharp.
+    const timeout = AbortSignal.timeout(request.timeoutMs);
+    const signal = AbortSignal.any([request.signal, timeout]);
+    try {
+      const response = await this.#pool.request({
+        origin: this.#origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: { ...request.headers, 'content-length': String(request.body.length) },
+        body: request.body,
+        signal,
+        headersTimeout: request.timeoutMs,
+        bodyTimeout: request.timeoutMs,
+      });
+      const { text, truncated } = await readBounded(response.body, request.maxResponseBytes);
+      if (timeout.aborted && text === null && !truncated) throw timeout.reason;
+      return { status: response.statusCode, headers: flattenHeaders(response.headers), body: text, truncated };
+    } catch (error) {
+      if (timeout.aborted && !request.signal.aborted) throw new RequestTimeoutError(request.timeoutMs);
+      throw error;
+    }
   }
 
   override async close(): Promise<void> {
