@@ -1,4 +1,5 @@
-export { SpotzeeEmulator, type DownOptions, type WaitOptions } from './spotzee-emulator.js';
+export { SpotzeeEmulator, type DownOptions } from './spotzee-emulator.js';
+export type { WaitOptions } from './emulator-waits.js';
 export {
   DEFAULT_SUPPORTED_VERSIONS,
   EMULATOR_API_KEY,

@@ -18,19 +18,16 @@ import type { ChaosOptions, EmulatorFault, FaultKind, InjectedFaultHandle, Injec
 import { EmulatorJournal } from './emulator-journal.js';
 import { EMULATOR_API_KEY, resolveEmulatorOptions, type ResolvedEmulatorOptions, type SpotzeeEmulatorOptions } from './emulator-options.js';
 import type { EmulatorStats, ReceivedBatch, ReceivedEvent, RequestRecord } from './emulator-records.js';
-import { formatRetryAfter, type EmulatorResponse } from './emulator-response.js';
+import type { EmulatorResponse } from './emulator-response.js';
+import { EmulatorWaits, type WaitOptions } from './emulator-waits.js';
 import { EventsEndpoint, type EndpointResult } from './events-endpoint.js';
 import { FaultPlan } from './fault-plan.js';
+import { faultResponse, rawFaultResponse } from './fault-responses.js';
 import { IdempotencyStore } from './idempotency-store.js';
-import { defaultCodeForStatus, problemResponse } from './problem-details.js';
+import { problemResponse } from './problem-details.js';
 import { RateLimitWindow } from './rate-limit-window.js';
 import { readRequestBody } from './request-body.reader.js';
 import { apiKeyScope, bearerToken } from './request-headers.validator.js';
-
-export interface WaitOptions {
-  /** Default 10 s. */
-  timeoutMs?: number;
-}
 
 export interface DownOptions {
   /**
@@ -47,12 +44,6 @@ interface Sleep {
   resolve: () => void;
 }
 
-interface PendingWait {
-  reject: (error: Error) => void;
-}
-
-const DEFAULT_WAIT_MS = 10_000;
-
 export class SpotzeeEmulator {
   private readonly options: ResolvedEmulatorOptions;
   private readonly server: Server;
@@ -62,7 +53,7 @@ export class SpotzeeEmulator {
   private readonly rateLimit: RateLimitWindow;
   private readonly endpoint: EventsEndpoint;
   private readonly sleeps = new Set<Sleep>();
-  private readonly pendingWaits = new Set<PendingWait>();
+  private readonly waits: EmulatorWaits;
   private attempts = new Map<string, number>();
   private state: State = 'down';
   private downMode: 'refuse' | 'reset' = 'refuse';
@@ -90,6 +81,7 @@ export class SpotzeeEmulator {
       journal: this.journal,
       pause: (ms) => this.pause(ms),
     });
+    this.waits = new EmulatorWaits(this.journal, () => this.state);
     this.server = createServer({ noDelay: true }, (req, res) => void this.onRequest(req, res));
     this.server.on('connection', (socket: Socket) => {
       if (this.state === 'down' && this.downMode === 'reset') socket.resetAndDestroy();
@@ -199,19 +191,19 @@ export class SpotzeeEmulator {
 
   /** Resolves with the accepted events once at least `count` were accepted. */
   async waitForEvents(count: number, options: WaitOptions = {}): Promise<ReceivedEvent[]> {
-    await this.waitFor(() => this.journal.acceptedEvents >= count, `at least ${count} accepted events`, options);
+    await this.waits.waitFor(() => this.journal.acceptedEvents >= count, `at least ${count} accepted events`, options);
     return [...this.journal.events];
   }
 
   /** Resolves with the request records once at least `count` requests finished. */
   async waitForRequests(count: number, options: WaitOptions = {}): Promise<RequestRecord[]> {
-    await this.waitFor(() => this.journal.finishedRequests >= count, `at least ${count} finished requests`, options);
+    await this.waits.waitFor(() => this.journal.finishedRequests >= count, `at least ${count} finished requests`, options);
     return [...this.journal.requests];
   }
 
   /** Resolves once `condition` holds; it is checked now and whenever a request starts or finishes and a batch is accepted. */
   async waitUntil(condition: (emulator: SpotzeeEmulator) => boolean, options: WaitOptions & { description?: string } = {}): Promise<void> {
-    await this.waitFor(() => condition(this), options.description ?? 'the condition', options);
+    await this.waits.waitFor(() => condition(this), options.description ?? 'the condition', options);
   }
 
   async stop(): Promise<void> {
@@ -224,8 +216,7 @@ export class SpotzeeEmulator {
       sleep.resolve();
     }
     this.sleeps.clear();
-    for (const wait of this.pendingWaits) wait.reject(new Error('SpotzeeEmulator was stopped while waiting.'));
-    this.pendingWaits.clear();
+    this.waits.stop();
     if (listening) {
       const closed = this.closeServer();
       this.server.closeAllConnections();
@@ -311,7 +302,7 @@ export class SpotzeeEmulator {
       const fault = this.plan.next({ seq, method, path, headers, idempotencyKey, body: bodyText, bodyBytes, attempt: this.countAttempt(req, idempotencyKey) });
       if (fault !== null) this.journal.countFault(fault.kind);
 
-      const early = fault === null ? null : this.faultResponse(fault, requestId);
+      const early = fault === null ? null : faultResponse(fault, requestId);
       if (fault?.kind === 'reset') {
         this.destroy(req);
         return record(null, { fault: 'reset' });
@@ -340,39 +331,11 @@ export class SpotzeeEmulator {
         this.destroy(req);
         return record(result.response, { ...faultInfo, unsent: true });
       }
-      const response = fault?.kind === 'raw' ? rawResponse(fault) : result.response;
+      const response = fault?.kind === 'raw' ? rawFaultResponse(fault) : result.response;
       this.send(req, res, requestId, response);
       record(response, faultInfo);
     } finally {
       this.journal.requestEnded();
-    }
-  }
-
-  /** The response of a fault that answers instead of processing, or null for faults that let processing run. */
-  private faultResponse(fault: EmulatorFault, requestId: string): EmulatorResponse | null {
-    switch (fault.kind) {
-      case 'status': {
-        const status = fault.status ?? 503;
-        const code = fault.code ?? defaultCodeForStatus(status);
-        const message = fault.message ?? (status === 503 ? 'The service is temporarily unavailable (emulated fault). Retry with backoff.' : `Request failed with ${status} (emulated fault).`);
-        return problemResponse({ status, code, message }, requestId);
-      }
-      case 'rate_limit': {
-        const retryAfter = fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds;
-        return problemResponse(
-          {
-            status: 429,
-            code: 'rate_limited',
-            message: 'Too many requests (emulated fault). Wait for Retry-After before sending again.',
-            headers: retryAfter === null ? {} : { 'retry-after': formatRetryAfter(retryAfter) },
-          },
-          requestId,
-        );
-      }
-      case 'raw':
-        return fault.accept === true ? null : rawResponse(fault);
-      default:
-        return null;
     }
   }
 
@@ -413,44 +376,6 @@ export class SpotzeeEmulator {
     });
   }
 
-  private waitFor(ready: () => boolean, description: string, options: WaitOptions): Promise<void> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
-    if (this.state === 'stopped') return Promise.reject(new Error('SpotzeeEmulator is stopped.'));
-    const waiting = this.journal.waitUntil(ready);
-    return new Promise<void>((resolve, reject) => {
-      const pending: PendingWait = {
-        reject: (error) => {
-          clearTimeout(timer);
-          waiting.cancel();
-          reject(error);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.pendingWaits.delete(pending);
-        waiting.cancel();
-        reject(new Error(`SpotzeeEmulator: timed out after ${timeoutMs} ms waiting for ${description}. ${this.describeProgress()}`));
-      }, timeoutMs);
-      this.pendingWaits.add(pending);
-      void waiting.promise.then(() => {
-        clearTimeout(timer);
-        this.pendingWaits.delete(pending);
-        resolve();
-      });
-    });
-  }
-
-  private describeProgress(): string {
-    const stats = this.journal.stats();
-    const statuses = Object.entries(stats.statuses)
-      .map(([status, count]) => `${status}×${count}`)
-      .join(', ');
-    return (
-      `So far: ${stats.acceptedEvents} events accepted in ${stats.acceptedBatches} batches; ` +
-      `${stats.requests} requests answered${statuses === '' ? '' : ` (${statuses})`}; ${stats.inFlight} in flight; ` +
-      `emulator is ${this.state}.`
-    );
-  }
-
   private listen(port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => {
@@ -488,19 +413,4 @@ export class SpotzeeEmulator {
   private closeServer(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
-}
-
-function rawResponse(fault: Extract<EmulatorFault, { kind: 'raw' }>): EmulatorResponse {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fault.headers ?? {})) headers[name.toLowerCase()] = value;
-  let body: Buffer | undefined;
-  if (typeof fault.body === 'string') body = Buffer.from(fault.body);
-  else if (fault.body instanceof Uint8Array) body = Buffer.from(fault.body);
-  else if (fault.body !== undefined && fault.body !== null) {
-    body = Buffer.from(JSON.stringify(fault.body));
-    headers['content-type'] ??= 'application/json';
-  }
-  const response: EmulatorResponse = { status: fault.status, headers };
-  if (body !== undefined) response.body = body;
-  return response;
 }
