@@ -17,8 +17,7 @@ describe('SpotzeeEmulator: lifecycle, waits and load', () => {
     it('refuses connections while down and serves again on the same port', async () => {
       const emulator = await start();
       const port = emulator.port;
-      expect((await post(emulator, [wireEvent()])).status).toBe(204);
-
+      // No request before the outage: a pooled connection would fail differently from a refused one.
       await emulator.down();
       expect(emulator.isUp).toBe(false);
       const refused = await networkError(post(emulator, [wireEvent()]));
@@ -28,7 +27,7 @@ describe('SpotzeeEmulator: lifecycle, waits and load', () => {
       expect(emulator.isUp).toBe(true);
       expect(emulator.port).toBe(port);
       expect((await post(emulator, [wireEvent()])).status).toBe(204);
-      expect(emulator.events).toHaveLength(2);
+      expect(emulator.events).toHaveLength(1);
     });
 
     it('drops kept-alive connections, so pooled clients notice the outage too', async () => {
