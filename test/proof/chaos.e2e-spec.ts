@@ -18,8 +18,8 @@ const CONCURRENCY = 200;
 const BACKGROUND_EVENTS = 500;
 const REQUEST_TIMEOUT_MS = 250;
 /**
- * Comfortably past the timeout as undici applies it: its header and body timers tick at a one-second
- * resolution, so a 250 ms timeout fires after up to about 1.25 s.
+ * Far past the timeout, however coarse the timer that enforces it (undici's own header and body timers
+ * tick at a one-second resolution), so the client has always given up before the answer comes.
  */
 const SLOW_RESPONSE_MS = 2_000;
 

@@ -18,10 +18,12 @@ export async function startExpressApp(metadata: ModuleMetadata, logger: LoggerSe
 }
 
 /** Compiles and initialises a module without listening, and returns what start-up threw. */
-export async function startupError(metadata: ModuleMetadata): Promise<Error> {
+export async function startupError(metadata: ModuleMetadata, logger: LoggerService | false = false): Promise<Error> {
   try {
-    const moduleRef = await Test.createTestingModule(metadata).compile();
-    const app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
+    const builder = Test.createTestingModule(metadata);
+    if (logger !== false) builder.setLogger(logger);
+    const moduleRef = await builder.compile();
+    const app = moduleRef.createNestApplication(new ExpressAdapter(), { logger });
     try {
       await app.init();
     } finally {
