@@ -151,10 +151,11 @@ export class SpotzeeInterceptor implements NestInterceptor {
         input.identify = map('identify') ?? undefined;
         input.idempotencyKey = map('idempotencyKey') ?? undefined;
       } catch (error) {
-        if (!(error instanceof MapperFailure)) {
-          throw error;
+        if (error instanceof MapperFailure) {
+          this.tracker.reject(input, MAPPER_FAILURE[error.mapper], messages.mapperThrew(error.mapper, name, events.source, error.cause), error.mapper);
+        } else {
+          this.tracker.warnOnce(`internal:${events.source}`, messages.internalError(events.source, error));
         }
-        this.tracker.reject(input, MAPPER_FAILURE[error.mapper], messages.mapperThrew(error.mapper, name, events.source, error.cause), error.mapper);
         continue;
       }
       this.tracker.capture(input, options.schema ?? this.settings.schemas.get(name), events);

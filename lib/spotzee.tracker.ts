@@ -74,7 +74,17 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       // Typed callers cannot pass anything else, but JavaScript callers and `any` can.
       const given: TrackOptions = typeof options === 'object' && options !== null ? options : {};
       const context = currentRequestEvents();
-      const input: TrackInput = { ...given, name, source: given.source ?? context?.source ?? OUTSIDE_REQUEST_SOURCE };
+      // Built field by field: an object spread here costs microseconds per call on Node 20.
+      const input: TrackInput = {
+        name,
+        externalId: given.externalId,
+        anonymousId: given.anonymousId,
+        data: given.data,
+        identify: given.identify,
+        idempotencyKey: given.idempotencyKey,
+        createdAt: given.createdAt,
+        source: given.source ?? context?.source ?? OUTSIDE_REQUEST_SOURCE,
+      };
       // Inherit both ids or neither: half a contact from the request would misattribute
       // an event that a service deliberately addressed to someone else.
       if (context && given.externalId === undefined && given.anonymousId === undefined) {
@@ -177,7 +187,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     // Async schema: stamp now so `created_at` is still the moment of capture.
-    const stamped: TrackInput = { ...input, createdAt: input.createdAt ?? new Date() };
+    const stamped: TrackInput = Object.assign({}, input, { createdAt: input.createdAt ?? new Date() });
     const task: Promise<void> = checked
       .then(
         (result) => this.afterSchema(stamped, result, context),
@@ -255,7 +265,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       this.reject(input, 'schema_failed', messages.schemaFailed(input.name, input.source ?? OUTSIDE_REQUEST_SOURCE, checked.problem), checked.param);
       return;
     }
-    this.prepareAndHold({ ...input, data: checked.data }, context);
+    this.prepareAndHold(Object.assign({}, input, { data: checked.data }), context);
   }
 
   private prepareAndHold(input: TrackInput, context: RequestEventsContext | undefined): void {
