@@ -298,18 +298,23 @@ export class DeliveryEngine {
   }
 
   #commitOne(event: PreparedEvent, now: number): void {
-    this.#captured += 1;
     const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };
     if (this.#closing) {
+      this.#captured += 1;
       this.#drop(entry, 'closed', `not queued: the Spotzee engine is shut down.`);
       return;
     }
     if (event.idempotencyKey !== null && this.#dedupe.seen(event.idempotencyKey, now)) {
+      this.#captured += 1;
       this.#duplicates += 1;
       this.#drop(entry, 'duplicate', `not sent again: idempotencyKey "${event.idempotencyKey}" was already captured within the dedupe window.`, false);
       return;
     }
-    if (!this.#makeRoom(event.bytes)) {
+    // Room is made before the new event counts as captured: listeners of the evicted events must see
+    // the invariant hold, and the new event is not pending yet.
+    const fits = this.#makeRoom(event.bytes);
+    this.#captured += 1;
+    if (!fits) {
       this.#drop(entry, 'queue_full', `not queued: the queue is full (overflow policy ${this.options.overflow}).`);
       return;
     }
@@ -401,10 +406,11 @@ export class DeliveryEngine {
     if (this.#dropLogTimer !== null) clearTimeout(this.#dropLogTimer);
     this.#dropLogTimer = null;
     const { maxQueueEvents, maxQueueBytes, overflow } = this.options;
+    const level = this.#dropLog.onlyDuplicates ? 'debug' : 'warn';
     const line = this.#dropLog.take((reason) =>
       reason === 'queue_full' ? ` (queue limit ${maxQueueEvents} events / ${maxQueueBytes} bytes, overflow ${overflow})` : '',
     );
-    if (line !== null) this.#write('warn', line);
+    if (line !== null) this.#write(level, line);
   }
 
   #settleBatch(batch: FrozenBatch): void {
