@@ -146,7 +146,6 @@ describe('retries', () => {
     expect(harness.logger.matching(/pausing all sending for (9\.9\d|10\.0) s/)).toHaveLength(1);
     const report = await harness.engine.close({ deadlineMs: 3000 });
     expect(report).toMatchObject({ dropped: 1, timedOut: true });
-    expect(report.durationMs).toBeLessThan(2500);
     expect(harness.outcomes).toEqual([expect.objectContaining({ reason: 'shutdown_deadline', message: expect.stringMatching(/rate limiting/) })]);
   });
 });
