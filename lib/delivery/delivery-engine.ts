@@ -65,6 +65,7 @@ const EMPTY_PROBLEM: SpotzeeProblem = { code: null, title: null, message: null, 
 const DROP_LOG_WINDOW_MS = 1000;
 const REJECTION_LOG_INTERVAL_MS = 60_000;
 const MAX_LOGGED_ITEMS = 5;
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
@@ -92,6 +93,8 @@ export class DeliveryEngine {
   readonly #listeners: ListenerRegistry;
   readonly #rejectionLog = new LogThrottle(REJECTION_LOG_INTERVAL_MS);
   readonly #listenerErrorLog = new LogThrottle(REJECTION_LOG_INTERVAL_MS);
+  /** During an outage every batch fails the same way: one line per kind of failure per window. */
+  readonly #failureLog = new LogThrottle(FAILURE_LOG_INTERVAL_MS);
   readonly #dropLog = new DropLog();
   readonly #url: string;
   readonly #baseHeaders: Readonly<Record<string, string>>;
@@ -626,7 +629,9 @@ export class DeliveryEngine {
     if (batch.settled) return;
     const ok = response.status >= 200 && response.status < 300;
     const problem = ok || response.truncated ? EMPTY_PROBLEM : parseProblem(response.body);
-    const requestId = response.headers['x-request-id'] ?? problem.requestId;
+    // Even ids come from the server: scrub them like any other text we did not write.
+    const rawRequestId = response.headers['x-request-id'] ?? problem.requestId;
+    const requestId = rawRequestId === null || rawRequestId === undefined ? null : this.#redact(rawRequestId.slice(0, 200));
     const decision = classifyResponse(response.status, response.headers, problem, batch.size);
     const attempt: BatchAttempt = {
       batchKey: batch.key,
@@ -730,7 +735,11 @@ export class DeliveryEngine {
     const budget = this.options.maxAttempts;
     if (batch.failures >= budget) {
       this.#settleBatch(batch);
-      this.#write('error', `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${batch.failures}/${budget}; giving up, its events are dropped (retries_exhausted).`);
+      const line = this.#failureLog.admit(
+        `exhausted|${status ?? failure.replace(/:.*$/, '')}`,
+        `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${batch.failures}/${budget}; giving up, its events are dropped (retries_exhausted).`,
+      );
+      if (line !== null) this.#write('error', line);
       for (const entry of batch.entries) {
         this.#drop(entry, 'retries_exhausted', `dropped after ${budget} failed attempts (last: ${failure}).`, true, true);
       }
@@ -739,7 +748,11 @@ export class DeliveryEngine {
     const delay = Math.max(retryDelayMs(batch.failures, this.options.retryBaseMs, this.options.retryMaxMs, this.#random), retryAfterMs ?? 0);
     batch.nextAt = Date.now() + delay;
     batch.backingOff = true;
-    this.#write('warn', `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${batch.failures}/${budget}; retrying in ${seconds(delay)}.`);
+    const line = this.#failureLog.admit(
+      `retry|${status ?? failure.replace(/:.*$/, '')}`,
+      `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${batch.failures}/${budget}; retrying in ${seconds(delay)}.`,
+    );
+    if (line !== null) this.#write('warn', line);
   }
 
   /** 429 / idempotency_in_progress: everyone waits; the batch's retry budget is untouched. */
