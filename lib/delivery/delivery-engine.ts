@@ -1,6 +1,7 @@
 import { rateLimitPauseMs, retryDelayMs, parseRetryAfterMs } from './backoff.js';
 import { bodyBytes } from './batch-key.js';
 import { DedupeWindow } from './dedupe-window.js';
+import { DeliveryMessages as M } from './delivery.messages.js';
 import type { DeliveryOptions } from './delivery-options.js';
 import { DeliveryTransport } from './delivery-transport.js';
 import type { TransportResponse } from './delivery-transport.js';
@@ -67,13 +68,6 @@ const REJECTION_LOG_INTERVAL_MS = 60_000;
 const MAX_LOGGED_ITEMS = 5;
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
 
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
@@ -171,11 +165,11 @@ export class DeliveryEngine {
     this.#baseHeaders = Object.freeze(headers);
     this.#listeners = new ListenerRegistry((type, error) => {
       const detail = error instanceof Error ? error.message : String(error);
-      const line = this.#listenerErrorLog.admit(type, `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`);
+      const line = this.#listenerErrorLog.admit(type, M.listenerThrew(type, detail));
       if (line !== null) this.#write('error', line);
     });
     if (this.#apiKey !== '' && !this.#apiKey.startsWith('sk_')) {
-      this.#write('warn', 'The Spotzee apiKey does not start with sk_; Spotzee secret keys do. Check that the right key is configured.');
+      this.#write('warn', M.keyShape());
     }
   }
 
@@ -254,8 +248,7 @@ export class DeliveryEngine {
         durationMs: Date.now() - startedAt,
         timedOut,
       };
-      const summary = `Spotzee drained in ${report.durationMs} ms: ${report.delivered} delivered, ${report.rejected} rejected, ${report.dropped} dropped`;
-      this.#write(timedOut ? 'error' : 'log', timedOut ? `${summary}; events still pending at the deadline were dropped.` : `${summary}.`);
+      this.#write(timedOut ? 'error' : 'log', M.drained(report.durationMs, report.delivered, report.rejected, report.dropped, timedOut));
       return report;
     });
     return this.#closePromise;
@@ -553,12 +546,14 @@ export class DeliveryEngine {
   // ---- sending ------------------------------------------------------------------------------
 
   #probe(now: number): void {
+    // Held batches first; a probe that failed without an answer left its batch waiting, so take those too.
     let batch: FrozenBatch | null = null;
     for (const candidate of this.#batches) {
       if (candidate.state === 'held') {
         batch = candidate;
         break;
       }
+      if (candidate.state === 'waiting' && batch === null) batch = candidate;
     }
     if (batch === null && this.#queue.size > 0) batch = this.#freeze(now);
     if (batch === null) return;
@@ -576,7 +571,7 @@ export class DeliveryEngine {
     if (batch.sends > 1) this.#retries += 1;
     if (this.options.dryRun) {
       const preview = batch.body.length > 2000 ? `${batch.body.toString('utf8', 0, 2000)}…` : batch.body.toString('utf8');
-      this.#write('debug', `Dry run: batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes) not sent: ${preview}`);
+      this.#write('debug', M.dryRun(batch, preview));
     }
     const startedAt = Date.now();
     let request: Promise<TransportResponse>;
@@ -617,7 +612,7 @@ export class DeliveryEngine {
       )
       .catch((error: unknown) => {
         // A bug in outcome handling must not leave events in limbo or crash the process.
-        this.#write('error', `Spotzee engine error while handling batch ${batch.key}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+        this.#write('error', M.engineBug(batch.key, error instanceof Error ? (error.stack ?? error.message) : String(error)));
       })
       .finally(() => {
         land();
@@ -676,7 +671,7 @@ export class DeliveryEngine {
         this.#consecutivePauses = 0;
         this.#settleBatch(batch);
         this.#deliver(batch, requestId, decision.replayed);
-        this.#write('debug', `Delivered batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes, attempt ${batch.sends}, request_id ${requestId ?? 'none'}${decision.replayed ? ', replayed' : ''}).`);
+        this.#write('debug', M.delivered(batch, batch.sends, requestId, decision.replayed));
         return 'delivered';
       case 'retry': {
         const retryAfter = parseRetryAfterMs(response.headers['retry-after']);
@@ -691,16 +686,11 @@ export class DeliveryEngine {
         return 'halted';
       case 'mismatch':
         this.#rejectBatch(batch, 'idempotency_key_mismatch', problem, requestId, response.status);
-        this.#write(
-          'error',
-          `Spotzee answered 409 idempotency_key_mismatch for batch ${batch.key} (request_id ${requestId ?? 'none'}): that key was used before with a different body. ` +
-            `If these events carry explicit idempotency keys, the same domain event was probably sent already (by another instance, or after the dedupe window) with different content; otherwise this is a bug in nestjs-spotzee, please report it. ` +
-            `The ${plural(batch.size, 'event')} were rejected, never resent.`,
-        );
+        this.#write('error', M.mismatch(batch, requestId));
         return 'rejected';
       case 'reject_all':
         this.#rejectBatch(batch, 'server_rejected', problem, requestId, response.status);
-        this.#write('warn', `Spotzee refused batch ${batch.key}: ${failure}. Not retrying (Spotzee asks clients not to retry this status); its ${plural(batch.size, 'event')} were rejected.`);
+        this.#write('warn', M.refused(batch, failure));
         return 'rejected';
       case 'reject_items':
         this.#rejectItems(batch, decision.items, problem, requestId, response.status);
@@ -708,7 +698,7 @@ export class DeliveryEngine {
       case 'split':
         if (batch.size === 1) {
           this.#rejectBatch(batch, 'server_rejected', problem, requestId, response.status);
-          this.#write('warn', `Spotzee rejected event ${describeEvent(batch.entries[0]!.event.name, batch.entries[0]!.event.source)}: ${failure}.`);
+          this.#write('warn', M.eventRejected(describeEvent(batch.entries[0]!.event.name, batch.entries[0]!.event.source), failure));
           return 'rejected';
         }
         this.#split(batch, failure);
@@ -717,9 +707,7 @@ export class DeliveryEngine {
   }
 
   #describeProblem(status: number, problem: SpotzeeProblem, requestId: string | null): string {
-    const code = problem.code ?? 'no code';
-    const message = problem.message ?? problem.title;
-    return `HTTP ${status} ${code}${message ? ` "${message}"` : ''} (request_id ${requestId ?? 'none'})`;
+    return M.problem(status, problem.code, problem.message ?? problem.title, requestId);
   }
 
   #noteError(message: string, status: number | null, code: string | null, requestId: string | null): void {
@@ -737,7 +725,7 @@ export class DeliveryEngine {
       this.#settleBatch(batch);
       const line = this.#failureLog.admit(
         `exhausted|${status ?? failure.replace(/:.*$/, '')}`,
-        `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${batch.failures}/${budget}; giving up, its events are dropped (retries_exhausted).`,
+        M.exhausted(batch, failure, budget),
       );
       if (line !== null) this.#write('error', line);
       for (const entry of batch.entries) {
@@ -750,7 +738,7 @@ export class DeliveryEngine {
     batch.backingOff = true;
     const line = this.#failureLog.admit(
       `retry|${status ?? failure.replace(/:.*$/, '')}`,
-      `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${batch.failures}/${budget}; retrying in ${seconds(delay)}.`,
+      M.retrying(batch, failure, batch.failures, budget, delay),
     );
     if (line !== null) this.#write('warn', line);
   }
@@ -763,7 +751,7 @@ export class DeliveryEngine {
     const until = Date.now() + pauseMs;
     this.#pausedUntil = Math.max(this.#pausedUntil, until);
     batch.nextAt = this.#pausedUntil;
-    this.#write('warn', `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(this.#pausedUntil - Date.now())}.`);
+    this.#write('warn', M.paused(failure, this.#pausedUntil - Date.now()));
   }
 
   #halt(batch: FrozenBatch, status: number, problem: SpotzeeProblem, requestId: string | null, failure: string): void {
@@ -771,20 +759,10 @@ export class DeliveryEngine {
     if (this.#halted) return;
     this.#halted = true;
     this.#nextProbeAt = Date.now() + this.options.haltProbeIntervalMs;
-    const hint =
-      status === 401 || status === 403
-        ? 'Spotzee refused the API key: check that apiKey is a valid secret key (sk_…) for this project.'
-        : status === 402
-          ? 'Spotzee refused the request for billing reasons: check the project\'s plan.'
-          : problem.code === 'version_unsupported'
-            ? `Spotzee does not support apiVersion ${this.options.apiVersion}: pin a supported Spotzee-Version.`
-            : `Check baseUrl (${this.options.baseUrl}): requests go to ${this.#url}.`;
+    const hint = M.haltHint(status, problem.code, this.options.apiVersion, this.options.baseUrl, this.#url);
     const message = `${hint} ${failure}`;
     this.#noteError(message, status, problem.code, requestId);
-    this.#write(
-      'error',
-      `Spotzee delivery HALTED: ${message}. Sending has stopped; events stay queued (up to maxQueueEvents) and a probe retries every ${seconds(this.options.haltProbeIntervalMs)}.`,
-    );
+    this.#write('error', M.halted(message, this.options.haltProbeIntervalMs));
     this.#emitHealth();
     // flush() must not hang on events that cannot be sent until someone fixes the configuration.
     const waiters = this.#flushWaiters;
@@ -800,7 +778,7 @@ export class DeliveryEngine {
         batch.nextAt = Date.now();
       }
     }
-    this.#write('log', 'Spotzee accepted requests again: delivery resumed.');
+    this.#write('log', M.resumed());
     this.#emitHealth();
   }
 
@@ -823,7 +801,7 @@ export class DeliveryEngine {
     this.#noteError(`Batch ${batch.key} rejected: ${failure}`, status, problem.code, requestId);
     for (const entry of batch.entries) {
       const { name, source } = entry.event;
-      this.#reject(entry, true, reason, `Spotzee rejected event ${describeEvent(name, source)}: ${failure}.`, this.#serverRejection(problem, requestId, status));
+      this.#reject(entry, true, reason, M.eventRejected(describeEvent(name, source), failure), this.#serverRejection(problem, requestId, status));
     }
   }
 
@@ -841,18 +819,14 @@ export class DeliveryEngine {
       const first = errors[0]!;
       const text = errors.map((error) => `${error.param ?? 'event'}: ${error.message ?? error.code ?? 'invalid'}`).join('; ');
       const { name, source } = entry.event;
-      const message = `Spotzee rejected event ${describeEvent(name, source)}: ${text} (code ${first.code ?? problem.code ?? `http_${status}`}, request_id ${requestId ?? 'none'}). Fix the event's content.`;
+      const message = M.itemRejected(describeEvent(name, source), text, first.code ?? problem.code ?? `http_${status}`, requestId);
       if (details.length < MAX_LOGGED_ITEMS) details.push(`#${index} ${describeEvent(name, source)} ${text}`);
       this.#reject(entry, true, 'server_rejected', message, this.#serverRejection(problem, requestId, status, first));
     });
     const rejectedCount = batch.size - keep.length;
     this.#noteError(`Spotzee rejected ${rejectedCount} of ${batch.size} events in batch ${batch.key}`, status, problem.code, requestId);
     if (keep.length > 0) this.#addBatch(keep, Date.now());
-    const more = rejectedCount > details.length ? `; and ${rejectedCount - details.length} more` : '';
-    this.#write(
-      'warn',
-      `Spotzee rejected ${rejectedCount} of ${plural(batch.size, 'event')} in batch ${batch.key} (HTTP ${status} ${problem.code ?? 'no code'}, request_id ${requestId ?? 'none'}): ${details.join('; ')}${more}.${keep.length > 0 ? ` Resending the other ${keep.length} as a new batch.` : ''}`,
-    );
+    this.#write('warn', M.itemsRejected(batch, rejectedCount, status, problem.code, requestId, details, keep.length));
   }
 
   /** A 400/422 naming no item, or a 413: halve until the bad event is alone. Each half gets a new key. */
@@ -862,7 +836,7 @@ export class DeliveryEngine {
     const now = Date.now();
     this.#addBatch(batch.entries.slice(0, middle), now);
     this.#addBatch(batch.entries.slice(middle), now);
-    this.#write('debug', `Spotzee refused batch ${batch.key} without naming events (${failure}); splitting its ${batch.size} events to isolate the invalid ones.`);
+    this.#write('debug', M.splitting(batch, failure));
   }
 
   // ---- shutdown -----------------------------------------------------------------------------
@@ -898,7 +872,7 @@ export class DeliveryEngine {
     this.#transport.close().then(
       () => done?.(timedOut),
       (error: unknown) => {
-        this.#write('warn', `Spotzee transport did not close cleanly: ${error instanceof Error ? error.message : String(error)}`);
+        this.#write('warn', M.transportClose(error instanceof Error ? error.message : String(error)));
         done?.(timedOut);
       },
     );

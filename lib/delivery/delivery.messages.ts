@@ -1,0 +1,86 @@
+/**
+ * Every log line the engine writes, in one place so the wording stays consistent: one line per problem,
+ * naming the batch, the server's status, code and request_id, and what happens next.
+ */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function were(count: number): string {
+  return count === 1 ? 'was' : 'were';
+}
+
+export interface BatchRef {
+  key: string;
+  size: number;
+  bytes: number;
+}
+
+export const DeliveryMessages = {
+  keyShape: () => 'The Spotzee apiKey does not start with sk_; Spotzee secret keys do. Check that the right key is configured.',
+
+  listenerThrew: (type: string, detail: string) => `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`,
+
+  problem: (status: number, code: string | null, message: string | null, requestId: string | null) =>
+    `HTTP ${status} ${code ?? 'no code'}${message ? ` "${message}"` : ''} (request_id ${requestId ?? 'none'})`,
+
+  dryRun: (batch: BatchRef, preview: string) => `Dry run: batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes) not sent: ${preview}`,
+
+  delivered: (batch: BatchRef, attempt: number, requestId: string | null, replayed: boolean) =>
+    `Delivered batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes, attempt ${attempt}, request_id ${requestId ?? 'none'}${replayed ? ', replayed' : ''}).`,
+
+  retrying: (batch: BatchRef, failure: string, attempt: number, budget: number, delayMs: number) =>
+    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempt}/${budget}; retrying in ${seconds(delayMs)}.`,
+
+  exhausted: (batch: BatchRef, failure: string, budget: number) =>
+    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${budget}/${budget}; giving up, its events are dropped (retries_exhausted).`,
+
+  paused: (failure: string, pauseMs: number) => `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}.`,
+
+  haltHint: (status: number, code: string | null, apiVersion: string, baseUrl: string, url: string) =>
+    status === 401 || status === 403
+      ? 'Spotzee refused the API key: check that apiKey is a valid secret key (sk_…) for this project.'
+      : status === 402
+        ? "Spotzee refused the request for billing reasons: check the project's plan."
+        : code === 'version_unsupported'
+          ? `Spotzee does not support apiVersion ${apiVersion}: pin a supported Spotzee-Version.`
+          : `Check baseUrl (${baseUrl}): requests go to ${url}.`,
+
+  halted: (reason: string, probeIntervalMs: number) =>
+    `Spotzee delivery HALTED: ${reason}. Sending has stopped; events stay queued (up to maxQueueEvents) and a probe retries every ${seconds(probeIntervalMs)}.`,
+
+  resumed: () => 'Spotzee accepted requests again: delivery resumed.',
+
+  mismatch: (batch: BatchRef, requestId: string | null) =>
+    `Spotzee answered 409 idempotency_key_mismatch for batch ${batch.key} (request_id ${requestId ?? 'none'}): that key was used before with a different body. ` +
+    'If these events carry explicit idempotency keys, the same domain event was probably sent already (by another instance, or after the dedupe window) with different content; ' +
+    `otherwise this is a bug in nestjs-spotzee, please report it. The ${plural(batch.size, 'event')} ${were(batch.size)} rejected, never resent.`,
+
+  refused: (batch: BatchRef, failure: string) =>
+    `Spotzee refused batch ${batch.key}: ${failure}. Not retrying (Spotzee asks clients not to retry this status); its ${plural(batch.size, 'event')} ${were(batch.size)} rejected.`,
+
+  eventRejected: (event: string, failure: string) => `Spotzee rejected event ${event}: ${failure}.`,
+
+  itemRejected: (event: string, text: string, code: string, requestId: string | null) =>
+    `Spotzee rejected event ${event}: ${text} (code ${code}, request_id ${requestId ?? 'none'}). Fix the event's content.`,
+
+  itemsRejected: (batch: BatchRef, rejected: number, status: number, code: string | null, requestId: string | null, details: string[], kept: number) =>
+    `Spotzee rejected ${rejected} of ${plural(batch.size, 'event')} in batch ${batch.key} (HTTP ${status} ${code ?? 'no code'}, request_id ${requestId ?? 'none'}): ` +
+    `${details.join('; ')}${rejected > details.length ? `; and ${rejected - details.length} more` : ''}.` +
+    (kept > 0 ? ` Resending the other ${kept} as a new batch.` : ''),
+
+  splitting: (batch: BatchRef, failure: string) =>
+    `Spotzee refused batch ${batch.key} without naming events (${failure}); splitting its ${batch.size} events to isolate the invalid ones.`,
+
+  engineBug: (batchKey: string, detail: string) => `Spotzee engine error while handling batch ${batchKey}: ${detail}`,
+
+  transportClose: (detail: string) => `Spotzee transport did not close cleanly: ${detail}`,
+
+  drained: (durationMs: number, delivered: number, rejected: number, dropped: number, timedOut: boolean) =>
+    `Spotzee drained in ${durationMs} ms: ${delivered} delivered, ${rejected} rejected, ${dropped} dropped` +
+    (timedOut ? '; events still pending at the deadline were dropped.' : '.'),
+};
