@@ -138,7 +138,9 @@ export class SpotzeeRecorder {
 
   /**
    * Resolves once every HTTP request seen so far has committed or discarded its events and every
-   * committed event has been handled, so that "nothing was sent" can be asserted safely.
+   * committed event has been handled, so that "nothing was sent" can be asserted safely. Requests are
+   * seen through the module's global interceptor; with `globalInterceptor: false` and
+   * `@UseInterceptors(SpotzeeInterceptor)` on controllers, wait with `waitFor()` instead.
    */
   async settled(options: RecorderWaitOptions = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
