@@ -483,7 +483,10 @@ describe('bad input catalogue', () => {
       delivered: string[];
       /** The engine halts (401/403/404…), then its probe finds Spotzee healthy again and delivers. */
       halts?: boolean;
+      /** A line the operator reads for this answer (retry lines are folded across cases, so those use the attempt's error). */
       log?: [LogLevel, string];
+      /** What the first attempt reports as its error. */
+      firstAttemptError?: string;
       replayed?: boolean;
     }
 
@@ -496,7 +499,7 @@ describe('bad input catalogue', () => {
         fault: { kind: 'raw', status: 503, headers: { 'content-type': 'application/problem+json' }, body: '{"status":"error","code":' },
         attempts: [[503, 'retry'], [204, 'delivered']],
         delivered: BATCH,
-        log: ['warn', 'failed: HTTP 503 no code (request_id'],
+        firstAttemptError: 'HTTP 503 no code (request_id req_',
       },
       {
         title: 'an HTML error page',
@@ -522,14 +525,14 @@ describe('bad input catalogue', () => {
         fault: { kind: 'raw', status: 500, body: { status: 'error', code: 'quantum_flux_unstable', message: 'Try again.' } },
         attempts: [[500, 'retry'], [204, 'delivered']],
         delivered: BATCH,
-        log: ['warn', 'HTTP 500 quantum_flux_unstable "Try again."'],
+        firstAttemptError: 'HTTP 500 quantum_flux_unstable "Try again." (request_id req_',
       },
       {
         title: 'a deprecated numeric code on a 503',
         fault: { kind: 'raw', status: 503, body: { status: 'error', code: 50301, message: 'Busy' } },
         attempts: [[503, 'retry'], [204, 'delivered']],
         delivered: BATCH,
-        log: ['warn', 'HTTP 503 no code "Busy"'],
+        firstAttemptError: 'HTTP 503 no code "Busy" (request_id req_',
       },
       {
         title: 'an unknown error code on a 4xx (not retried)',
@@ -544,7 +547,7 @@ describe('bad input catalogue', () => {
         fault: { kind: 'raw', status: 500, headers: { 'content-type': 'application/problem+json' }, body: `{"status":"error","code":"internal_error","message":"${'x'.repeat(3 * 1024 * 1024)}"}` },
         attempts: [[500, 'retry'], [204, 'delivered']],
         delivered: BATCH,
-        log: ['warn', 'failed: HTTP 500 no code (request_id'],
+        firstAttemptError: 'HTTP 500 no code (request_id req_',
       },
       {
         title: 'a 401 (the key was refused)',
@@ -646,6 +649,9 @@ describe('bad input catalogue', () => {
           expect(tracker.health()).toMatchObject({ healthy: true, halted: false });
         } else {
           expect(health).toEqual([]);
+        }
+        if (testCase.firstAttemptError !== undefined) {
+          expect(attempts[0]!.error).toContain(testCase.firstAttemptError);
         }
         if (testCase.log) {
           const [level, text] = testCase.log;

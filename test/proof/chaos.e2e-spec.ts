@@ -16,12 +16,12 @@ const FAILING_EVERY = 11;
 const CONCURRENCY = 200;
 /** Tracked outside any request, like a job or a queue consumer would, while the load runs. */
 const BACKGROUND_EVENTS = 500;
-const REQUEST_TIMEOUT_MS = 250;
+const REQUEST_TIMEOUT_MS = 500;
 /**
  * Far past the timeout, however coarse the timer that enforces it (undici's own header and body timers
  * tick at a one-second resolution), so the client has always given up before the answer comes.
  */
-const SLOW_RESPONSE_MS = 2_000;
+const SLOW_RESPONSE_MS = 2_500;
 
 /** Every failure a real network and a real Spotzee produce, each on its own and in any order. */
 const FAULTS: WeightedFault[] = [
@@ -32,7 +32,7 @@ const FAULTS: WeightedFault[] = [
   { fault: { kind: 'lost_response' }, weight: 1 },
   // Slower than the client's timeout: the batch is accepted after the client gave up on it, and the
   // retry meets `409 idempotency_in_progress`, then a replay. Rarer, because each one stalls sending.
-  { fault: { kind: 'slow', delayMs: SLOW_RESPONSE_MS }, weight: 0.4 },
+  { fault: { kind: 'slow', delayMs: SLOW_RESPONSE_MS }, weight: 0.25 },
 ];
 
 interface OrderResult {
@@ -76,7 +76,9 @@ describe('chaos: a Nest app under load while Spotzee fails in every way it can',
   it(
     'delivers every committed event exactly once, and its counters add up',
     async () => {
-      emulator = await SpotzeeEmulator.start();
+      // A short Retry-After on `idempotency_in_progress`: the client keeps asking (without spending
+      // attempts) instead of stalling every batch for the rest of the slow answer.
+      emulator = await SpotzeeEmulator.start({ inProgressRetryAfterSeconds: 0.05 });
       // Seeded: the n-th request to arrive always gets the same fault (or none).
       emulator.chaos({ rate: 0.3, seed: 20260428, faults: FAULTS });
       const logger = new RecordingLogger();

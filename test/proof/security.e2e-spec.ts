@@ -151,11 +151,13 @@ describe('security: the API key never shows, and what reaches the wire is bounde
   }
 
   it('the capture is not blind: it sees console calls, stdout and stderr writes, and process warnings', async () => {
+    capture.quiet = true;
     console.info('probe-console');
     process.stdout.write('probe-stdout\n');
     process.stderr.write('probe-stderr\n');
     process.emitWarning('probe-warning');
     await new Promise((resolve) => setImmediate(resolve));
+    capture.quiet = false;
     for (const probe of ['probe-console', 'probe-stdout', 'probe-stderr', 'probe-warning']) {
       expect({ probe, seen: capture.leaks([probe]).length > 0 }).toEqual({ probe, seen: true });
     }

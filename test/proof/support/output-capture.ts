@@ -9,6 +9,8 @@ const CONSOLE_METHODS: readonly ConsoleMethod[] = ['log', 'info', 'warn', 'error
  * listener payloads). Used to prove that a secret appears in none of it.
  */
 export class OutputCapture {
+  /** While true, stdout/stderr writes are captured but not passed on (for a test's own probes). */
+  quiet = false;
   private readonly entries: Array<{ source: string; text: string }> = [];
   private readonly restorers: Array<() => void> = [];
 
@@ -18,6 +20,7 @@ export class OutputCapture {
       // Passed through: Jest itself may be writing to these streams.
       stream.write = ((chunk: unknown, ...rest: unknown[]) => {
         this.entries.push({ source: name, text: typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8') });
+        if (this.quiet) return true;
         return (original as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
       }) as typeof stream.write;
       this.restorers.push(() => {

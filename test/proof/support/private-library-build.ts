@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -10,11 +10,25 @@ const run = promisify(execFile);
 
 /** Inputs of the build: a change to any of them makes a new build. */
 const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+/** Builds of older sources are removed after this long; a run still using one has long finished. */
+const STALE_BUILD_MS = 24 * 60 * 60 * 1000;
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
   );
+}
+
+function pruneStaleBuilds(root: string, keep: string): void {
+  for (const entry of readdirSync(root)) {
+    const dir = join(root, entry);
+    if (dir === keep) continue;
+    try {
+      if (Date.now() - statSync(dir).mtimeMs > STALE_BUILD_MS) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Removed by a concurrent run meanwhile.
+    }
+  }
 }
 
 function sourceHash(repoRoot: string): string {
@@ -63,5 +77,6 @@ export async function buildLibraryPrivately(repoRoot: string): Promise<string> {
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+  pruneStaleBuilds(root, target);
   return entry;
 }
