@@ -392,8 +392,14 @@ export class DeliveryEngine {
     const outcome = { outcome: 'dropped' as const, event, reason, message: `Spotzee event ${describeEvent(event.name, event.source)} ${why}` };
     this.#listeners.emit('dropped', outcome);
     this.#listeners.emit('outcome', outcome);
+    if (this.#finished) {
+      // After shutdown there is no burst window left to fold into; one line per minute at most.
+      const line = this.#rejectionLog.admit(`late|${reason}`, outcome.message);
+      if (line !== null) this.#write('warn', line);
+      return;
+    }
     this.#dropLog.add(reason, event.name);
-    if (this.#dropLogTimer === null && !this.#finished) {
+    if (this.#dropLogTimer === null) {
       this.#dropLogTimer = detachedTimeout(() => this.#writeDropLog(), DROP_LOG_WINDOW_MS, false);
     }
   }
@@ -515,10 +521,12 @@ export class DeliveryEngine {
     let at = Infinity;
     if (this.#halted) {
       if (this.#inFlight === 0 && this.#pending() > 0) at = this.#nextProbeAt;
-    } else {
+    } else if (this.#inFlight < this.options.maxInFlight) {
+      // With every slot taken, only a completion can make progress, and each one runs the pump: a timer
+      // for work that is already due would just spin.
       for (const batch of this.#batches) if (batch.state === 'waiting') at = Math.min(at, batch.nextAt);
       const head = this.#queue.peek();
-      if (head !== undefined && (this.#started || this.#closing || head.seq <= this.#forceSeq)) {
+      if (head !== undefined && !this.#isBackingOff() && (this.#started || this.#closing || head.seq <= this.#forceSeq)) {
         at = Math.min(at, head.seq <= this.#forceSeq || this.#closing ? now : head.enqueuedAt + this.options.flushIntervalMs);
       }
       if (at !== Infinity) at = Math.max(at, this.#pausedUntil);
@@ -531,7 +539,6 @@ export class DeliveryEngine {
     this.#wakeAt = at;
     this.#wakeKeepsAlive = keepAlive;
     if (at === Infinity) return;
-    // When the in-flight limit is what blocks, completions wake the pump; the timer is just a backstop.
     this.#wakeTimer = detachedTimeout(
       () => {
         this.#wakeTimer = null;
