@@ -230,8 +230,8 @@ describe('bad input catalogue', () => {
       delivered: string[];
     }
 
+    /** The healthy neighbours every route emits: tracked in the handler, then from a decorator. */
     const COMPANIONS = ['companion_tracked', 'companion_emitted'];
-    const DECORATOR_COMPANIONS = ['companion_tracked', 'companion_emitted'];
 
     const requestCases: RequestCase[] = [
       {
@@ -378,49 +378,49 @@ describe('bad input catalogue', () => {
         title: 'a data mapper that throws',
         route: 'data-mapper-throws',
         rejected: [{ name: 'order_placed', reason: 'invalid_data', param: 'data', message: `The "data" mapper of @EmitsEvent('order_placed') on POST /bad/data-mapper-throws threw: TypeError: Cannot read properties of undefined (reading 'total'). The request was not affected and the event was not sent; fix the mapper` }],
-        delivered: DECORATOR_COMPANIONS,
+        delivered: COMPANIONS,
       },
       {
         title: 'a data mapper that returns an array',
         route: 'data-mapper-returns-array',
         rejected: [{ name: 'order_placed', reason: 'invalid_data', param: 'data', message: 'Spotzee event "order_placed" from POST /bad/data-mapper-returns-array rejected: data must be a plain object, got an array.' }],
-        delivered: DECORATOR_COMPANIONS,
+        delivered: COMPANIONS,
       },
       {
         title: 'an identify mapper that throws',
         route: 'identify-mapper-throws',
         rejected: [{ name: 'order_placed', reason: 'invalid_user', param: 'identify', message: `The "identify" mapper of @EmitsEvent('order_placed') on POST /bad/identify-mapper-throws threw: Error: customer not loaded.` }],
-        delivered: DECORATOR_COMPANIONS,
+        delivered: COMPANIONS,
       },
       {
         title: 'a when predicate that throws',
         route: 'when-throws',
         rejected: [{ name: 'order_placed', reason: 'invalid_data', param: 'when', message: `The "when" mapper of @EmitsEvent('order_placed') on POST /bad/when-throws threw: RangeError: no total.` }],
-        delivered: DECORATOR_COMPANIONS,
+        delivered: COMPANIONS,
       },
       {
         title: 'a contact mapper that returns a string',
         route: 'contact-mapper-returns-string',
         rejected: [{ name: 'order_placed', reason: 'missing_contact', param: 'contact', message: `The "contact" mapper of @EmitsEvent('order_placed') on POST /bad/contact-mapper-returns-string returned "user_1"; it must return an object or undefined.` }],
-        delivered: DECORATOR_COMPANIONS,
+        delivered: COMPANIONS,
       },
       {
         title: 'an idempotencyKey mapper that returns a number',
         route: 'key-mapper-returns-number',
         rejected: [{ name: 'order_placed', reason: 'invalid_idempotency_key', param: 'idempotencyKey', message: 'Spotzee event "order_placed" from POST /bad/key-mapper-returns-number rejected: idempotencyKey must be a string of 1 to 255 characters, got a number. Use a stable key such as "order_placed:ord_42".' }],
-        delivered: DECORATOR_COMPANIONS,
+        delivered: COMPANIONS,
       },
       {
         title: 'an idempotencyKey mapper that returns a string with CR/LF',
         route: 'key-mapper-returns-crlf',
         rejected: [{ name: 'order_placed', reason: 'invalid_idempotency_key', param: 'idempotencyKey', message: 'Spotzee event "order_placed" from POST /bad/key-mapper-returns-crlf rejected: idempotencyKey contains control characters. Remove them.' }],
-        delivered: DECORATOR_COMPANIONS,
+        delivered: COMPANIONS,
       },
       {
         title: 'an idempotencyKey mapper that returns 263 characters',
         route: 'key-mapper-returns-long',
         rejected: [{ name: 'order_placed', reason: 'invalid_idempotency_key', param: 'idempotencyKey', message: 'idempotencyKey must be a string of 1 to 255 characters, got 263 characters.' }],
-        delivered: DECORATOR_COMPANIONS,
+        delivered: COMPANIONS,
       },
       {
         title: 'a blank anonymous id header (treated as absent, never sent as an id)',
