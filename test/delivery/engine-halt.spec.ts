@@ -11,7 +11,7 @@ afterEach(async () => {
 
 describe('halt on refused credentials', () => {
   it('401: stops sending, keeps the queue, probes one batch at a time, and resumes on success', async () => {
-    harness = await startHarness({ haltProbeIntervalMs: 150, maxBatchEvents: 2 });
+    harness = await startHarness({ haltProbeIntervalMs: 400, maxBatchEvents: 2 });
     const { engine, emulator } = harness;
     const health: DeliveryHealth[] = [];
     engine.on('health', (h) => health.push(h));
@@ -39,7 +39,7 @@ describe('halt on refused credentials', () => {
     expect(engine.health()).toMatchObject({ healthy: true, halted: false });
     expect(health.map((x) => x.halted)).toEqual([true, false]);
     expect(harness.logger.matching(/HALTED/)).toHaveLength(1);
-    expect(harness.logger.at('error')[0]).toMatch(/^Spotzee delivery HALTED: .*a probe retries every 0\.15 s\.$/);
+    expect(harness.logger.at('error')[0]).toMatch(/^Spotzee delivery HALTED: .*a probe retries every 0\.40 s\.$/);
     expect(harness.logger.matching(/delivery resumed/)).toHaveLength(1);
     expect(emulator.events).toHaveLength(8);
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { BatchAttempt } from '../../lib/delivery/index.js';
-import { expectInvariant, startHarness } from './support/engine-harness.js';
+import { expectInvariant, startHarness, waitFor } from './support/engine-harness.js';
 import type { Harness } from './support/engine-harness.js';
 
 let harness: Harness | null = null;
@@ -142,9 +142,8 @@ describe('retries', () => {
     harness.emulator.inject({ kind: 'rate_limit', retryAfterSeconds: null }, { times: 1 });
     harness.engine.start();
     harness.capture({});
-    await harness.emulator.waitForRequests(1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(harness.logger.matching(/pausing all sending for (9\.9\d|10\.0) s/)).toHaveLength(1);
+    await waitFor(() => harness!.logger.matching(/pausing all sending/).length > 0, 'the pause');
+    expect(harness.logger.matching(/pausing all sending for (9\.\d+|10\.0) s/)).toHaveLength(1);
     const report = await harness.engine.close({ deadlineMs: 3000 });
     expect(report).toMatchObject({ dropped: 1, timedOut: true });
     expect(harness.outcomes).toEqual([expect.objectContaining({ reason: 'shutdown_deadline', message: expect.stringMatching(/rate limiting/) })]);
