@@ -1,4 +1,4 @@
-import { resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
+import { createRedactor, resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import { createDefaultContactResolver } from './contact.resolver.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
@@ -40,6 +40,21 @@ const NEST_ONLY_OPTIONS = [
  * and word it the same way.
  */
 export function createSpotzeeSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
+  try {
+    return validateSettings(options);
+  } catch (error) {
+    // Messages quote the offending value so the fix is obvious; a key pasted into the wrong option
+    // (a config mix-up) must still never be printed.
+    if (error instanceof Error) {
+      const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
+      error.message = redact(error.message);
+      if (error.stack !== undefined) error.stack = redact(error.stack);
+    }
+    throw error;
+  }
+}
+
+function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
   if (typeof options !== 'object' || options === null) {
     throw new SpotzeeConfigurationError('options', messages.optionsNotAnObject());
   }

@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DeliveryEngine, type DeliveryEngineSeams } from './delivery/index.js';
+import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
 import type { DeliveryLogger } from './delivery/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type {
@@ -55,11 +55,14 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   private readonly pendingChecks = new Set<Promise<void>>();
   private readonly saidOnce = new Set<string>();
   private readonly nameVerdicts = new Map<string, boolean>();
+  /** Messages built from user callbacks' errors can quote anything, the key included. */
+  private readonly redact: Redactor;
 
   constructor(
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
     @Optional() @Inject(SPOTZEE_DELIVERY_SEAMS) seams?: DeliveryEngineSeams,
   ) {
+    this.redact = createRedactor(settings.delivery.apiKey);
     this.logger = settings.delivery.logger ?? new Logger(SPOTZEE_LOGGER_CONTEXT);
     this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, seams);
   }
@@ -202,8 +205,9 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
    * Reports an event this layer refused before it reached the engine, with the same counting,
    * listeners and once-per-problem logging as the engine's own rejections.
    */
-  reject(input: TrackInput, reason: RejectionReason, message: string, param?: string): void {
+  reject(input: TrackInput, reason: RejectionReason, unredactedMessage: string, param?: string): void {
     this.localRejections += 1;
+    const message = this.redact(unredactedMessage);
     const outcome: RejectedOutcome = {
       outcome: 'rejected',
       event: {
@@ -219,7 +223,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       message,
       ...(param === undefined ? {} : { param }),
     };
-    this.sayOnce(`${reason}:${outcome.event.name}:${input.source ?? ''}`, () => this.logger.warn(message));
+    this.warnOnce(`${reason}:${outcome.event.name}:${input.source ?? ''}`, message);
     for (const listener of this.rejectionListeners) {
       try {
         listener(outcome);
@@ -253,7 +257,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       this.reject(input, 'invalid_name', messages.strictNameRejected(input.name, source), 'name');
       return false;
     }
-    this.sayOnce(`name:${input.name}`, () => this.logger.warn(messages.nameNotSnakeCase(input.name, [source])));
+    this.warnOnce(`name:${input.name}`, messages.nameNotSnakeCase(input.name, [source]));
     return true;
   }
 
@@ -295,7 +299,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
 
   /** Logs a warning once per key (bounded), so a problem repeated on every request is one line, not a flood. */
   warnOnce(key: string, message: string): void {
-    this.sayOnce(key, () => this.logger.warn(message));
+    this.sayOnce(key, () => this.logger.warn(this.redact(message)));
   }
 
   private sayOnce(key: string, say: () => void): void {

@@ -258,20 +258,18 @@ describe('security: the API key never shows, and what reaches the wire is bounde
     expectNoLeak();
   });
 
-  // KNOWN BUG (lib/spotzee-settings.factory.ts + lib/spotzee.messages.ts `describeValue`): the Nest-only
-  // options quote string values back in their error, unredacted, so a key misplaced into one of them
-  // (a config mix-up) is printed in the start-up error. The engine's own option errors never quote strings.
-  it.failing('KNOWN BUG: a key misplaced into a Nest-only option (eventNames, anonymousIdHeader) is quoted in the start-up error', async () => {
+  // Nest-only option errors quote the offending value so the fix is obvious; a key pasted into one of
+  // them (a config mix-up) must still be scrubbed from the start-up error.
+  it('a key misplaced into a Nest-only option (eventNames, anonymousIdHeader) is scrubbed from the start-up error', async () => {
     for (const options of [{ apiKey: KEY, eventNames: KEY as never }, { apiKey: KEY, anonymousIdHeader: `Bearer ${KEY}` }] satisfies SpotzeeModuleOptions[]) {
       capture.add('start-up error', await startupError({ imports: [SpotzeeModule.forRoot(options)] }, nestLogger));
     }
     expect(capture.leaks(FRAGMENTS)).toEqual([]);
   });
 
-  // KNOWN BUG (lib/spotzee.tracker.ts `reject`, lib/spotzee.interceptor.ts `resolveContact`): messages built
-  // from a user callback's error (mapper, contact resolver, schema) reach the logger and the 'rejected'
-  // listeners without the redaction the engine applies to every text it does not control.
-  it.failing('KNOWN BUG: an error thrown by a mapper or the contact resolver that quotes the key is logged as is', async () => {
+  // Messages built from a user callback's error (mapper, contact resolver, schema) are redacted like
+  // every other text the library does not control.
+  it('an error thrown by a mapper or the contact resolver that quotes the key is logged and reported redacted', async () => {
     await post('mapper-quotes-key');
     await post('orders/ord_session', { 'x-session-broken': '1', 'x-anonymous-id': 'visitor_2' });
     await tracker.flush();
