@@ -38,7 +38,7 @@ async function main() {
   for (const section of config.sections) {
     log(`— ${section} —`);
     results[section] = await RUNNERS[section](config, log);
-    if (config.profile) profiles[section] = summarizeSection(section === 'overhead' ? 'overhead-' : section);
+    if (config.profile) profiles[section] = summarizeSection(section);
   }
 
   const run = {

@@ -22,16 +22,16 @@ export function readConfig(argv = process.argv.slice(2)) {
     profile: argv.includes('--profile') || process.env.BENCH_PROFILE === '1',
     capture: {
       chunk: Math.round(number('BENCH_CAPTURE_CHUNK', 1000)),
-      warmupChunks: Math.round(number('BENCH_CAPTURE_WARMUP_CHUNKS', 10)),
-      chunks: Math.round(number('BENCH_CAPTURE_CHUNKS', 20)),
+      warmupChunks: Math.round(number('BENCH_CAPTURE_WARMUP_CHUNKS', 5)),
+      chunks: Math.round(number('BENCH_CAPTURE_CHUNKS', 15)),
     },
     throughput: {
-      events: Math.round(number('BENCH_THROUGHPUT_EVENTS', 50_000)),
-      warmupEvents: Math.round(number('BENCH_THROUGHPUT_WARMUP_EVENTS', 10_000)),
+      events: Math.round(number('BENCH_THROUGHPUT_EVENTS', 30_000)),
+      warmupEvents: Math.round(number('BENCH_THROUGHPUT_WARMUP_EVENTS', 5_000)),
       batchSize: 100,
     },
     overhead: {
-      seconds: number('BENCH_OVERHEAD_SECONDS', 5),
+      seconds: number('BENCH_OVERHEAD_SECONDS', 4),
       warmupSeconds: number('BENCH_OVERHEAD_WARMUP_SECONDS', 3),
       connections: Math.round(number('BENCH_OVERHEAD_CONNECTIONS', 32)),
     },
@@ -40,8 +40,8 @@ export function readConfig(argv = process.argv.slice(2)) {
       steadySeconds: number('BENCH_OUTAGE_STEADY_SECONDS', 10),
       recoverySeconds: number('BENCH_OUTAGE_RECOVERY_SECONDS', 15),
       rate: Math.round(number('BENCH_OUTAGE_RATE', 2000)),
-      deadlineMs: Math.round(number('BENCH_OUTAGE_DEADLINE_MS', 30_000)),
-      staggerSeconds: number('BENCH_OUTAGE_STAGGER_SECONDS', 5),
+      deadlineMs: Math.round(number('BENCH_OUTAGE_DEADLINE_MS', 20_000)),
+      staggerSeconds: number('BENCH_OUTAGE_STAGGER_SECONDS', 3),
     },
   };
   // The queue fills 40% into the outage, leaving the rest of it to show whether memory stays flat.

@@ -80,6 +80,7 @@ function location(url, line, column) {
 
 function displayPath(url) {
   if (!url) return '';
+  if (!url.startsWith('file://') && !url.startsWith('/')) return url;
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   const rel = relative(REPO_ROOT, path);
   const built = relative(LIBRARY_BUILD_DIR, path);

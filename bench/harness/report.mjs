@@ -52,14 +52,16 @@ export function renderMarkdown(run) {
     const rows = [];
     for (const [platform, byVariant] of Object.entries(summary)) {
       for (const [variant, s] of Object.entries(byVariant)) {
-        rows.push([platform, variants[variant].label, range(s.reqPerSec), range(s.p99Ms, (v) => dec(v, 0)), int(s.non2xx)]);
+        rows.push([platform, variants[variant].label, range(s.reqPerSec), range(s.p99Ms, (v) => dec(v, 0)), range(s.cpuUsPerRequest), int(s.non2xx)]);
       }
     }
     out.push('', `### 3. Request overhead (autocannon, ${c.connections} connections, ${c.seconds} s per run, \`POST /orders\`)`, '',
-      table(['Platform', 'Route', 'req/s, median (min–max)', 'p99 ms, median (min–max)', 'errors / non-2xx'], rows), '',
+      table(['Platform', 'Route', 'req/s, median (min–max)', 'p99 ms, median (min–max)', 'app CPU µs per request', 'errors / non-2xx'], rows), '',
       ...Object.entries(ratios).map(([platform, r]) =>
-        `- ${platform}: decorated / undecorated ${range(r.decoratedVsUndecorated, times)}; decorated / no module ${range(r.decoratedVsBaseline, times)}; ` +
-          `undecorated / no module ${range(r.undecoratedVsBaseline, times)}.`),
+        `- ${platform}, req/s: decorated / undecorated ${range(r.decoratedVsUndecorated, times)}; decorated / no module ${range(r.decoratedVsBaseline, times)}; ` +
+          `undecorated / no module ${range(r.undecoratedVsBaseline, times)}; undecorated / pass-through interceptor ${range(r.undecoratedVsPassthrough, times)}. ` +
+          `By app CPU per request (inverted, 1.00× = free): decorated vs undecorated ${range(r.cpuDecoratedVsUndecorated, times)}, ` +
+          `decorated vs no module ${range(r.cpuDecoratedVsBaseline, times)}, undecorated vs pass-through interceptor ${range(r.cpuUndecoratedVsPassthrough, times)}.`),
       '', `Every decorated request's event reached the sink: ${Object.values(summary).every((b) => b.decorated.eventsMatchResponses) ? 'yes' : '**no**'}.`);
   }
 

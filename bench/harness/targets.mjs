@@ -20,7 +20,9 @@ export function evaluateTargets(results) {
   if (results.overhead) {
     for (const platform of Object.keys(results.overhead.ratios)) {
       const r = results.overhead.ratios[platform].decoratedVsUndecorated?.median;
-      targets.push(check(`overhead-${platform}`, `Decorated route ≥ 0.97× undecorated req/s (${platform})`, r, r >= 0.97, times(r)));
+      const cpu = results.overhead.ratios[platform].cpuDecoratedVsUndecorated?.median;
+      targets.push(check(`overhead-${platform}`, `Decorated route ≥ 0.97× undecorated req/s (${platform})`, r, r >= 0.97,
+        `${times(r)} (app CPU per request: ${times(cpu)})`));
     }
   }
   const outage = results.outage?.results?.spotzee;

@@ -1,11 +1,14 @@
 // The Nest application autocannon loads, in its own process. Two shapes:
-// - `baseline`: no SpotzeeModule at all; `POST /orders` only.
+// - `baseline`: no SpotzeeModule at all. `POST /orders`, and `POST /orders/passthrough`, the same
+//   handler under an interceptor that only returns `next.handle()`: what Nest itself charges a route
+//   for having any interceptor (an rxjs pipeline per call), to tell it apart from what
+//   nestjs-spotzee's interceptor does.
 // - `spotzee`: the real SpotzeeModule (global interceptor on, events to the sink), with `POST /orders`
 //   (no decorator) and `POST /orders/tracked`, the same handler under @EmitsEvent with data and
 //   identify mappers. The contact comes from the default resolver (the `x-anonymous-id` header).
 // Written in plain ESM, so decorators are applied as the functions they are.
 import 'reflect-metadata';
-import { Body, Controller, Module, Post } from '@nestjs/common';
+import { Body, Controller, Injectable, Module, Post, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { argument, fail, onCommand, onExitRequest, send } from '../harness/ipc-child.mjs';
 import { BENCH_API_KEY } from '../contenders/spotzee.contender.mjs';
@@ -39,6 +42,9 @@ async function buildModule() {
     createTracked(body) {
       return placeOrder(body);
     }
+    createPassThrough(body) {
+      return placeOrder(body);
+    }
   }
   Body()(OrdersController.prototype, 'create', 0);
   method(OrdersController, 'create', [Post()]);
@@ -55,6 +61,16 @@ async function buildModule() {
       }),
     ]);
     imports.push(SpotzeeModule.forRoot({ apiKey: BENCH_API_KEY, baseUrl: `${origin}/api/client` }));
+  }
+  if (variant === 'baseline') {
+    class PassThroughInterceptor {
+      intercept(context, next) {
+        return next.handle();
+      }
+    }
+    Injectable()(PassThroughInterceptor);
+    Body()(OrdersController.prototype, 'createPassThrough', 0);
+    method(OrdersController, 'createPassThrough', [Post('passthrough'), UseInterceptors(PassThroughInterceptor)]);
   }
   Controller('orders')(OrdersController);
   class AppModule {}
@@ -79,7 +95,8 @@ async function main() {
   onCommand(async (message) => {
     if (message.type !== 'flush') return;
     if (tracker) await tracker.flush();
-    send({ type: 'flush-ok', stats: tracker?.stats() ?? null, orders });
+    const cpu = process.cpuUsage();
+    send({ type: 'flush-ok', stats: tracker?.stats() ?? null, orders, cpuUs: cpu.user + cpu.system });
   });
   send({ type: 'ready', url: `http://127.0.0.1:${port}` });
 }

@@ -11,6 +11,7 @@ import { startSink } from '../sink/sink.client.mjs';
 export const PLATFORMS = ['express', 'fastify'];
 export const VARIANTS = {
   baseline: { app: 'baseline', path: '/orders', label: 'no SpotzeeModule' },
+  passthrough: { app: 'baseline', path: '/orders/passthrough', label: 'no SpotzeeModule, a pass-through interceptor (Nest’s own cost)' },
   undecorated: { app: 'spotzee', path: '/orders', label: 'SpotzeeModule, route without @EmitsEvent' },
   decorated: { app: 'spotzee', path: '/orders/tracked', label: 'SpotzeeModule, @EmitsEvent (data + identify)' },
 };
@@ -57,13 +58,19 @@ export async function runOverhead(config, log) {
         round.results[platform] = {};
         for (const variant of orders[index]) {
           const { app, path } = VARIANTS[variant];
+          const target = apps[`${platform}/${app}`];
           const spotzeeApp = apps[`${platform}/spotzee`].child;
-          // Start every run with an empty delivery queue, so one run's backlog never slows the next.
-          const before = (await spotzeeApp.request({ type: 'flush' }, 'flush-ok')).stats;
+          // Every run starts with an empty delivery queue, so one run's backlog never slows the next.
+          const before = await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
+          const cpuBefore = app === 'spotzee' ? before.cpuUs : (await target.child.request({ type: 'flush' }, 'flush-ok')).cpuUs;
           await sink.reset(['spotzee']);
-          const result = await load(apps[`${platform}/${app}`].url + path, seconds, connections);
-          const after = (await spotzeeApp.request({ type: 'flush' }, 'flush-ok')).stats;
+          const result = await load(target.url + path, seconds, connections);
+          // The app's CPU time per request, delivery of the run's events included: far less sensitive
+          // to other load on the machine than req/s, which also depends on the load generator's share.
+          const after = await target.child.request({ type: 'flush' }, 'flush-ok');
+          const afterSpotzee = app === 'spotzee' ? after : await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
           const received = (await sink.stats()).spotzee?.events ?? 0;
+          const responses = result['2xx'] + result.non2xx;
           round.results[platform][variant] = {
             reqPerSec: result.requests.average,
             p99Ms: result.latency.p99,
@@ -72,11 +79,13 @@ export async function runOverhead(config, log) {
             non2xx: result.non2xx,
             errors: result.errors,
             timeouts: result.timeouts,
-            eventsDelivered: after.delivered - before.delivered,
+            cpuUsPerRequest: responses ? (after.cpuUs - cpuBefore) / responses : null,
+            eventsDelivered: afterSpotzee.stats.delivered - before.stats.delivered,
             eventsAtSink: received,
           };
+          const cpu = round.results[platform][variant].cpuUsPerRequest;
           log(`overhead round ${index + 1} ${platform} ${variant}: ${result.requests.average.toFixed(0)} req/s, ` +
-            `p99 ${result.latency.p99} ms, ${received} events at the sink for ${result['2xx']} 2xx`);
+            `p99 ${result.latency.p99} ms, ${cpu?.toFixed(0)} µs CPU/request, ${received} events at the sink for ${result['2xx']} 2xx`);
         }
       }
       rounds.push(round);
@@ -99,16 +108,22 @@ function summarizeOverhead(rounds) {
       summary[platform][variant] = {
         reqPerSec: summarize(runs.map((r) => r.reqPerSec)),
         p99Ms: summarize(runs.map((r) => r.p99Ms)),
+        cpuUsPerRequest: summarize(runs.map((r) => r.cpuUsPerRequest)),
         non2xx: runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
         eventsMatchResponses: runs.every((r) => variant !== 'decorated' || r.eventsAtSink >= r.responses2xx),
       };
     }
     // Per-round ratios first, then their median: both runs of a round saw the same machine weather.
-    const perRound = (a, b) => summarize(rounds.map((r) => ratio(r.results[platform][a].reqPerSec, r.results[platform][b].reqPerSec)));
+    const perRound = (a, b, key = 'reqPerSec') => summarize(rounds.map((r) => ratio(r.results[platform][a][key], r.results[platform][b][key])));
     ratios[platform] = {
       decoratedVsUndecorated: perRound('decorated', 'undecorated'),
       decoratedVsBaseline: perRound('decorated', 'baseline'),
       undecoratedVsBaseline: perRound('undecorated', 'baseline'),
+      undecoratedVsPassthrough: perRound('undecorated', 'passthrough'),
+      // CPU per request, inverted so that, like req/s, 1.00× means no overhead and lower is worse.
+      cpuDecoratedVsUndecorated: perRound('undecorated', 'decorated', 'cpuUsPerRequest'),
+      cpuDecoratedVsBaseline: perRound('baseline', 'decorated', 'cpuUsPerRequest'),
+      cpuUndecoratedVsPassthrough: perRound('passthrough', 'undecorated', 'cpuUsPerRequest'),
     };
   }
   return { summary, ratios };
