@@ -4,26 +4,25 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { acquireDirectoryLock } from './directory-lock.js';
 import type { LibraryTarball } from './library-tarball.js';
+import { linkTree } from './link-tree.js';
 import { runOrThrow } from './run-command.js';
 
 /** Bump when the install layout below changes, so old caches are not reused. */
-const LAYOUT_VERSION = '1';
+const LAYOUT_VERSION = '2';
 
 /** What npm installs from; everything else in a fixture is source, copied fresh on every run. */
 const MANIFESTS = ['package.json', 'package-lock.json'];
 
+/** Files npm rewrites in place when the tarball is added: real copies in a run, never hard links. */
+const REWRITTEN_BY_NPM = new Set([...MANIFESTS, 'node_modules/.package-lock.json']);
+
 /** `npm install`, as quiet as it goes and preferring the local cache, with a tarball or not. */
 const NPM_INSTALL = ['install', '--no-audit', '--no-fund', '--prefer-offline'];
 
-export interface ConsumerApp {
-  name: string;
-  dir: string;
-  /** Releases the app's lock; call once its runs are over. */
-  release: () => void;
-}
+const INSTALLED_MARKER = '.dependencies-installed';
 
 /**
- * Where consumer installs are cached: the OS temp dir, not the repository's `.tmp/`. Node and tsc
+ * Where installed dependencies are cached: the OS temp dir, not the repository's `.tmp/`. Node and tsc
  * resolve packages by walking up the directory tree, so an app installed under the repository would
  * silently borrow the repository's own node_modules (Nest 12, Jest 30 types) for anything its own
  * install lacks, and a packaging bug such as a missing dependency would go unseen.
@@ -38,15 +37,29 @@ function manifestHash(fixtureDir: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** The fixture's dependencies, installed once per distinct package.json + lockfile and then reused. */
-async function installDependencies(fixtureDir: string, dir: string): Promise<void> {
-  const marker = join(dir, '.dependencies-installed');
-  if (existsSync(marker)) return;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  for (const file of MANIFESTS) copyFileSync(join(fixtureDir, file), join(dir, file));
-  await runOrThrow('npm', NPM_INSTALL, { cwd: dir, killAfterMs: 8 * 60_000 });
-  writeFileSync(marker, `${new Date().toISOString()}\n`);
+/**
+ * The fixture's dependencies, installed once per distinct package.json + lockfile into the cache, and
+ * never changed afterwards. The lock is held only while installing, so runs on one machine (several
+ * maintainers, or CI beside a session) wait for each other only the first time.
+ */
+async function cachedDependencies(fixtureDir: string, name: string): Promise<string> {
+  const cacheDir = consumersCacheDir();
+  mkdirSync(cacheDir, { recursive: true });
+  const dir = join(cacheDir, `${name}-${manifestHash(fixtureDir)}`);
+  if (existsSync(join(dir, INSTALLED_MARKER))) return dir;
+  const release = await acquireDirectoryLock(`${dir}.lock`);
+  try {
+    if (!existsSync(join(dir, INSTALLED_MARKER))) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      for (const file of MANIFESTS) copyFileSync(join(fixtureDir, file), join(dir, file));
+      await runOrThrow('npm', NPM_INSTALL, { cwd: dir, killAfterMs: 8 * 60_000 });
+      writeFileSync(join(dir, INSTALLED_MARKER), `${new Date().toISOString()}\n`);
+    }
+  } finally {
+    release();
+  }
+  return dir;
 }
 
 /** Relative paths of the files under `dir` whose bytes differ from (or are missing in) `copy`. */
@@ -62,61 +75,43 @@ function differingFiles(dir: string, copy: string): string[] {
 }
 
 /**
- * Installs this run's tarball the way a user adds the package: `npm install <tarball>`, which also
- * brings its dependencies and checks its peer ranges. The copy is named by its hash so npm sees a new
- * spec whenever the library changed. An install whose files already match this build is kept.
+ * One consumer app for one test run, in a directory of its own so that concurrent runs never share
+ * an installed tarball or compiled output. `open()` lays out the cached dependencies (installed from
+ * the registry on a fresh machine, which can overlap the library's build); `installLibrary()` adds
+ * this run's tarball the way a user adds the package, with `npm install <tarball>` (which also brings
+ * its dependencies and checks its peer ranges), and copies the app's sources.
  */
-async function installTarball(dir: string, tarball: LibraryTarball): Promise<void> {
-  const builtDist = join(tarball.stageDir, 'dist');
-  const installedPackage = join(dir, 'node_modules', 'nestjs-spotzee');
-  const isCurrent = () => existsSync(installedPackage) && differingFiles(builtDist, join(installedPackage, 'dist')).length === 0;
-  if (isCurrent()) return;
+export class ConsumerApp {
+  private constructor(
+    readonly name: string,
+    readonly dir: string,
+    private readonly fixturesDir: string,
+  ) {}
 
-  const fileName = `nestjs-spotzee-${tarball.sha256.slice(0, 16)}.tgz`;
-  const packsDir = join(dir, 'packs');
-  mkdirSync(packsDir, { recursive: true });
-  copyFileSync(tarball.path, join(packsDir, fileName));
-  // npm checks installed packages by their manifests, not their files: an edited or half-written copy
-  // of the same version would be left as it is.
-  rmSync(installedPackage, { recursive: true, force: true });
-  await runOrThrow('npm', [...NPM_INSTALL, `./packs/${fileName}`], { cwd: dir, killAfterMs: 8 * 60_000 });
-  for (const old of readdirSync(packsDir)) if (old !== fileName) rmSync(join(packsDir, old), { force: true });
-  const stale = differingFiles(builtDist, join(installedPackage, 'dist'));
-  if (stale.length > 0) {
-    throw new Error(`npm installed a nestjs-spotzee that differs from this build in ${stale.slice(0, 5).join(', ')}`);
+  static async open(fixturesDir: string, name: string, runDir: string): Promise<ConsumerApp> {
+    const cached = await cachedDependencies(join(fixturesDir, name), name);
+    const dir = join(runDir, name);
+    linkTree(cached, dir, REWRITTEN_BY_NPM);
+    return new ConsumerApp(name, dir, fixturesDir);
   }
-}
 
-/** The app's sources, replaced on every run: `src/`, `test/` and configs from the fixture, plus `shared/`. */
-function copySources(fixtureDir: string, sharedDir: string, dir: string): void {
-  for (const entry of readdirSync(fixtureDir)) {
-    if (MANIFESTS.includes(entry)) continue;
-    rmSync(join(dir, entry), { recursive: true, force: true });
-    cpSync(join(fixtureDir, entry), join(dir, entry), { recursive: true });
+  async installLibrary(tarball: LibraryTarball): Promise<void> {
+    const installed = join(this.dir, 'node_modules', 'nestjs-spotzee');
+    await runOrThrow('npm', [...NPM_INSTALL, tarball.path], { cwd: this.dir, killAfterMs: 8 * 60_000 });
+    const stale = differingFiles(join(tarball.stageDir, 'dist'), join(installed, 'dist'));
+    if (stale.length > 0) {
+      throw new Error(`npm installed a nestjs-spotzee that differs from this build in ${stale.slice(0, 5).join(', ')}`);
+    }
+    this.copySources();
   }
-  rmSync(join(dir, 'dist'), { recursive: true, force: true });
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  for (const entry of readdirSync(sharedDir)) cpSync(join(sharedDir, entry), join(dir, 'src', entry));
-}
 
-/**
- * A consumer app ready to run against this run's tarball: dependencies from the cache (or installed
- * from the registry on a fresh machine), the tarball installed over them, sources copied fresh. The
- * returned app holds its cache directory's lock until `release()`.
- */
-export async function prepareConsumerApp(fixturesDir: string, name: string, tarball: LibraryTarball): Promise<ConsumerApp> {
-  const fixtureDir = join(fixturesDir, name);
-  const cacheDir = consumersCacheDir();
-  mkdirSync(cacheDir, { recursive: true });
-  const dir = join(cacheDir, `${name}-${manifestHash(fixtureDir)}`);
-  const release = await acquireDirectoryLock(`${dir}.lock`);
-  try {
-    await installDependencies(fixtureDir, dir);
-    await installTarball(dir, tarball);
-    copySources(fixtureDir, join(fixturesDir, 'shared'), dir);
-    return { name, dir, release };
-  } catch (error) {
-    release();
-    throw error;
+  /** `src/`, `test/` and configs from the fixture, plus the scripts in `shared/` into `src/`. */
+  private copySources(): void {
+    const fixtureDir = join(this.fixturesDir, this.name);
+    for (const entry of readdirSync(fixtureDir)) {
+      if (!MANIFESTS.includes(entry)) cpSync(join(fixtureDir, entry), join(this.dir, entry), { recursive: true });
+    }
+    const sharedDir = join(this.fixturesDir, 'shared');
+    for (const entry of readdirSync(sharedDir)) cpSync(join(sharedDir, entry), join(this.dir, 'src', entry));
   }
 }

@@ -8,15 +8,17 @@
  * - in both, one process that loads the `import` and the `require` builds side by side.
  *
  * The first run on a machine installs the apps' dependencies from the npm registry; later runs reuse
- * them from a cache keyed by each fixture's package.json and lockfile (see consumer-app.ts).
+ * them from a cache keyed by each fixture's package.json and lockfile, each run in an app directory
+ * of its own (see consumer-app.ts).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SpotzeeWireEvent } from '../../lib/delivery/spotzee-event.js';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
-import { prepareConsumerApp, type ConsumerApp } from './consumer-app.js';
+import { ConsumerApp } from './consumer-app.js';
 import { buildAndPackLibrary, type LibraryTarball } from './library-tarball.js';
 import { childEnv, runCommand, type CommandResult } from './run-command.js';
 import { danglingSourceMapSources, manifestTargets, readManifest } from './tarball-contents.js';
@@ -47,23 +49,29 @@ function expectExitZero(result: CommandResult): void {
 }
 
 describe('the packed tarball in consumer apps', () => {
+  // Everything this run builds, packs and installs lives here, so concurrent runs share nothing but
+  // the dependency cache, and afterAll removes it all.
+  const runDir = mkdtempSync(join(tmpdir(), 'nestjs-spotzee-consumers-run-'));
   let tarball: LibraryTarball;
   let emulator: SpotzeeEmulator;
   const apps = new Map<string, ConsumerApp>();
 
   beforeAll(async () => {
     emulator = await SpotzeeEmulator.start();
-    tarball = await buildAndPackLibrary(repoRoot);
-    // Sequential: two cold `npm install`s at once only fight over two cores and the npm cache.
-    for (const name of ['nest11-cjs', 'nest12-esm']) {
-      apps.set(name, await prepareConsumerApp(fixturesDir, name, tarball));
-    }
+    // On a fresh machine the apps' dependency installs wait on the network, not the CPU: run them
+    // alongside the build.
+    const [built, ...opened] = await Promise.allSettled([
+      buildAndPackLibrary(repoRoot, join(runDir, 'library')),
+      ...['nest11-cjs', 'nest12-esm'].map(async (name) => apps.set(name, await ConsumerApp.open(fixturesDir, name, runDir))),
+    ]);
+    for (const result of [built, ...opened]) if (result.status === 'rejected') throw result.reason;
+    tarball = (built as PromiseFulfilledResult<LibraryTarball>).value;
+    await Promise.all([...apps.values()].map((app) => app.installLibrary(tarball)));
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    for (const app of apps.values()) app.release();
     await emulator?.stop();
-    if (tarball) rmSync(dirname(tarball.stageDir), { recursive: true, force: true });
+    rmSync(runDir, { recursive: true, force: true });
   });
 
   beforeEach(() => {
@@ -91,14 +99,15 @@ describe('the packed tarball in consumer apps', () => {
       .map((received) => received.event)
       .sort((a, b) => `${a.name} ${String(a.data?.app)}`.localeCompare(`${b.name} ${String(b.data?.app)}`));
 
-  /** Every request was a well-formed, accepted batch from the packed library. */
+  /** Every request was a well-formed, accepted batch from the packed library, naming its version. */
   const expectCleanDelivery = (): void => {
     const stats = emulator.stats();
     expect(stats.idempotencyMismatches).toBe(0);
     expect(Object.keys(stats.clientErrors)).toEqual([]);
+    const userAgent = `nestjs-spotzee/${readManifest(tarball.stageDir).version} node/${process.versions.node}`;
     for (const request of emulator.requests) {
-      expect(request.status).toBe(204);
-      expect(request.idempotencyKey).toEqual(expect.any(String));
+      expect(request).toMatchObject({ status: 204, idempotencyKey: expect.any(String) });
+      expect(request.headers['user-agent']).toBe(userAgent);
     }
   };
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 interface PackageManifest {
+  version: string;
   main?: string;
   module?: string;
   types?: string;
