@@ -173,7 +173,10 @@ export class DeliveryEngine {
     }
   }
 
-  /** Starts automatic sending (full batches, and partial ones after `flushIntervalMs`). Idempotent. */
+  /**
+   * Starts automatic sending: full batches at once, partial ones `flushIntervalMs` after their first
+   * event. Before it, events queue (an app's bootstrap), and only `flush()`/`close()` send. Idempotent.
+   */
   start(): void {
     if (this.#started || this.#closing) return;
     this.#started = true;
@@ -206,8 +209,9 @@ export class DeliveryEngine {
   }
 
   /**
-   * Resolves once every event committed before the call has an outcome, retries included. While the
-   * engine is halted by a refused key it resolves without waiting for events that cannot be sent.
+   * Resolves once every event committed before the call has an outcome, retries included. Sends at
+   * once, even before `start()`. While the engine is halted by a refused key it resolves without
+   * waiting for events that cannot be sent. Never rejects.
    */
   flush(): Promise<void> {
     const pending = this.#pending();

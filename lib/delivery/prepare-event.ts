@@ -134,7 +134,7 @@ function serialise(wire: SpotzeeWireEvent): string {
   try {
     return JSON.stringify(wire);
   } catch (error) {
-    const found = findJsonProblem(wire.data, 'data') ?? findJsonProblem(wire.user, 'user');
+    const found = findJsonProblem(wire.data, 'data') ?? findJsonProblem(wire.user, 'identify');
     if (found?.kind === 'circular') {
       throw new Invalid('not_serialisable', `${found.path} refers back to one of its parents (a circular structure). Map the object to plain fields before tracking it`, found.path);
     }

@@ -112,6 +112,11 @@ describe('prepareEvent', () => {
       expect(rejected.message).toMatch(/BigInt.*String\(value\)/);
     });
 
+    it('points at a problem inside identify with the name the caller used', () => {
+      const rejected = rejection({ identify: { data: { ltv: 5n } } });
+      expect(rejected.param).toBe('identify.data.ltv');
+    });
+
     it('reports a throwing toJSON without throwing', () => {
       const rejected = rejection({ data: { x: { toJSON: () => { throw new Error('boom'); } } } });
       expect(rejected.reason).toBe('not_serialisable');
