@@ -91,7 +91,16 @@ describe('the packed tarball in consumer apps', () => {
       killAfterMs: RUN_TIMEOUT_MS - 30_000,
     });
 
-  const tsc = (name: string) => run(name, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+  // Each app is compiled once, by whichever test needs it first, so a filtered run (`-t dual`) works too.
+  const compilations = new Map<string, Promise<CommandResult>>();
+  const compiled = async (name: string): Promise<void> => {
+    let compilation = compilations.get(name);
+    if (!compilation) {
+      compilation = run(name, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+      compilations.set(name, compilation);
+    }
+    expectExitZero(await compilation);
+  };
 
   /** What the emulator accepted, in a stable order: by event name, then by the app that sent it. */
   const received = (): SpotzeeWireEvent[] =>
@@ -191,7 +200,7 @@ describe('the packed tarball in consumer apps', () => {
 
   describe('Nest 11, CommonJS', () => {
     it('type-checks against the require-condition declarations (tsc, module nodenext)', async () => {
-      expectExitZero(await tsc('nest11-cjs'));
+      await compiled('nest11-cjs');
     }, RUN_TIMEOUT_MS);
 
     it("passes its own Jest 29 suite (ts-jest, CommonJS mode): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing", async () => {
@@ -203,12 +212,14 @@ describe('the packed tarball in consumer apps', () => {
     }, RUN_TIMEOUT_MS);
 
     it('works with both builds loaded in one process: module from one, decorators and tokens from the other', async () => {
+      await compiled('nest11-cjs');
       expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs', 'mixed-module']));
       expect(received()).toEqual(dualLoadEvents());
       expectCleanDelivery();
     }, RUN_TIMEOUT_MS);
 
     it(FOREIGN_INTERCEPTOR, async () => {
+      await compiled('nest11-cjs');
       expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs', 'foreign-interceptor']));
       expect(received()).toEqual(dualLoadEvents());
       expectCleanDelivery();
@@ -217,10 +228,11 @@ describe('the packed tarball in consumer apps', () => {
 
   describe('Nest 12, ESM', () => {
     it('compiles against the import-condition declarations (tsc, module nodenext)', async () => {
-      expectExitZero(await tsc('nest12-esm'));
+      await compiled('nest12-esm');
     }, RUN_TIMEOUT_MS);
 
     it('boots under node, serves a decorated request and delivers its events', async () => {
+      await compiled('nest12-esm');
       expectExitZero(await run('nest12-esm', ['dist/main.js']));
       expect(received()).toEqual(
         orderEvents({ id: 'ord_2', customerId: 'cus_12', visitor: 'visitor_12', email: 'grace@example.com', sku: 'sku_coffee', quantity: 3 }),
@@ -229,12 +241,14 @@ describe('the packed tarball in consumer apps', () => {
     }, RUN_TIMEOUT_MS);
 
     it('works with both builds loaded in one process: module from one, decorators and tokens from the other', async () => {
+      await compiled('nest12-esm');
       expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs', 'mixed-module']));
       expect(received()).toEqual(dualLoadEvents());
       expectCleanDelivery();
     }, RUN_TIMEOUT_MS);
 
     it(FOREIGN_INTERCEPTOR, async () => {
+      await compiled('nest12-esm');
       expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs', 'foreign-interceptor']));
       expect(received()).toEqual(dualLoadEvents());
       expectCleanDelivery();
