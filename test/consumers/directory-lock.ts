@@ -22,10 +22,9 @@ function isStale(lockDir: string): boolean {
 }
 
 /**
- * An exclusive lock on a cached consumer install, held from install to the end of its runs. Two
- * `npm test` runs on one machine (several maintainers, or CI beside a session) share the cache, and
- * one must not swap the installed tarball or recompile the app under the other's feet. `mkdir` is
- * atomic, and a lock whose owning process is gone is taken over.
+ * An exclusive lock on a consumer app's dependency cache while it is being installed. Two `npm test`
+ * runs on one machine (several maintainers, or CI beside a session) share the cache, and only one may
+ * install into it. `mkdir` is atomic, and a lock whose owning process is gone is taken over.
  */
 export async function acquireDirectoryLock(lockDir: string, waitMs = 10 * 60_000): Promise<() => void> {
   const started = Date.now();
