@@ -181,19 +181,17 @@ describe('the packed tarball in consumer apps', () => {
       expect(packageType('esm')).toBe('module');
     });
 
-    it('ships the two builds, package.json, README.md and LICENSE, and no sources or tests', () => {
-      const outsideBuilds = tarball.files.filter((file) => !/^dist\/(esm|cjs)\//.test(file));
+    it('ships the two builds, the TypeScript sources their maps point at, package.json, README.md and LICENSE, and no tests', () => {
+      const outsideBuilds = tarball.files.filter((file) => !/^(dist\/(esm|cjs)|lib)\//.test(file));
       expect(outsideBuilds.sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
-      const sourcesOrTests = tarball.files.filter(
-        (file) => /(\.spec|\.e2e-spec|\.test)\.|(^|\/)(test|fixtures)\//.test(file) || (file.endsWith('.ts') && !file.endsWith('.d.ts')),
-      );
-      expect(sourcesOrTests).toEqual([]);
+      const tests = tarball.files.filter((file) => /(\.spec|\.e2e-spec|\.test)\.|(^|\/)(test|fixtures)\//.test(file));
+      expect(tests).toEqual([]);
+      const strayTypeScript = tarball.files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.startsWith('lib/'));
+      expect(strayTypeScript).toEqual([]);
     });
 
-    // Known gap: the builds emit .js.map and .d.ts.map files whose `sources` are ../../lib/*.ts, and
-    // lib/ is not in package.json `files`. Fix: add "lib" to `files` (editors then jump to the real
-    // sources), or stop emitting the maps in the build configs; then turn this back into `it`.
-    it.failing('KNOWN GAP (source maps point at lib/*.ts, which is not packed): every source map resolves inside the package', () => {
+    // The maps' `sources` are ../../lib/*.ts: shipping lib/ lets debuggers and go-to-definition reach them.
+    it('every source map resolves inside the package', () => {
       expect(danglingSourceMapSources(packageDir(), tarball.files)).toEqual([]);
     });
   });
