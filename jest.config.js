@@ -15,6 +15,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
+  reporters: ['default', '<rootDir>/test/support/plain-summary.reporter.js'],
   testTimeout: 30000,
   maxWorkers: 2,
 };
