@@ -32,7 +32,9 @@ function pruneStaleBuilds(root: string, keep: string): void {
 }
 
 function sourceHash(repoRoot: string): string {
-  const hash = createHash('sha256');
+  // The checkout's path is part of the key: the build links to this checkout's node_modules, and a
+  // build shared with another clone would load a second copy of @nestjs/core next to the app's.
+  const hash = createHash('sha256').update(repoRoot).update('\0');
   const files = [...listFiles(join(repoRoot, 'lib')).sort(), ...CONFIG_FILES.map((file) => join(repoRoot, file))];
   for (const file of files) {
     hash.update(relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
