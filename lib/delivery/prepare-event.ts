@@ -112,8 +112,21 @@ function checkIdempotencyKey(key: unknown): string | null {
   return key;
 }
 
-function checkCreatedAt(createdAt: unknown, now: number): string {
-  if (createdAt === undefined || createdAt === null) return new Date(now).toISOString();
+// Captures in the same millisecond share one stamp: `toISOString()` is a visible share of capture cost,
+// and a burst of captures falls into few distinct milliseconds. Strings are immutable, so sharing is safe.
+let stampedMs = NaN;
+let stamp = '';
+
+function isoAt(ms: number): string {
+  if (ms !== stampedMs) {
+    stamp = new Date(ms).toISOString();
+    stampedMs = ms;
+  }
+  return stamp;
+}
+
+function checkCreatedAt(createdAt: unknown, captureStamp: string): string {
+  if (createdAt === undefined || createdAt === null) return captureStamp;
   let date: Date | null = null;
   if (createdAt instanceof Date || Object.prototype.toString.call(createdAt) === '[object Date]') {
     date = createdAt as Date;
@@ -156,7 +169,9 @@ export function prepareEvent(input: TrackInput, limits: PrepareLimits, now: numb
   const rawName: unknown = safeInput.name;
   const source = typeof safeInput.source === 'string' ? safeInput.source : undefined;
   const id = mintEventId();
-  let createdAt = new Date(now).toISOString();
+  // Stamped once, before validation, so a rejection carries the capture time too.
+  const captureStamp = isoAt(now);
+  let createdAt = captureStamp;
   let externalId: string | null = null;
   let anonymousId: string | null = null;
   let idempotencyKey: string | null = null;
@@ -170,7 +185,7 @@ export function prepareEvent(input: TrackInput, limits: PrepareLimits, now: numb
     }
     const data = checkData(safeInput.data);
     const user = checkUser(safeInput.identify);
-    createdAt = checkCreatedAt(safeInput.createdAt, now);
+    createdAt = checkCreatedAt(safeInput.createdAt, captureStamp);
 
     // Field order is fixed so equal input always yields equal bytes.
     const wire: SpotzeeWireEvent = { name };
