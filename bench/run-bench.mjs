@@ -27,11 +27,12 @@ async function main() {
   const config = readConfig();
   const startedAt = new Date();
   log(`building nestjs-spotzee (tsconfig.build.json → bench/results/build/esm)`);
-  buildLibrary();
+  const librarySource = buildLibrary();
   rmSync(join(RESULTS_DIR, 'logs'), { recursive: true, force: true });
   if (config.profile) rmSync(PROFILE_DIR, { recursive: true, force: true });
 
   const machine = machineInfo();
+  machine.library.source = librarySource;
   log(`${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}; sections: ${config.sections.join(', ')}`);
   const results = {};
   const profiles = {};

@@ -6,7 +6,7 @@ import { SourceMap } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, RESULTS_DIR } from './child-process.mjs';
-import { LIBRARY_BUILD_DIR } from './library-build.mjs';
+import { LIBRARY_BUILD_DIR, LIBRARY_SOURCE_DIR } from './library-build.mjs';
 
 export const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 const REPO_ROOT = join(BENCH_DIR, '..');
@@ -72,7 +72,8 @@ function location(url, line, column) {
     const entry = sourceMaps.get(path)?.findEntry(line, column);
     if (entry?.originalSource) {
       const source = resolve(dirname(path), entry.originalSource.replace(/^file:\/\//, ''));
-      return `${relative(REPO_ROOT, source)}:${entry.originalLine + 1}`;
+      // Compiled from a copy of the sources: show the path as it is in the repository.
+      return `${relative(LIBRARY_SOURCE_DIR, source)}:${entry.originalLine + 1}`;
     }
   }
   return `${displayPath(url)}:${line + 1}`;

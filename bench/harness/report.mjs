@@ -18,7 +18,7 @@ export function renderMarkdown(run) {
   const pkgs = Object.entries(machine.packages).map(([name, v]) => `${name} ${v ?? 'n/a'}`).join(', ');
   out.push(
     `Run of ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC, nestjs-spotzee ${machine.library.version} at commit ` +
-      `\`${machine.library.commit ?? 'unknown'}\`, ${config.rounds} rounds per comparison, ${Math.round(run.durationSeconds)} s in total.`,
+      `\`${machine.library.commit ?? 'unknown'}\`${machine.library.source === 'worktree' ? ' plus uncommitted changes' : ''}, ${config.rounds} rounds per comparison, ${Math.round(run.durationSeconds)} s in total.`,
     '',
     `- Machine: ${machine.cpus} × ${machine.cpuModel} (nproc ${machine.cpus}), ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; ` +
       `load average ${machine.loadAverageAtStart.join(' / ')} at the start and ${run.loadAverageAtEnd.join(' / ')} at the end (1/5/15 min).`,
@@ -77,7 +77,10 @@ export function renderMarkdown(run) {
           `${dec(r.liveHeapMiB.midOutage - r.liveHeapMiB.beforeOutage)} / ${dec(r.liveHeapGrowthSecondHalfMiB)}`,
           `${dec(r.peakHeapGrowthMiB, 0)} / ${dec(r.peakRssGrowthMiB, 0)}`,
           ['steady', 'outage', 'recovery', 'drain'].map((p) => ms(r.delays[p])).join(' / ')])),
-      '', ...Object.entries(byLib).map(([name, r]) => `- ${LABELS[name]}: first batch ${r.resumeLagSeconds === null ? 'never arrived' : `arrived ${dec(r.resumeLagSeconds)} s`} after the sink came back; ` +
+      '', ...Object.entries(results.outage.idleProcessDelays ?? {}).map(([stage, d]) =>
+        `- An idle Node process alongside the ${stage.split('+').map((n) => LABELS[n]).join(' and ')} run saw p99 event-loop delays of ` +
+          `${['steady', 'outage', 'recovery', 'drain'].map((p) => ms(d[p])).join(' / ')} ms (the machine's floor).`),
+      ...Object.entries(byLib).map(([name, r]) => `- ${LABELS[name]}: first batch ${r.resumeLagSeconds === null ? 'never arrived' : `arrived ${dec(r.resumeLagSeconds)} s`} after the sink came back; ` +
         `shutdown took ${dec(r.closeMs / 1000)} s; reported ${JSON.stringify(r.reasons)}.`));
   }
 

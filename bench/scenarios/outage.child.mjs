@@ -80,13 +80,17 @@ async function main() {
         histogram.disable();
         globalThis.gc();
         const { heapUsed, rss } = process.memoryUsage();
-        checkpoints[message.label] = { heapMiB: heapUsed / MiB, rssMiB: rss / MiB, captured: seq };
+        // `t` shows when a blocked child actually got to the checkpoint.
+        const t = Math.round(performance.now() - startedAt);
+        checkpoints[message.label] = { t, heapMiB: heapUsed / MiB, rssMiB: rss / MiB, captured: seq };
         histogram.enable();
         send({ type: 'checkpoint-ok' });
         break;
       }
       case 'stop': {
         clearInterval(captureTimer);
+        // Top up to the exact offered total: the last timer tick may not have fired yet.
+        while (seq < total) contender.track(seq++);
         enterPhase('drain');
         const closeStarted = performance.now();
         await contender.close(deadlineMs);

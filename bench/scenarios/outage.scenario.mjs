@@ -1,6 +1,9 @@
 // Outage behaviour: every contender gets the same timeline (steady → sink unreachable → sink back →
-// shutdown with a deadline) in its own process against its own sink. The three run concurrently,
-// staggered by a few seconds so their recovery bursts do not land on the same instant.
+// shutdown with a deadline) in its own process against its own sink. Two stages keep the whole
+// scenario within a few minutes: nestjs-spotzee alone, then the two peers concurrently (staggered).
+// Both peers saturate a core during an outage (Segment retries every batch with its whole body
+// held; PostHog shifts a full array per captured event), which would otherwise show up as
+// scheduling delay in nestjs-spotzee's event-loop figures.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { forkChild } from '../harness/child-process.mjs';
 import { profileArgs } from '../harness/cpu-profile.mjs';
@@ -9,17 +12,34 @@ import { startSink } from '../sink/sink.client.mjs';
 
 const MiB_SLACK = 4;
 
+export const OUTAGE_STAGES = [['spotzee'], ['segment', 'posthog']];
+
 export async function runOutage(config, log) {
-  const runs = await Promise.all(
-    CONTENDERS.map(async (name, index) => {
-      await sleep(index * config.outage.staggerSeconds * 1000);
-      return [name, await runOne(config, name, log)];
-    }),
-  );
-  return { config: config.outage, results: Object.fromEntries(runs) };
+  const results = {};
+  const floors = {};
+  for (const stage of OUTAGE_STAGES) {
+    const names = stage.filter((name) => CONTENDERS.includes(name));
+    if (names.length === 0) continue;
+    // An idle process follows the first run's phases: the event-loop delay the machine alone causes.
+    const probe = forkChild('scenarios/loop-probe.child.mjs', { name: `outage-probe-${names.join('-')}` });
+    await probe.next('ready', 60_000);
+    try {
+      const runs = await Promise.all(
+        names.map(async (name, index) => {
+          await sleep(index * config.outage.staggerSeconds * 1000);
+          return [name, await runOne(config, name, log, index === 0 ? probe : null)];
+        }),
+      );
+      Object.assign(results, Object.fromEntries(runs));
+      floors[names.join('+')] = (await probe.request({ type: 'stop' }, 'result')).delays;
+    } finally {
+      await probe.stop();
+    }
+  }
+  return { config: config.outage, stages: OUTAGE_STAGES, results, idleProcessDelays: floors };
 }
 
-async function runOne(config, name, log) {
+async function runOne(config, name, log, probe) {
   const { seconds, steadySeconds, recoverySeconds, rate, deadlineMs, queueLimit } = config.outage;
   const sink = await startSink(`outage-sink-${name}`);
   const child = forkChild('scenarios/outage.child.mjs', {
@@ -31,31 +51,36 @@ async function runOne(config, name, log) {
   });
   try {
     await child.next('ready', 60_000);
-    const checkpoint = (label) => child.request({ type: 'checkpoint', label }, 'checkpoint-ok');
-    const phase = (phaseName) => child.request({ type: 'phase', name: phaseName }, 'phase-ok');
-
-    // The timeline runs on the parent's clock: a child whose event loop is blocked answers late, but
-    // the sink still goes down and comes back on time, and the offered load is caught up by the child.
     await child.request({ type: 'start' }, 'start-ok');
+    probe?.send({ type: 'start' });
     const t0 = Date.now();
-    const at = (seconds_) => sleep(Math.max(0, t0 + seconds_ * 1000 - Date.now()));
+    const at = (offsetSeconds) => sleep(Math.max(0, t0 + offsetSeconds * 1000 - Date.now()));
+    // The sink goes down and comes back on the parent's clock. Messages to the child are not awaited
+    // here: a child whose event loop is blocked answers late, and must not stretch the outage.
+    const replies = [];
+    const tell = (message, reply) => {
+      replies.push(child.request(message, reply, 600_000));
+      if (probe && message.type === 'phase') probe.send(message);
+    };
     await at(steadySeconds);
-    await checkpoint('beforeOutage');
+    tell({ type: 'checkpoint', label: 'beforeOutage' }, 'checkpoint-ok');
     await sink.down();
-    await phase('outage');
+    tell({ type: 'phase', name: 'outage' }, 'phase-ok');
     log(`outage ${name}: sink down for ${seconds} s`);
     // Queue limits are sized to fill 40% into the outage; live heap is read after they are full and
     // at the end, so a bounded queue shows a flat line and an unbounded one a slope.
     await at(steadySeconds + seconds / 2);
-    await checkpoint('midOutage');
+    tell({ type: 'checkpoint', label: 'midOutage' }, 'checkpoint-ok');
     await at(steadySeconds + seconds - 0.5);
-    await checkpoint('endOutage');
+    tell({ type: 'checkpoint', label: 'endOutage' }, 'checkpoint-ok');
     await at(steadySeconds + seconds);
     await sink.up();
-    await phase('recovery');
+    tell({ type: 'phase', name: 'recovery' }, 'phase-ok');
     log(`outage ${name}: sink back up`);
     await at(steadySeconds + seconds + recoverySeconds);
-    const result = await child.request({ type: 'stop' }, 'result', deadlineMs + 120_000);
+    await Promise.all(replies);
+    probe?.send({ type: 'phase', name: 'drain' });
+    const result = await child.request({ type: 'stop' }, 'result', deadlineMs + 600_000);
     const all = await sink.stats();
     const counters = { ...(all[name] ?? { unique: 0, duplicates: 0, requests: 0 }), stray: all.unrouted?.requests ?? 0 };
     const summary = summarizeRun(config, name, result, counters);
