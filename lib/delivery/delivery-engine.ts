@@ -1,33 +1,35 @@
 import { rateLimitPauseMs, retryDelayMs, parseRetryAfterMs } from './backoff.js';
 import { bodyBytes } from './batch-key.js';
+import { BatchPool } from './batch-pool.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
 import type { DeliveryOptions } from './delivery-options.js';
 import { DeliveryTransport } from './delivery-transport.js';
 import type { TransportResponse } from './delivery-transport.js';
 import { detachedImmediate, detachedTimeout } from './detached-scope.js';
-import { DropLog } from './drop-log.js';
 import { DryRunTransport } from './dry-run-transport.js';
 import { EventQueueStore } from './event-queue-store.js';
 import type { QueuedEvent } from './event-queue-store.js';
-import { describeEvent, summarizeEvent } from './event-summary.js';
-import { FrozenBatch } from './frozen-batch.js';
+import { EngineLog } from './engine-log.js';
+import { describeEvent } from './event-summary.js';
+import type { FrozenBatch } from './frozen-batch.js';
+import { FlushWaiters } from './flush-waiters.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { LogThrottle } from './log-throttle.js';
 import { MemoryEventQueue } from './memory-event-queue.js';
+import { OutcomeLedger } from './outcome-ledger.js';
+import { OutcomeLog } from './outcome-log.js';
 import type {
   BatchAttempt,
   DeliveryEvents,
   DeliveryHealth,
   DeliveryStats,
-  DropReason,
   RejectedOutcome,
   RejectionReason,
 } from './outcomes.js';
 import { prepareEvent } from './prepare-event.js';
 import type { PrepareResult } from './prepare-event.js';
 import { createRedactor } from './redaction.js';
-import type { Redactor } from './redaction.js';
 import { resolveDeliveryOptions } from './resolve-delivery-options.js';
 import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
 import { classifyResponse } from './response-classifier.js';
@@ -60,10 +62,7 @@ export interface CloseReport {
   timedOut: boolean;
 }
 
-type LogLevel = 'log' | 'warn' | 'error' | 'debug';
-
 const EMPTY_PROBLEM: SpotzeeProblem = { code: null, title: null, message: null, requestId: null, param: null, errors: [] };
-const DROP_LOG_WINDOW_MS = 1000;
 const REJECTION_LOG_INTERVAL_MS = 60_000;
 const MAX_LOGGED_ITEMS = 5;
 const FAILURE_LOG_INTERVAL_MS = 10_000;
@@ -79,42 +78,30 @@ export class DeliveryEngine {
   readonly options: Readonly<ResolvedDeliveryOptions>;
 
   readonly #apiKey: string;
-  readonly #redact: Redactor;
+  readonly #log: EngineLog;
   readonly #transport: DeliveryTransport;
   readonly #queue: EventQueueStore;
   readonly #random: () => number;
   readonly #dedupe: DedupeWindow;
   readonly #listeners: ListenerRegistry;
-  readonly #rejectionLog = new LogThrottle(REJECTION_LOG_INTERVAL_MS);
   readonly #listenerErrorLog = new LogThrottle(REJECTION_LOG_INTERVAL_MS);
   /** During an outage every batch fails the same way: one line per kind of failure per window. */
   readonly #failureLog = new LogThrottle(FAILURE_LOG_INTERVAL_MS);
-  readonly #dropLog = new DropLog();
+  readonly #outcomeLog: OutcomeLog;
+  readonly #pool: BatchPool;
+  readonly #waiters = new FlushWaiters();
+  readonly #ledger: OutcomeLedger;
   readonly #url: string;
   readonly #baseHeaders: Readonly<Record<string, string>>;
   readonly #abort = new AbortController();
 
-  // Counters behind stats(); `pending` is derived so it can never drift from the queue and batches.
-  #captured = 0;
-  #delivered = 0;
-  #rejected = 0;
-  #dropped = 0;
-  #duplicates = 0;
   #requests = 0;
   #retries = 0;
   #rateLimited = 0;
 
-  /** Every frozen batch with events still unsettled: waiting, in flight or held. */
-  readonly #batches = new Set<FrozenBatch>();
-  #frozenEvents = 0;
-  #frozenBytes = 0;
-  #inFlight = 0;
-  #inFlightEvents = 0;
-
   #seq = 0;
   /** Events up to this sequence number leave as partial batches without waiting for the interval. */
   #forceSeq = 0;
-  #flushWaiters: { target: number; remaining: number; resolve: () => void }[] = [];
 
   #started = false;
   #closing = false;
@@ -123,7 +110,6 @@ export class DeliveryEngine {
   #closeDone: ((timedOut: boolean) => void) | null = null;
   #deadlineAt = Infinity;
   #deadlineTimer: NodeJS.Timeout | null = null;
-  #expiring = false;
 
   #halted = false;
   #nextProbeAt = 0;
@@ -135,17 +121,17 @@ export class DeliveryEngine {
   #wakeAt = Infinity;
   #wakeKeepsAlive = false;
   #pumpScheduled = false;
-  #dropLogTimer: NodeJS.Timeout | null = null;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
-    this.#redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
+    const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
     try {
       this.options = Object.freeze(resolveDeliveryOptions(options));
     } catch (error) {
       // Messages are written key-free, but scrub them anyway in case a caller's value echoes the key.
-      if (error instanceof Error) error.message = this.#redact(error.message);
+      if (error instanceof Error) error.message = redact(error.message);
       throw error;
     }
+    this.#log = new EngineLog(redact, this.options.logger);
     this.#apiKey = this.options.hasApiKey ? (options.apiKey as string) : '';
     this.#random = seams.random ?? Math.random;
     this.#queue = seams.queue ?? new MemoryEventQueue();
@@ -166,10 +152,21 @@ export class DeliveryEngine {
     this.#listeners = new ListenerRegistry((type, error) => {
       const detail = error instanceof Error ? error.message : String(error);
       const line = this.#listenerErrorLog.admit(type, M.listenerThrew(type, detail));
-      if (line !== null) this.#write('error', line);
+      if (line !== null) this.#log.write('error', line);
+    });
+    this.#pool = new BatchPool(this.options);
+    this.#outcomeLog = new OutcomeLog(this.#log, this.options);
+    this.#ledger = new OutcomeLedger({
+      queue: this.#queue,
+      pool: this.#pool,
+      waiters: this.#waiters,
+      listeners: this.#listeners,
+      dedupe: this.#dedupe,
+      outcomeLog: this.#outcomeLog,
+      redact,
     });
     if (this.#apiKey !== '' && !this.#apiKey.startsWith('sk_')) {
-      this.#write('warn', M.keyShape());
+      this.#log.write('warn', M.keyShape());
     }
   }
 
@@ -186,7 +183,7 @@ export class DeliveryEngine {
   /** Validates, stamps and serialises one event; a rejection is counted, reported and logged. */
   prepare(input: TrackInput): PrepareResult {
     const result = prepareEvent(input, this.options);
-    if (!result.ok) this.#rejectAtCapture(result.rejection);
+    if (!result.ok) this.#ledger.rejectAtCapture(result.rejection);
     return result;
   }
 
@@ -214,11 +211,11 @@ export class DeliveryEngine {
    * waiting for events that cannot be sent. Never rejects.
    */
   flush(): Promise<void> {
-    const pending = this.#pending();
+    const pending = this.#ledger.pending;
     if (this.#finished || this.#halted || pending === 0) return Promise.resolve();
     this.#forceSeq = this.#seq;
     return new Promise<void>((resolve) => {
-      this.#flushWaiters.push({ target: this.#seq, remaining: pending, resolve });
+      this.#waiters.add(this.#seq, pending, resolve);
       this.#requestPump();
     });
   }
@@ -233,8 +230,11 @@ export class DeliveryEngine {
     const requested = options?.deadlineMs;
     const deadlineMs = typeof requested === 'number' && Number.isFinite(requested) && requested >= 0 ? requested : this.options.shutdownDeadlineMs;
     const startedAt = Date.now();
-    const before = { delivered: this.#delivered, rejected: this.#rejected, dropped: this.#dropped };
+    const ledger = this.#ledger;
+    const before = { delivered: ledger.delivered, rejected: ledger.rejected, dropped: ledger.dropped };
     this.#closing = true;
+    // While closing, the drain ends as soon as the last event has an outcome.
+    ledger.onDrained = () => this.#finish(false);
     this.#forceSeq = Infinity;
     this.#deadlineAt = startedAt + deadlineMs;
     // A refused key may have been fixed server-side since the last probe: try once more right away.
@@ -242,34 +242,34 @@ export class DeliveryEngine {
     this.#closePromise = new Promise<boolean>((resolve) => {
       this.#closeDone = resolve;
       this.#deadlineTimer = detachedTimeout(() => this.#expire('the shutdown deadline passed'), deadlineMs, true);
-      if (this.#pending() === 0) this.#finish(false);
+      if (this.#ledger.pending === 0) this.#finish(false);
       else this.#requestPump();
     }).then((timedOut) => {
       const report: CloseReport = {
-        delivered: this.#delivered - before.delivered,
-        rejected: this.#rejected - before.rejected,
-        dropped: this.#dropped - before.dropped,
+        delivered: ledger.delivered - before.delivered,
+        rejected: ledger.rejected - before.rejected,
+        dropped: ledger.dropped - before.dropped,
         durationMs: Date.now() - startedAt,
         timedOut,
       };
-      this.#write(timedOut ? 'error' : 'log', M.drained(report.durationMs, report.delivered, report.rejected, report.dropped, timedOut));
+      this.#log.write(timedOut ? 'error' : 'log', M.drained(report.durationMs, report.delivered, report.rejected, report.dropped, timedOut));
       return report;
     });
     return this.#closePromise;
   }
 
   stats(): DeliveryStats {
-    const pending = this.#pending();
+    const pending = this.#ledger.pending;
     return {
-      captured: this.#captured,
-      delivered: this.#delivered,
-      rejected: this.#rejected,
-      dropped: this.#dropped,
+      captured: this.#ledger.captured,
+      delivered: this.#ledger.delivered,
+      rejected: this.#ledger.rejected,
+      dropped: this.#ledger.dropped,
       pending,
-      duplicates: this.#duplicates,
-      queuedEvents: pending - this.#inFlightEvents,
-      queuedBytes: this.#queue.bytes + this.#frozenBytes,
-      inFlightRequests: this.#inFlight,
+      duplicates: this.#ledger.duplicates,
+      queuedEvents: pending - this.#pool.inFlightEvents,
+      queuedBytes: this.#queue.bytes + this.#pool.bytes,
+      inFlightRequests: this.#pool.inFlight,
       requests: this.#requests,
       retries: this.#retries,
       rateLimited: this.#rateLimited,
@@ -283,7 +283,7 @@ export class DeliveryEngine {
       healthy: !this.#halted,
       halted: this.#halted,
       lastError: this.#lastError === null ? null : { ...this.#lastError },
-      queueDepth: this.#pending(),
+      queueDepth: this.#ledger.pending,
     };
   }
 
@@ -293,29 +293,26 @@ export class DeliveryEngine {
 
   // ---- intake -------------------------------------------------------------------------------
 
-  #pending(): number {
-    return this.#queue.size + this.#frozenEvents;
-  }
-
   #commitOne(event: PreparedEvent, now: number): void {
+    const ledger = this.#ledger;
     const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };
     if (this.#closing) {
-      this.#captured += 1;
-      this.#drop(entry, 'closed', `not queued: the Spotzee engine is shut down.`);
+      ledger.countCaptured();
+      ledger.drop(entry, 'closed', `not queued: the Spotzee engine is shut down.`);
       return;
     }
     if (event.idempotencyKey !== null && this.#dedupe.seen(event.idempotencyKey, now)) {
-      this.#captured += 1;
-      this.#duplicates += 1;
-      this.#drop(entry, 'duplicate', `not sent again: idempotencyKey "${event.idempotencyKey}" was already captured within the dedupe window.`, false);
+      ledger.countCaptured();
+      ledger.countDuplicate();
+      ledger.drop(entry, 'duplicate', `not sent again: idempotencyKey "${event.idempotencyKey}" was already captured within the dedupe window.`, false);
       return;
     }
     // Room is made before the new event counts as captured: listeners of the evicted events must see
     // the invariant hold, and the new event is not pending yet.
     const fits = this.#makeRoom(event.bytes);
-    this.#captured += 1;
+    ledger.countCaptured();
     if (!fits) {
-      this.#drop(entry, 'queue_full', `not queued: the queue is full (overflow policy ${this.options.overflow}).`);
+      ledger.drop(entry, 'queue_full', `not queued: the queue is full (overflow policy ${this.options.overflow}).`);
       return;
     }
     this.#queue.push(entry);
@@ -324,106 +321,18 @@ export class DeliveryEngine {
 
   /** Applies the overflow policy; false when the new event must go. */
   #makeRoom(bytes: number): boolean {
-    const { maxQueueEvents, maxQueueBytes, overflow } = this.options;
-    const fits = (): boolean => this.#pending() + 1 <= maxQueueEvents && this.#queue.bytes + this.#frozenBytes + bytes <= maxQueueBytes;
-    if (fits()) return true;
-    if (overflow === 'drop-newest') return false;
+    if (this.#fits(bytes)) return true;
+    if (this.options.overflow === 'drop-newest') return false;
     // Frozen batches cannot shed events without changing their bytes, so only the unbatched queue is trimmed.
-    while (!fits() && this.#queue.size > 0) {
+    while (!this.#fits(bytes) && this.#queue.size > 0) {
       const oldest = this.#queue.shift()!;
-      this.#drop(oldest, 'queue_full', `dropped to make room for newer events: the queue is full (overflow policy drop-oldest).`);
+      this.#ledger.drop(oldest, 'queue_full', `dropped to make room for newer events: the queue is full (overflow policy drop-oldest).`);
     }
-    return fits();
+    return this.#fits(bytes);
   }
 
-  #rejectAtCapture(rejection: RejectedOutcome): void {
-    this.#captured += 1;
-    this.#rejected += 1;
-    const outcome = { ...rejection, message: this.#redact(rejection.message) };
-    this.#listeners.emit('rejected', outcome);
-    this.#listeners.emit('outcome', outcome);
-    const line = this.#rejectionLog.admit(`${rejection.reason}|${rejection.event.name}|${rejection.event.source ?? ''}`, outcome.message);
-    if (line !== null) this.#write('warn', line);
-  }
-
-  // ---- outcomes -----------------------------------------------------------------------------
-
-  /** Bookkeeping shared by every outcome of a committed event; keeps `pending` and flush waiters exact. */
-  #settle(entry: QueuedEvent, frozen: boolean): void {
-    if (frozen) {
-      this.#frozenEvents -= 1;
-      this.#frozenBytes -= entry.event.bytes;
-    }
-    if (this.#flushWaiters.length > 0) {
-      this.#flushWaiters = this.#flushWaiters.filter((waiter) => {
-        if (entry.seq <= waiter.target) waiter.remaining -= 1;
-        if (waiter.remaining > 0) return true;
-        waiter.resolve();
-        return false;
-      });
-    }
-    // While closing, the drain ends as soon as the last event has an outcome.
-    if (this.#closing && !this.#expiring && this.#pending() === 0) this.#finish(false);
-  }
-
-  #deliver(batch: FrozenBatch, requestId: string | null, replayed: boolean): void {
-    for (const entry of batch.entries) {
-      this.#delivered += 1;
-      this.#settle(entry, true);
-      const outcome = { outcome: 'delivered' as const, event: summarizeEvent(entry.event), batchKey: batch.key, requestId, replayed };
-      this.#listeners.emit('delivered', outcome);
-      this.#listeners.emit('outcome', outcome);
-    }
-  }
-
-  #reject(entry: QueuedEvent, frozen: boolean, reason: RejectionReason, message: string, extra: Partial<RejectedOutcome> = {}): void {
-    this.#rejected += 1;
-    this.#settle(entry, frozen);
-    const outcome: RejectedOutcome = { outcome: 'rejected', event: summarizeEvent(entry.event), reason, message: this.#redact(message), ...extra };
-    this.#listeners.emit('rejected', outcome);
-    this.#listeners.emit('outcome', outcome);
-  }
-
-  /**
-   * `frozen` says whether the event sat in a frozen batch (true) or in the queue / was never queued
-   * (false). Dropped events forget their idempotency key, so capturing them again is allowed.
-   */
-  #drop(entry: QueuedEvent, reason: DropReason, why: string, forgetKey = true, frozen = false): void {
-    this.#dropped += 1;
-    this.#settle(entry, frozen);
-    if (forgetKey && entry.event.idempotencyKey !== null) this.#dedupe.forget(entry.event.idempotencyKey);
-    const event = summarizeEvent(entry.event);
-    const outcome = { outcome: 'dropped' as const, event, reason, message: `Spotzee event ${describeEvent(event.name, event.source)} ${why}` };
-    this.#listeners.emit('dropped', outcome);
-    this.#listeners.emit('outcome', outcome);
-    if (this.#finished) {
-      // After shutdown there is no burst window left to fold into; one line per minute at most.
-      const line = this.#rejectionLog.admit(`late|${reason}`, outcome.message);
-      if (line !== null) this.#write('warn', line);
-      return;
-    }
-    this.#dropLog.add(reason, event.name);
-    if (this.#dropLogTimer === null) {
-      this.#dropLogTimer = detachedTimeout(() => this.#writeDropLog(), DROP_LOG_WINDOW_MS, false);
-    }
-  }
-
-  #writeDropLog(): void {
-    if (this.#dropLogTimer !== null) clearTimeout(this.#dropLogTimer);
-    this.#dropLogTimer = null;
-    const { maxQueueEvents, maxQueueBytes, overflow } = this.options;
-    const level = this.#dropLog.onlyDuplicates ? 'debug' : 'warn';
-    const line = this.#dropLog.take((reason) =>
-      reason === 'queue_full' ? ` (queue limit ${maxQueueEvents} events / ${maxQueueBytes} bytes, overflow ${overflow})` : '',
-    );
-    if (line !== null) this.#write(level, line);
-  }
-
-  #settleBatch(batch: FrozenBatch): void {
-    if (batch.state === 'in_flight') this.#inFlightEvents -= batch.size;
-    batch.state = 'waiting';
-    batch.settled = true;
-    this.#batches.delete(batch);
+  #fits(bytes: number): boolean {
+    return this.#ledger.pending + 1 <= this.options.maxQueueEvents && this.#queue.bytes + this.#pool.bytes + bytes <= this.options.maxQueueBytes;
   }
 
   // ---- scheduling ---------------------------------------------------------------------------
@@ -442,10 +351,10 @@ export class DeliveryEngine {
     if (this.#finished) return;
     const now = Date.now();
     if (this.#halted) {
-      if (this.#inFlight === 0 && now >= this.#nextProbeAt) this.#probe(now);
+      if (this.#pool.inFlight === 0 && now >= this.#nextProbeAt) this.#probe(now);
     } else if (now >= this.#pausedUntil) {
-      while (this.#inFlight < this.options.maxInFlight) {
-        const batch = this.#nextDueBatch(now) ?? this.#freezeIfReady(now);
+      while (this.#pool.inFlight < this.options.maxInFlight) {
+        const batch = this.#pool.nextDue(now) ?? this.#freezeIfReady(now);
         if (batch === null) break;
         this.#send(batch);
       }
@@ -457,26 +366,13 @@ export class DeliveryEngine {
     this.#armWakeTimer(now);
   }
 
-  #nextDueBatch(now: number): FrozenBatch | null {
-    let best: FrozenBatch | null = null;
-    for (const batch of this.#batches) {
-      if (batch.state === 'waiting' && batch.nextAt <= now && (best === null || batch.nextAt < best.nextAt)) best = batch;
-    }
-    return best;
-  }
-
-  #isBackingOff(): boolean {
-    for (const batch of this.#batches) if (batch.backingOff) return true;
-    return false;
-  }
-
   /** Freezes the next batch from the queue when it is due; null when it should wait. */
   #freezeIfReady(now: number): FrozenBatch | null {
     const head = this.#queue.peek();
     if (head === undefined) return null;
     // While a batch backs off after a transient failure, new batches wait too: no point stacking
     // requests onto a struggling server, and unfrozen events can still be trimmed by drop-oldest.
-    if (this.#isBackingOff()) return null;
+    if (this.#pool.isBackingOff()) return null;
     const forced = this.#closing || head.seq <= this.#forceSeq;
     if (!forced) {
       if (!this.#started) return null;
@@ -484,38 +380,16 @@ export class DeliveryEngine {
         this.#queue.size >= this.options.maxBatchEvents || bodyBytes(this.#queue.size, this.#queue.bytes) >= this.options.maxBatchBytes;
       if (!full && head.enqueuedAt + this.options.flushIntervalMs > now) return null;
     }
-    return this.#freeze(now);
-  }
-
-  #freeze(now: number): FrozenBatch {
-    const entries: QueuedEvent[] = [];
-    let bytes = 0;
-    for (let next = this.#queue.peek(); next !== undefined; next = this.#queue.peek()) {
-      if (entries.length >= this.options.maxBatchEvents) break;
-      if (entries.length > 0 && bodyBytes(entries.length + 1, bytes + next.event.bytes) > this.options.maxBatchBytes) break;
-      entries.push(this.#queue.shift()!);
-      bytes += next.event.bytes;
-    }
-    // Counted as frozen in the same step they leave the queue, so `pending` never blips.
-    this.#frozenEvents += entries.length;
-    this.#frozenBytes += bytes;
-    return this.#addBatch(entries, now);
-  }
-
-  /** A new frozen batch from entries already counted as frozen (freshly frozen, or split off another). */
-  #addBatch(entries: readonly QueuedEvent[], now: number): FrozenBatch {
-    const batch = new FrozenBatch(entries, now);
-    this.#batches.add(batch);
-    return batch;
+    return this.#pool.freeze(this.#queue, now);
   }
 
   #closeCannotProgress(now: number): boolean {
-    if (this.#inFlight > 0 || this.#pending() === 0) return false;
+    if (this.#pool.inFlight > 0 || this.#ledger.pending === 0) return false;
     let next: number;
     if (this.#halted) next = this.#nextProbeAt;
     else {
-      next = this.#queue.size > 0 && !this.#isBackingOff() ? now : Infinity;
-      for (const batch of this.#batches) if (batch.state === 'waiting') next = Math.min(next, batch.nextAt);
+      next = this.#queue.size > 0 && !this.#pool.isBackingOff() ? now : Infinity;
+      next = Math.min(next, this.#pool.nextWaitingAt());
       next = Math.max(next, this.#pausedUntil);
     }
     return next > this.#deadlineAt;
@@ -524,19 +398,19 @@ export class DeliveryEngine {
   #armWakeTimer(now: number): void {
     let at = Infinity;
     if (this.#halted) {
-      if (this.#inFlight === 0 && this.#pending() > 0) at = this.#nextProbeAt;
-    } else if (this.#inFlight < this.options.maxInFlight) {
+      if (this.#pool.inFlight === 0 && this.#ledger.pending > 0) at = this.#nextProbeAt;
+    } else if (this.#pool.inFlight < this.options.maxInFlight) {
       // With every slot taken, only a completion can make progress, and each one runs the pump: a timer
       // for work that is already due would just spin.
-      for (const batch of this.#batches) if (batch.state === 'waiting') at = Math.min(at, batch.nextAt);
+      at = this.#pool.nextWaitingAt();
       const head = this.#queue.peek();
-      if (head !== undefined && !this.#isBackingOff() && (this.#started || this.#closing || head.seq <= this.#forceSeq)) {
+      if (head !== undefined && !this.#pool.isBackingOff() && (this.#started || this.#closing || head.seq <= this.#forceSeq)) {
         at = Math.min(at, head.seq <= this.#forceSeq || this.#closing ? now : head.enqueuedAt + this.options.flushIntervalMs);
       }
       if (at !== Infinity) at = Math.max(at, this.#pausedUntil);
     }
     // Only keep the process alive while someone awaits flush() or close(); otherwise never hold it open.
-    const keepAlive = this.#closing || this.#flushWaiters.length > 0;
+    const keepAlive = this.#closing || this.#waiters.size > 0;
     if (this.#wakeTimer !== null && this.#wakeAt === at && this.#wakeKeepsAlive === keepAlive) return;
     if (this.#wakeTimer !== null) clearTimeout(this.#wakeTimer);
     this.#wakeTimer = null;
@@ -558,31 +432,20 @@ export class DeliveryEngine {
 
   #probe(now: number): void {
     // Held batches first; a probe that failed without an answer left its batch waiting, so take those too.
-    let batch: FrozenBatch | null = null;
-    for (const candidate of this.#batches) {
-      if (candidate.state === 'held') {
-        batch = candidate;
-        break;
-      }
-      if (candidate.state === 'waiting' && batch === null) batch = candidate;
-    }
-    if (batch === null && this.#queue.size > 0) batch = this.#freeze(now);
+    let batch = this.#pool.probeCandidate();
+    if (batch === null && this.#queue.size > 0) batch = this.#pool.freeze(this.#queue, now);
     if (batch === null) return;
     this.#nextProbeAt = now + this.options.haltProbeIntervalMs;
     this.#send(batch);
   }
 
   #send(batch: FrozenBatch): void {
-    batch.state = 'in_flight';
-    batch.backingOff = false;
-    batch.sends += 1;
-    this.#inFlight += 1;
-    this.#inFlightEvents += batch.size;
+    this.#pool.launch(batch);
     this.#requests += 1;
     if (batch.sends > 1) this.#retries += 1;
     if (this.options.dryRun) {
       const preview = batch.body.length > 2000 ? `${batch.body.toString('utf8', 0, 2000)}…` : batch.body.toString('utf8');
-      this.#write('debug', M.dryRun(batch, preview));
+      this.#log.write('debug', M.dryRun(batch, preview));
     }
     const startedAt = Date.now();
     let request: Promise<TransportResponse>;
@@ -604,11 +467,7 @@ export class DeliveryEngine {
     const land = (): void => {
       if (landed) return;
       landed = true;
-      this.#inFlight -= 1;
-      if (batch.state === 'in_flight') {
-        this.#inFlightEvents -= batch.size;
-        batch.state = 'waiting';
-      }
+      this.#pool.land(batch);
     };
     request
       .then(
@@ -623,7 +482,7 @@ export class DeliveryEngine {
       )
       .catch((error: unknown) => {
         // A bug in outcome handling must not leave events in limbo or crash the process.
-        this.#write('error', M.engineBug(batch.key, error instanceof Error ? (error.stack ?? error.message) : String(error)));
+        this.#log.write('error', M.engineBug(batch.key, error instanceof Error ? (error.stack ?? error.message) : String(error)));
       })
       .finally(() => {
         land();
@@ -637,7 +496,7 @@ export class DeliveryEngine {
     const problem = ok || response.truncated ? EMPTY_PROBLEM : parseProblem(response.body);
     // Even ids come from the server: scrub them like any other text we did not write.
     const rawRequestId = response.headers['x-request-id'] ?? problem.requestId;
-    const requestId = rawRequestId === null || rawRequestId === undefined ? null : this.#redact(rawRequestId.slice(0, 200));
+    const requestId = rawRequestId === null || rawRequestId === undefined ? null : this.#log.redact(rawRequestId.slice(0, 200));
     const decision = classifyResponse(response.status, response.headers, problem, batch.size);
     const attempt: BatchAttempt = {
       batchKey: batch.key,
@@ -650,7 +509,7 @@ export class DeliveryEngine {
       decision: 'delivered',
       durationMs: Date.now() - startedAt,
     };
-    if (!ok) attempt.error = this.#redact(this.#describeProblem(response.status, problem, requestId));
+    if (!ok) attempt.error = this.#log.redact(this.#describeProblem(response.status, problem, requestId));
     if (this.#halted && decision.kind !== 'halt') this.#resume();
     attempt.decision = this.#act(batch, decision, response, problem, requestId);
     this.#listeners.emit('attempt', attempt);
@@ -659,7 +518,7 @@ export class DeliveryEngine {
   #onNoResponse(batch: FrozenBatch, error: unknown, startedAt: number): void {
     if (batch.settled || this.#abort.signal.aborted) return;
     const code = (error as { code?: unknown } | null)?.code;
-    const detail = this.#redact(`${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
+    const detail = this.#log.redact(`${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
     this.#retryLater(batch, null, `no response (${detail})`, null, null);
     this.#listeners.emit('attempt', {
       batchKey: batch.key,
@@ -680,9 +539,9 @@ export class DeliveryEngine {
     switch (decision.kind) {
       case 'delivered':
         this.#consecutivePauses = 0;
-        this.#settleBatch(batch);
-        this.#deliver(batch, requestId, decision.replayed);
-        this.#write('debug', M.delivered(batch, batch.sends, requestId, decision.replayed));
+        this.#pool.settle(batch);
+        this.#ledger.deliver(batch, requestId, decision.replayed);
+        this.#log.write('debug', M.delivered(batch, batch.sends, requestId, decision.replayed));
         return 'delivered';
       case 'retry': {
         const retryAfter = parseRetryAfterMs(response.headers['retry-after']);
@@ -697,11 +556,11 @@ export class DeliveryEngine {
         return 'halted';
       case 'mismatch':
         this.#rejectBatch(batch, 'idempotency_key_mismatch', problem, requestId, response.status);
-        this.#write('error', M.mismatch(batch, requestId));
+        this.#log.write('error', M.mismatch(batch, requestId));
         return 'rejected';
       case 'reject_all':
         this.#rejectBatch(batch, 'server_rejected', problem, requestId, response.status);
-        this.#write('warn', M.refused(batch, failure));
+        this.#log.write('warn', M.refused(batch, failure));
         return 'rejected';
       case 'reject_items':
         this.#rejectItems(batch, decision.items, problem, requestId, response.status);
@@ -709,7 +568,7 @@ export class DeliveryEngine {
       case 'split':
         if (batch.size === 1) {
           this.#rejectBatch(batch, 'server_rejected', problem, requestId, response.status);
-          this.#write('warn', M.eventRejected(describeEvent(batch.entries[0]!.event.name, batch.entries[0]!.event.source), failure));
+          this.#log.write('warn', M.eventRejected(describeEvent(batch.entries[0]!.event.name, batch.entries[0]!.event.source), failure));
           return 'rejected';
         }
         this.#split(batch, failure);
@@ -722,7 +581,7 @@ export class DeliveryEngine {
   }
 
   #noteError(message: string, status: number | null, code: string | null, requestId: string | null): void {
-    const lastError: NonNullable<DeliveryHealth['lastError']> = { message: this.#redact(message), status, requestId, at: new Date().toISOString() };
+    const lastError: NonNullable<DeliveryHealth['lastError']> = { message: this.#log.redact(message), status, requestId, at: new Date().toISOString() };
     if (code !== null) lastError.code = code;
     this.#lastError = lastError;
   }
@@ -733,14 +592,14 @@ export class DeliveryEngine {
     this.#noteError(`Batch ${batch.key} failed: ${failure}`, status, code, requestId);
     const budget = this.options.maxAttempts;
     if (batch.failures >= budget) {
-      this.#settleBatch(batch);
+      this.#pool.settle(batch);
       const line = this.#failureLog.admit(
         `exhausted|${status ?? failure.replace(/:.*$/, '')}`,
         M.exhausted(batch, failure, budget),
       );
-      if (line !== null) this.#write('error', line);
+      if (line !== null) this.#log.write('error', line);
       for (const entry of batch.entries) {
-        this.#drop(entry, 'retries_exhausted', `dropped after ${budget} failed attempts (last: ${failure}).`, true, true);
+        this.#ledger.drop(entry, 'retries_exhausted', `dropped after ${budget} failed attempts (last: ${failure}).`, true, true);
       }
       return;
     }
@@ -751,7 +610,7 @@ export class DeliveryEngine {
       `retry|${status ?? failure.replace(/:.*$/, '')}`,
       M.retrying(batch, failure, batch.failures, budget, delay),
     );
-    if (line !== null) this.#write('warn', line);
+    if (line !== null) this.#log.write('warn', line);
   }
 
   /** 429 / idempotency_in_progress: everyone waits; the batch's retry budget is untouched. */
@@ -762,34 +621,27 @@ export class DeliveryEngine {
     const until = Date.now() + pauseMs;
     this.#pausedUntil = Math.max(this.#pausedUntil, until);
     batch.nextAt = this.#pausedUntil;
-    this.#write('warn', M.paused(failure, this.#pausedUntil - Date.now()));
+    this.#log.write('warn', M.paused(failure, this.#pausedUntil - Date.now()));
   }
 
   #halt(batch: FrozenBatch, status: number, problem: SpotzeeProblem, requestId: string | null, failure: string): void {
-    batch.state = 'held';
+    this.#pool.hold(batch);
     if (this.#halted) return;
     this.#halted = true;
     this.#nextProbeAt = Date.now() + this.options.haltProbeIntervalMs;
     const hint = M.haltHint(status, problem.code, this.options.apiVersion, this.options.baseUrl, this.#url);
     const message = `${hint} ${failure}`;
     this.#noteError(message, status, problem.code, requestId);
-    this.#write('error', M.halted(message, this.options.haltProbeIntervalMs));
+    this.#log.write('error', M.halted(message, this.options.haltProbeIntervalMs));
     this.#emitHealth();
     // flush() must not hang on events that cannot be sent until someone fixes the configuration.
-    const waiters = this.#flushWaiters;
-    this.#flushWaiters = [];
-    for (const waiter of waiters) waiter.resolve();
+    this.#waiters.releaseAll();
   }
 
   #resume(): void {
     this.#halted = false;
-    for (const batch of this.#batches) {
-      if (batch.state === 'held') {
-        batch.state = 'waiting';
-        batch.nextAt = Date.now();
-      }
-    }
-    this.#write('log', M.resumed());
+    this.#pool.unhold(Date.now());
+    this.#log.write('log', M.resumed());
     this.#emitHealth();
   }
 
@@ -807,18 +659,18 @@ export class DeliveryEngine {
   }
 
   #rejectBatch(batch: FrozenBatch, reason: RejectionReason, problem: SpotzeeProblem, requestId: string | null, status: number): void {
-    this.#settleBatch(batch);
+    this.#pool.settle(batch);
     const failure = this.#describeProblem(status, problem, requestId);
     this.#noteError(`Batch ${batch.key} rejected: ${failure}`, status, problem.code, requestId);
     for (const entry of batch.entries) {
       const { name, source } = entry.event;
-      this.#reject(entry, true, reason, M.eventRejected(describeEvent(name, source), failure), this.#serverRejection(problem, requestId, status));
+      this.#ledger.reject(entry, true, reason, M.eventRejected(describeEvent(name, source), failure), this.#serverRejection(problem, requestId, status));
     }
   }
 
   /** Rejects the named items and resends the others as a new batch, under a new key. */
   #rejectItems(batch: FrozenBatch, items: Map<number, SpotzeeItemError[]>, problem: SpotzeeProblem, requestId: string | null, status: number): void {
-    this.#settleBatch(batch);
+    this.#pool.settle(batch);
     const keep: QueuedEvent[] = [];
     const details: string[] = [];
     batch.entries.forEach((entry, index) => {
@@ -832,22 +684,22 @@ export class DeliveryEngine {
       const { name, source } = entry.event;
       const message = M.itemRejected(describeEvent(name, source), text, first.code ?? problem.code ?? `http_${status}`, requestId);
       if (details.length < MAX_LOGGED_ITEMS) details.push(`#${index} ${describeEvent(name, source)} ${text}`);
-      this.#reject(entry, true, 'server_rejected', message, this.#serverRejection(problem, requestId, status, first));
+      this.#ledger.reject(entry, true, 'server_rejected', message, this.#serverRejection(problem, requestId, status, first));
     });
     const rejectedCount = batch.size - keep.length;
     this.#noteError(`Spotzee rejected ${rejectedCount} of ${batch.size} events in batch ${batch.key}`, status, problem.code, requestId);
-    if (keep.length > 0) this.#addBatch(keep, Date.now());
-    this.#write('warn', M.itemsRejected(batch, rejectedCount, status, problem.code, requestId, details, keep.length));
+    if (keep.length > 0) this.#pool.add(keep, Date.now());
+    this.#log.write('warn', M.itemsRejected(batch, rejectedCount, status, problem.code, requestId, details, keep.length));
   }
 
   /** A 400/422 naming no item, or a 413: halve until the bad event is alone. Each half gets a new key. */
   #split(batch: FrozenBatch, failure: string): void {
-    this.#settleBatch(batch);
+    this.#pool.settle(batch);
     const middle = Math.ceil(batch.size / 2);
     const now = Date.now();
-    this.#addBatch(batch.entries.slice(0, middle), now);
-    this.#addBatch(batch.entries.slice(middle), now);
-    this.#write('debug', M.splitting(batch, failure));
+    this.#pool.add(batch.entries.slice(0, middle), now);
+    this.#pool.add(batch.entries.slice(middle), now);
+    this.#log.write('debug', M.splitting(batch, failure));
   }
 
   // ---- shutdown -----------------------------------------------------------------------------
@@ -855,15 +707,16 @@ export class DeliveryEngine {
   /** The deadline (or a wait that cannot fit before it): abort requests, drop what is left, finish. */
   #expire(why: string): void {
     if (this.#finished) return;
-    this.#expiring = true;
+    // Everything left is about to be dropped: that is not the drain completing.
+    this.#ledger.onDrained = null;
     this.#abort.abort();
     const reason = this.#halted ? `${why} (Spotzee had refused the API key)` : this.#pausedUntil > Date.now() ? `${why} (Spotzee was rate limiting)` : why;
     for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
-      this.#drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`);
+      this.#ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`);
     }
-    for (const batch of [...this.#batches]) {
-      this.#settleBatch(batch);
-      for (const entry of batch.entries) this.#drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`, true, true);
+    for (const batch of this.#pool.snapshot()) {
+      this.#pool.settle(batch);
+      for (const entry of batch.entries) this.#ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`, true, true);
     }
     this.#finish(true);
   }
@@ -874,29 +727,16 @@ export class DeliveryEngine {
     for (const timer of [this.#wakeTimer, this.#deadlineTimer]) if (timer !== null) clearTimeout(timer);
     this.#wakeTimer = null;
     this.#deadlineTimer = null;
-    this.#writeDropLog();
-    const waiters = this.#flushWaiters;
-    this.#flushWaiters = [];
-    for (const waiter of waiters) waiter.resolve();
+    this.#outcomeLog.finish();
+    this.#waiters.releaseAll();
     const done = this.#closeDone;
     this.#closeDone = null;
     this.#transport.close().then(
       () => done?.(timedOut),
       (error: unknown) => {
-        this.#write('warn', M.transportClose(error instanceof Error ? error.message : String(error)));
+        this.#log.write('warn', M.transportClose(error instanceof Error ? error.message : String(error)));
         done?.(timedOut);
       },
     );
-  }
-
-  #write(level: LogLevel, message: string): void {
-    const logger = this.options.logger;
-    try {
-      const text = this.#redact(message);
-      if (level === 'debug') logger.debug?.(text);
-      else logger[level](text);
-    } catch {
-      // A broken logger must not break delivery.
-    }
   }
 }
