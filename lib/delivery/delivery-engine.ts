@@ -1,17 +1,16 @@
-import { rateLimitPauseMs, retryDelayMs, parseRetryAfterMs } from './backoff.js';
 import { bodyBytes } from './batch-key.js';
 import { BatchPool } from './batch-pool.js';
+import { BatchSender } from './batch-sender.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
+import { DeliveryGate } from './delivery-gate.js';
 import type { DeliveryOptions } from './delivery-options.js';
 import { DeliveryTransport } from './delivery-transport.js';
-import type { TransportResponse } from './delivery-transport.js';
 import { detachedImmediate, detachedTimeout } from './detached-scope.js';
 import { DryRunTransport } from './dry-run-transport.js';
 import { EventQueueStore } from './event-queue-store.js';
 import type { QueuedEvent } from './event-queue-store.js';
 import { EngineLog } from './engine-log.js';
-import { describeEvent } from './event-summary.js';
 import type { FrozenBatch } from './frozen-batch.js';
 import { FlushWaiters } from './flush-waiters.js';
 import { ListenerRegistry } from './listener-registry.js';
@@ -19,26 +18,17 @@ import { LogThrottle } from './log-throttle.js';
 import { MemoryEventQueue } from './memory-event-queue.js';
 import { OutcomeLedger } from './outcome-ledger.js';
 import { OutcomeLog } from './outcome-log.js';
-import type {
-  BatchAttempt,
-  DeliveryEvents,
-  DeliveryHealth,
-  DeliveryStats,
-  RejectedOutcome,
-  RejectionReason,
-} from './outcomes.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats } from './outcomes.js';
 import { prepareEvent } from './prepare-event.js';
 import type { PrepareResult } from './prepare-event.js';
 import { createRedactor } from './redaction.js';
 import { resolveDeliveryOptions } from './resolve-delivery-options.js';
 import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
-import { classifyResponse } from './response-classifier.js';
-import type { Classification } from './response-classifier.js';
+import { ResponseHandler } from './response-handler.js';
+import { RetryPolicy } from './retry-policy.js';
+import { ServerRejections } from './server-rejections.js';
 import type { PreparedEvent, TrackInput } from './spotzee-event.js';
-import { parseProblem } from './spotzee-problem.js';
-import type { SpotzeeItemError, SpotzeeProblem } from './spotzee-problem.js';
 import { UndiciTransport } from './undici-transport.js';
-import { USER_AGENT } from './version.js';
 
 export interface DeliveryEngineSeams {
   transport?: DeliveryTransport;
@@ -62,11 +52,7 @@ export interface CloseReport {
   timedOut: boolean;
 }
 
-const EMPTY_PROBLEM: SpotzeeProblem = { code: null, title: null, message: null, requestId: null, param: null, errors: [] };
-const REJECTION_LOG_INTERVAL_MS = 60_000;
-const MAX_LOGGED_ITEMS = 5;
-const FAILURE_LOG_INTERVAL_MS = 10_000;
-
+const LISTENER_ERROR_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
@@ -77,27 +63,18 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 export class DeliveryEngine {
   readonly options: Readonly<ResolvedDeliveryOptions>;
 
-  readonly #apiKey: string;
   readonly #log: EngineLog;
   readonly #transport: DeliveryTransport;
   readonly #queue: EventQueueStore;
-  readonly #random: () => number;
   readonly #dedupe: DedupeWindow;
   readonly #listeners: ListenerRegistry;
-  readonly #listenerErrorLog = new LogThrottle(REJECTION_LOG_INTERVAL_MS);
-  /** During an outage every batch fails the same way: one line per kind of failure per window. */
-  readonly #failureLog = new LogThrottle(FAILURE_LOG_INTERVAL_MS);
+  readonly #listenerErrorLog = new LogThrottle(LISTENER_ERROR_LOG_INTERVAL_MS);
   readonly #outcomeLog: OutcomeLog;
   readonly #pool: BatchPool;
   readonly #waiters = new FlushWaiters();
   readonly #ledger: OutcomeLedger;
-  readonly #url: string;
-  readonly #baseHeaders: Readonly<Record<string, string>>;
-  readonly #abort = new AbortController();
-
-  #requests = 0;
-  #retries = 0;
-  #rateLimited = 0;
+  readonly #gate: DeliveryGate;
+  readonly #sender: BatchSender;
 
   #seq = 0;
   /** Events up to this sequence number leave as partial batches without waiting for the interval. */
@@ -110,12 +87,6 @@ export class DeliveryEngine {
   #closeDone: ((timedOut: boolean) => void) | null = null;
   #deadlineAt = Infinity;
   #deadlineTimer: NodeJS.Timeout | null = null;
-
-  #halted = false;
-  #nextProbeAt = 0;
-  #pausedUntil = 0;
-  #consecutivePauses = 0;
-  #lastError: DeliveryHealth['lastError'] = null;
 
   #wakeTimer: NodeJS.Timeout | null = null;
   #wakeAt = Infinity;
@@ -132,23 +103,16 @@ export class DeliveryEngine {
       throw error;
     }
     this.#log = new EngineLog(redact, this.options.logger);
-    this.#apiKey = this.options.hasApiKey ? (options.apiKey as string) : '';
-    this.#random = seams.random ?? Math.random;
+    const apiKey = this.options.hasApiKey ? (options.apiKey as string) : '';
+    const random = seams.random ?? Math.random;
     this.#queue = seams.queue ?? new MemoryEventQueue();
     this.#dedupe = new DedupeWindow(this.options.dedupeWindowMs, this.options.dedupeMaxKeys);
-    this.#url = `${this.options.baseUrl}/events`;
+    const url = `${this.options.baseUrl}/events`;
     this.#transport =
       seams.transport ??
       (this.options.dryRun
         ? new DryRunTransport()
         : new UndiciTransport({ baseUrl: this.options.baseUrl, connectTimeoutMs: this.options.requestTimeoutMs, connections: this.options.maxInFlight }));
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'spotzee-version': this.options.apiVersion,
-      'user-agent': USER_AGENT,
-    };
-    if (this.#apiKey !== '') headers.authorization = `Bearer ${this.#apiKey}`;
-    this.#baseHeaders = Object.freeze(headers);
     this.#listeners = new ListenerRegistry((type, error) => {
       const detail = error instanceof Error ? error.message : String(error);
       const line = this.#listenerErrorLog.admit(type, M.listenerThrew(type, detail));
@@ -165,7 +129,39 @@ export class DeliveryEngine {
       outcomeLog: this.#outcomeLog,
       redact,
     });
-    if (this.#apiKey !== '' && !this.#apiKey.startsWith('sk_')) {
+    const log = this.#log;
+    const ledger = this.#ledger;
+    const pool = this.#pool;
+    this.#gate = new DeliveryGate({
+      options: this.options,
+      url,
+      pool,
+      waiters: this.#waiters,
+      log,
+      random,
+      onHealthChanged: () => this.#listeners.emit('health', this.health()),
+    });
+    const gate = this.#gate;
+    const responses = new ResponseHandler({
+      ledger,
+      pool,
+      gate,
+      retries: new RetryPolicy({ options: this.options, ledger, pool, gate, log, random }),
+      rejections: new ServerRejections({ ledger, pool, gate, log }),
+      listeners: this.#listeners,
+      log,
+    });
+    this.#sender = new BatchSender({
+      options: this.options,
+      url,
+      apiKey,
+      transport: this.#transport,
+      pool,
+      responses,
+      log,
+      afterRequest: () => this.#pump(),
+    });
+    if (apiKey !== '' && !apiKey.startsWith('sk_')) {
       this.#log.write('warn', M.keyShape());
     }
   }
@@ -212,7 +208,7 @@ export class DeliveryEngine {
    */
   flush(): Promise<void> {
     const pending = this.#ledger.pending;
-    if (this.#finished || this.#halted || pending === 0) return Promise.resolve();
+    if (this.#finished || this.#gate.halted || pending === 0) return Promise.resolve();
     this.#forceSeq = this.#seq;
     return new Promise<void>((resolve) => {
       this.#waiters.add(this.#seq, pending, resolve);
@@ -238,7 +234,7 @@ export class DeliveryEngine {
     this.#forceSeq = Infinity;
     this.#deadlineAt = startedAt + deadlineMs;
     // A refused key may have been fixed server-side since the last probe: try once more right away.
-    if (this.#halted) this.#nextProbeAt = startedAt;
+    this.#gate.probeNow(startedAt);
     this.#closePromise = new Promise<boolean>((resolve) => {
       this.#closeDone = resolve;
       this.#deadlineTimer = detachedTimeout(() => this.#expire('the shutdown deadline passed'), deadlineMs, true);
@@ -270,21 +266,16 @@ export class DeliveryEngine {
       queuedEvents: pending - this.#pool.inFlightEvents,
       queuedBytes: this.#queue.bytes + this.#pool.bytes,
       inFlightRequests: this.#pool.inFlight,
-      requests: this.#requests,
-      retries: this.#retries,
-      rateLimited: this.#rateLimited,
-      healthy: !this.#halted,
-      halted: this.#halted,
+      requests: this.#sender.requests,
+      retries: this.#sender.retries,
+      rateLimited: this.#gate.rateLimited,
+      healthy: !this.#gate.halted,
+      halted: this.#gate.halted,
     };
   }
 
   health(): DeliveryHealth {
-    return {
-      healthy: !this.#halted,
-      halted: this.#halted,
-      lastError: this.#lastError === null ? null : { ...this.#lastError },
-      queueDepth: this.#ledger.pending,
-    };
+    return this.#gate.health(this.#ledger.pending);
   }
 
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {
@@ -350,13 +341,13 @@ export class DeliveryEngine {
   #pump(): void {
     if (this.#finished) return;
     const now = Date.now();
-    if (this.#halted) {
-      if (this.#pool.inFlight === 0 && now >= this.#nextProbeAt) this.#probe(now);
-    } else if (now >= this.#pausedUntil) {
+    if (this.#gate.halted) {
+      if (this.#pool.inFlight === 0 && now >= this.#gate.nextProbeAt) this.#probe(now);
+    } else if (now >= this.#gate.pausedUntil) {
       while (this.#pool.inFlight < this.options.maxInFlight) {
         const batch = this.#pool.nextDue(now) ?? this.#freezeIfReady(now);
         if (batch === null) break;
-        this.#send(batch);
+        this.#sender.send(batch);
       }
     }
     if (this.#closing && this.#closeCannotProgress(now)) {
@@ -386,19 +377,19 @@ export class DeliveryEngine {
   #closeCannotProgress(now: number): boolean {
     if (this.#pool.inFlight > 0 || this.#ledger.pending === 0) return false;
     let next: number;
-    if (this.#halted) next = this.#nextProbeAt;
+    if (this.#gate.halted) next = this.#gate.nextProbeAt;
     else {
       next = this.#queue.size > 0 && !this.#pool.isBackingOff() ? now : Infinity;
       next = Math.min(next, this.#pool.nextWaitingAt());
-      next = Math.max(next, this.#pausedUntil);
+      next = Math.max(next, this.#gate.pausedUntil);
     }
     return next > this.#deadlineAt;
   }
 
   #armWakeTimer(now: number): void {
     let at = Infinity;
-    if (this.#halted) {
-      if (this.#pool.inFlight === 0 && this.#ledger.pending > 0) at = this.#nextProbeAt;
+    if (this.#gate.halted) {
+      if (this.#pool.inFlight === 0 && this.#ledger.pending > 0) at = this.#gate.nextProbeAt;
     } else if (this.#pool.inFlight < this.options.maxInFlight) {
       // With every slot taken, only a completion can make progress, and each one runs the pump: a timer
       // for work that is already due would just spin.
@@ -407,7 +398,7 @@ export class DeliveryEngine {
       if (head !== undefined && !this.#pool.isBackingOff() && (this.#started || this.#closing || head.seq <= this.#forceSeq)) {
         at = Math.min(at, head.seq <= this.#forceSeq || this.#closing ? now : head.enqueuedAt + this.options.flushIntervalMs);
       }
-      if (at !== Infinity) at = Math.max(at, this.#pausedUntil);
+      if (at !== Infinity) at = Math.max(at, this.#gate.pausedUntil);
     }
     // Only keep the process alive while someone awaits flush() or close(); otherwise never hold it open.
     const keepAlive = this.#closing || this.#waiters.size > 0;
@@ -435,271 +426,8 @@ export class DeliveryEngine {
     let batch = this.#pool.probeCandidate();
     if (batch === null && this.#queue.size > 0) batch = this.#pool.freeze(this.#queue, now);
     if (batch === null) return;
-    this.#nextProbeAt = now + this.options.haltProbeIntervalMs;
-    this.#send(batch);
-  }
-
-  #send(batch: FrozenBatch): void {
-    this.#pool.launch(batch);
-    this.#requests += 1;
-    if (batch.sends > 1) this.#retries += 1;
-    if (this.options.dryRun) {
-      const preview = batch.body.length > 2000 ? `${batch.body.toString('utf8', 0, 2000)}…` : batch.body.toString('utf8');
-      this.#log.write('debug', M.dryRun(batch, preview));
-    }
-    const startedAt = Date.now();
-    let request: Promise<TransportResponse>;
-    try {
-      request = this.#transport.send({
-        url: this.#url,
-        headers: { ...this.#baseHeaders, 'idempotency-key': batch.key },
-        body: batch.body,
-        signal: this.#abort.signal,
-        timeoutMs: this.options.requestTimeoutMs,
-        maxResponseBytes: this.options.maxResponseBytes,
-      });
-    } catch (error) {
-      request = Promise.reject(error);
-    }
-    // Landing (leaving the in-flight count) happens before outcomes are reported, so stats read from
-    // a listener or right after flush() never show a finished request as still in flight.
-    let landed = false;
-    const land = (): void => {
-      if (landed) return;
-      landed = true;
-      this.#pool.land(batch);
-    };
-    request
-      .then(
-        (response) => {
-          land();
-          this.#onResponse(batch, response, startedAt);
-        },
-        (error: unknown) => {
-          land();
-          this.#onNoResponse(batch, error, startedAt);
-        },
-      )
-      .catch((error: unknown) => {
-        // A bug in outcome handling must not leave events in limbo or crash the process.
-        this.#log.write('error', M.engineBug(batch.key, error instanceof Error ? (error.stack ?? error.message) : String(error)));
-      })
-      .finally(() => {
-        land();
-        this.#pump();
-      });
-  }
-
-  #onResponse(batch: FrozenBatch, response: TransportResponse, startedAt: number): void {
-    if (batch.settled) return;
-    const ok = response.status >= 200 && response.status < 300;
-    const problem = ok || response.truncated ? EMPTY_PROBLEM : parseProblem(response.body);
-    // Even ids come from the server: scrub them like any other text we did not write.
-    const rawRequestId = response.headers['x-request-id'] ?? problem.requestId;
-    const requestId = rawRequestId === null || rawRequestId === undefined ? null : this.#log.redact(rawRequestId.slice(0, 200));
-    const decision = classifyResponse(response.status, response.headers, problem, batch.size);
-    const attempt: BatchAttempt = {
-      batchKey: batch.key,
-      events: batch.size,
-      bytes: batch.bytes,
-      attempt: batch.sends,
-      status: response.status,
-      requestId,
-      replayed: decision.kind === 'delivered' && decision.replayed,
-      decision: 'delivered',
-      durationMs: Date.now() - startedAt,
-    };
-    if (!ok) attempt.error = this.#log.redact(this.#describeProblem(response.status, problem, requestId));
-    if (this.#halted && decision.kind !== 'halt') this.#resume();
-    attempt.decision = this.#act(batch, decision, response, problem, requestId);
-    this.#listeners.emit('attempt', attempt);
-  }
-
-  #onNoResponse(batch: FrozenBatch, error: unknown, startedAt: number): void {
-    if (batch.settled || this.#abort.signal.aborted) return;
-    const code = (error as { code?: unknown } | null)?.code;
-    const detail = this.#log.redact(`${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
-    this.#retryLater(batch, null, `no response (${detail})`, null, null);
-    this.#listeners.emit('attempt', {
-      batchKey: batch.key,
-      events: batch.size,
-      bytes: batch.bytes,
-      attempt: batch.sends,
-      status: null,
-      requestId: null,
-      replayed: false,
-      decision: batch.settled ? 'dropped' : 'retry',
-      durationMs: Date.now() - startedAt,
-      error: detail,
-    });
-  }
-
-  #act(batch: FrozenBatch, decision: Classification, response: TransportResponse, problem: SpotzeeProblem, requestId: string | null): BatchAttempt['decision'] {
-    const failure = this.#describeProblem(response.status, problem, requestId);
-    switch (decision.kind) {
-      case 'delivered':
-        this.#consecutivePauses = 0;
-        this.#pool.settle(batch);
-        this.#ledger.deliver(batch, requestId, decision.replayed);
-        this.#log.write('debug', M.delivered(batch, batch.sends, requestId, decision.replayed));
-        return 'delivered';
-      case 'retry': {
-        const retryAfter = parseRetryAfterMs(response.headers['retry-after']);
-        this.#retryLater(batch, response.status, failure, requestId, retryAfter, problem.code);
-        return batch.settled ? 'dropped' : 'retry';
-      }
-      case 'pause':
-        this.#pause(batch, parseRetryAfterMs(response.headers['retry-after']), failure);
-        return 'paused';
-      case 'halt':
-        this.#halt(batch, response.status, problem, requestId, failure);
-        return 'halted';
-      case 'mismatch':
-        this.#rejectBatch(batch, 'idempotency_key_mismatch', problem, requestId, response.status);
-        this.#log.write('error', M.mismatch(batch, requestId));
-        return 'rejected';
-      case 'reject_all':
-        this.#rejectBatch(batch, 'server_rejected', problem, requestId, response.status);
-        this.#log.write('warn', M.refused(batch, failure));
-        return 'rejected';
-      case 'reject_items':
-        this.#rejectItems(batch, decision.items, problem, requestId, response.status);
-        return 'rejected';
-      case 'split':
-        if (batch.size === 1) {
-          this.#rejectBatch(batch, 'server_rejected', problem, requestId, response.status);
-          this.#log.write('warn', M.eventRejected(describeEvent(batch.entries[0]!.event.name, batch.entries[0]!.event.source), failure));
-          return 'rejected';
-        }
-        this.#split(batch, failure);
-        return 'split';
-    }
-  }
-
-  #describeProblem(status: number, problem: SpotzeeProblem, requestId: string | null): string {
-    return M.problem(status, problem.code, problem.message ?? problem.title, requestId);
-  }
-
-  #noteError(message: string, status: number | null, code: string | null, requestId: string | null): void {
-    const lastError: NonNullable<DeliveryHealth['lastError']> = { message: this.#log.redact(message), status, requestId, at: new Date().toISOString() };
-    if (code !== null) lastError.code = code;
-    this.#lastError = lastError;
-  }
-
-  /** A transient failure: back off and retry the identical request, or drop once the budget is spent. */
-  #retryLater(batch: FrozenBatch, status: number | null, failure: string, requestId: string | null, retryAfterMs: number | null, code: string | null = null): void {
-    batch.failures += 1;
-    this.#noteError(`Batch ${batch.key} failed: ${failure}`, status, code, requestId);
-    const budget = this.options.maxAttempts;
-    if (batch.failures >= budget) {
-      this.#pool.settle(batch);
-      const line = this.#failureLog.admit(
-        `exhausted|${status ?? failure.replace(/:.*$/, '')}`,
-        M.exhausted(batch, failure, budget),
-      );
-      if (line !== null) this.#log.write('error', line);
-      for (const entry of batch.entries) {
-        this.#ledger.drop(entry, 'retries_exhausted', `dropped after ${budget} failed attempts (last: ${failure}).`, true, true);
-      }
-      return;
-    }
-    const delay = Math.max(retryDelayMs(batch.failures, this.options.retryBaseMs, this.options.retryMaxMs, this.#random), retryAfterMs ?? 0);
-    batch.nextAt = Date.now() + delay;
-    batch.backingOff = true;
-    const line = this.#failureLog.admit(
-      `retry|${status ?? failure.replace(/:.*$/, '')}`,
-      M.retrying(batch, failure, batch.failures, budget, delay),
-    );
-    if (line !== null) this.#log.write('warn', line);
-  }
-
-  /** 429 / idempotency_in_progress: everyone waits; the batch's retry budget is untouched. */
-  #pause(batch: FrozenBatch, retryAfterMs: number | null, failure: string): void {
-    this.#rateLimited += 1;
-    this.#consecutivePauses += 1;
-    const pauseMs = rateLimitPauseMs(retryAfterMs, this.#consecutivePauses, this.options.rateLimitMaxMs, this.options.rateLimitJitterMs, this.#random);
-    const until = Date.now() + pauseMs;
-    this.#pausedUntil = Math.max(this.#pausedUntil, until);
-    batch.nextAt = this.#pausedUntil;
-    this.#log.write('warn', M.paused(failure, this.#pausedUntil - Date.now()));
-  }
-
-  #halt(batch: FrozenBatch, status: number, problem: SpotzeeProblem, requestId: string | null, failure: string): void {
-    this.#pool.hold(batch);
-    if (this.#halted) return;
-    this.#halted = true;
-    this.#nextProbeAt = Date.now() + this.options.haltProbeIntervalMs;
-    const hint = M.haltHint(status, problem.code, this.options.apiVersion, this.options.baseUrl, this.#url);
-    const message = `${hint} ${failure}`;
-    this.#noteError(message, status, problem.code, requestId);
-    this.#log.write('error', M.halted(message, this.options.haltProbeIntervalMs));
-    this.#emitHealth();
-    // flush() must not hang on events that cannot be sent until someone fixes the configuration.
-    this.#waiters.releaseAll();
-  }
-
-  #resume(): void {
-    this.#halted = false;
-    this.#pool.unhold(Date.now());
-    this.#log.write('log', M.resumed());
-    this.#emitHealth();
-  }
-
-  #emitHealth(): void {
-    this.#listeners.emit('health', this.health());
-  }
-
-  #serverRejection(problem: SpotzeeProblem, requestId: string | null, status: number, item?: SpotzeeItemError): Partial<RejectedOutcome> {
-    const extra: Partial<RejectedOutcome> = { requestId };
-    const code = item?.code ?? problem.code ?? `http_${status}`;
-    extra.code = code;
-    const param = item ? item.param : problem.param;
-    if (param !== null && param !== undefined) extra.param = param;
-    return extra;
-  }
-
-  #rejectBatch(batch: FrozenBatch, reason: RejectionReason, problem: SpotzeeProblem, requestId: string | null, status: number): void {
-    this.#pool.settle(batch);
-    const failure = this.#describeProblem(status, problem, requestId);
-    this.#noteError(`Batch ${batch.key} rejected: ${failure}`, status, problem.code, requestId);
-    for (const entry of batch.entries) {
-      const { name, source } = entry.event;
-      this.#ledger.reject(entry, true, reason, M.eventRejected(describeEvent(name, source), failure), this.#serverRejection(problem, requestId, status));
-    }
-  }
-
-  /** Rejects the named items and resends the others as a new batch, under a new key. */
-  #rejectItems(batch: FrozenBatch, items: Map<number, SpotzeeItemError[]>, problem: SpotzeeProblem, requestId: string | null, status: number): void {
-    this.#pool.settle(batch);
-    const keep: QueuedEvent[] = [];
-    const details: string[] = [];
-    batch.entries.forEach((entry, index) => {
-      const errors = items.get(index);
-      if (errors === undefined) {
-        keep.push(entry);
-        return;
-      }
-      const first = errors[0]!;
-      const text = errors.map((error) => `${error.param ?? 'event'}: ${error.message ?? error.code ?? 'invalid'}`).join('; ');
-      const { name, source } = entry.event;
-      const message = M.itemRejected(describeEvent(name, source), text, first.code ?? problem.code ?? `http_${status}`, requestId);
-      if (details.length < MAX_LOGGED_ITEMS) details.push(`#${index} ${describeEvent(name, source)} ${text}`);
-      this.#ledger.reject(entry, true, 'server_rejected', message, this.#serverRejection(problem, requestId, status, first));
-    });
-    const rejectedCount = batch.size - keep.length;
-    this.#noteError(`Spotzee rejected ${rejectedCount} of ${batch.size} events in batch ${batch.key}`, status, problem.code, requestId);
-    if (keep.length > 0) this.#pool.add(keep, Date.now());
-    this.#log.write('warn', M.itemsRejected(batch, rejectedCount, status, problem.code, requestId, details, keep.length));
-  }
-
-  /** A 400/422 naming no item, or a 413: halve until the bad event is alone. Each half gets a new key. */
-  #split(batch: FrozenBatch, failure: string): void {
-    this.#pool.settle(batch);
-    const middle = Math.ceil(batch.size / 2);
-    const now = Date.now();
-    this.#pool.add(batch.entries.slice(0, middle), now);
-    this.#pool.add(batch.entries.slice(middle), now);
-    this.#log.write('debug', M.splitting(batch, failure));
+    this.#gate.probeSent(now);
+    this.#sender.send(batch);
   }
 
   // ---- shutdown -----------------------------------------------------------------------------
@@ -709,8 +437,8 @@ export class DeliveryEngine {
     if (this.#finished) return;
     // Everything left is about to be dropped: that is not the drain completing.
     this.#ledger.onDrained = null;
-    this.#abort.abort();
-    const reason = this.#halted ? `${why} (Spotzee had refused the API key)` : this.#pausedUntil > Date.now() ? `${why} (Spotzee was rate limiting)` : why;
+    this.#sender.abort();
+    const reason = this.#gate.halted ? `${why} (Spotzee had refused the API key)` : this.#gate.pausedUntil > Date.now() ? `${why} (Spotzee was rate limiting)` : why;
     for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
       this.#ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`);
     }

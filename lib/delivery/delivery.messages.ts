@@ -1,3 +1,5 @@
+import type { SpotzeeProblem } from './spotzee-problem.js';
+
 /**
  * Every log line the engine writes, in one place so the wording stays consistent: one line per problem,
  * naming the batch, the server's status, code and request_id, and what happens next.
@@ -14,6 +16,10 @@ function were(count: number): string {
   return count === 1 ? 'was' : 'were';
 }
 
+function problemLine(status: number, code: string | null, message: string | null, requestId: string | null): string {
+  return `HTTP ${status} ${code ?? 'no code'}${message ? ` "${message}"` : ''} (request_id ${requestId ?? 'none'})`;
+}
+
 export interface BatchRef {
   key: string;
   size: number;
@@ -25,8 +31,11 @@ export const DeliveryMessages = {
 
   listenerThrew: (type: string, detail: string) => `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`,
 
-  problem: (status: number, code: string | null, message: string | null, requestId: string | null) =>
-    `HTTP ${status} ${code ?? 'no code'}${message ? ` "${message}"` : ''} (request_id ${requestId ?? 'none'})`,
+  problem: problemLine,
+
+  /** How a failed answer is quoted in every line and error about it. */
+  failure: (status: number, problem: SpotzeeProblem, requestId: string | null) =>
+    problemLine(status, problem.code, problem.message ?? problem.title, requestId),
 
   dryRun: (batch: BatchRef, preview: string) => `Dry run: batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes) not sent: ${preview}`,
 

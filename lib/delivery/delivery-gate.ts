@@ -1,0 +1,140 @@
+import { rateLimitPauseMs } from './backoff.js';
+import type { BatchPool } from './batch-pool.js';
+import { DeliveryMessages as M } from './delivery.messages.js';
+import type { EngineLog } from './engine-log.js';
+import type { FlushWaiters } from './flush-waiters.js';
+import type { FrozenBatch } from './frozen-batch.js';
+import type { DeliveryHealth } from './outcomes.js';
+import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { SpotzeeProblem } from './spotzee-problem.js';
+
+type LastError = NonNullable<DeliveryHealth['lastError']>;
+
+export interface DeliveryGateDeps {
+  options: Readonly<ResolvedDeliveryOptions>;
+  /** Where requests go, quoted when a wrong `baseUrl` halts the engine. */
+  url: string;
+  pool: BatchPool;
+  waiters: FlushWaiters;
+  log: EngineLog;
+  random: () => number;
+  /** `halted` flipped: the engine announces its health. */
+  onHealthChanged: () => void;
+}
+
+/**
+ * Whether sending may go on, and the last thing that went wrong. Two brakes, both engine-wide because
+ * every batch would meet the same answer: a rate-limit pause (429, idempotency_in_progress) that holds
+ * all sending until `pausedUntil`, and a halt (a refused key, a wrong URL or version) that stops all
+ * sending except one probe per `haltProbeIntervalMs` until Spotzee accepts requests again.
+ */
+export class DeliveryGate {
+  #halted = false;
+  #nextProbeAt = 0;
+  #pausedUntil = 0;
+  /** Each pause in a row waits longer; a delivery resets it. */
+  #consecutivePauses = 0;
+  #rateLimited = 0;
+  #lastError: LastError | null = null;
+
+  readonly #options: Readonly<ResolvedDeliveryOptions>;
+  readonly #url: string;
+  readonly #pool: BatchPool;
+  readonly #waiters: FlushWaiters;
+  readonly #log: EngineLog;
+  readonly #random: () => number;
+  readonly #onHealthChanged: () => void;
+
+  constructor(deps: DeliveryGateDeps) {
+    this.#options = deps.options;
+    this.#url = deps.url;
+    this.#pool = deps.pool;
+    this.#waiters = deps.waiters;
+    this.#log = deps.log;
+    this.#random = deps.random;
+    this.#onHealthChanged = deps.onHealthChanged;
+  }
+
+  get halted(): boolean {
+    return this.#halted;
+  }
+
+  /** While halted: when the next probe may go. */
+  get nextProbeAt(): number {
+    return this.#nextProbeAt;
+  }
+
+  /** No request leaves before this time. */
+  get pausedUntil(): number {
+    return this.#pausedUntil;
+  }
+
+  get rateLimited(): number {
+    return this.#rateLimited;
+  }
+
+  health(queueDepth: number): DeliveryHealth {
+    return {
+      healthy: !this.#halted,
+      halted: this.#halted,
+      lastError: this.#lastError === null ? null : { ...this.#lastError },
+      queueDepth,
+    };
+  }
+
+  /** A probe leaves now; the next one waits a full interval. */
+  probeSent(now: number): void {
+    this.#nextProbeAt = now + this.#options.haltProbeIntervalMs;
+  }
+
+  /** Shutdown: a refused key may have been fixed server-side since the last probe, so try at once. */
+  probeNow(now: number): void {
+    if (this.#halted) this.#nextProbeAt = now;
+  }
+
+  noteError(message: string, status: number | null, code: string | null, requestId: string | null): void {
+    const lastError: LastError = { message: this.#log.redact(message), status, requestId, at: new Date().toISOString() };
+    if (code !== null) lastError.code = code;
+    this.#lastError = lastError;
+  }
+
+  /** A batch went through: the next pause starts from the server's ask again. */
+  delivered(): void {
+    this.#consecutivePauses = 0;
+  }
+
+  /** 429 / idempotency_in_progress: everyone waits; the batch's retry budget is untouched. */
+  pause(batch: FrozenBatch, retryAfterMs: number | null, failure: string): void {
+    const options = this.#options;
+    this.#rateLimited += 1;
+    this.#consecutivePauses += 1;
+    const pauseMs = rateLimitPauseMs(retryAfterMs, this.#consecutivePauses, options.rateLimitMaxMs, options.rateLimitJitterMs, this.#random);
+    const until = Date.now() + pauseMs;
+    this.#pausedUntil = Math.max(this.#pausedUntil, until);
+    batch.nextAt = this.#pausedUntil;
+    this.#log.write('warn', M.paused(failure, this.#pausedUntil - Date.now()));
+  }
+
+  halt(batch: FrozenBatch, status: number, problem: SpotzeeProblem, requestId: string | null, failure: string): void {
+    this.#pool.hold(batch);
+    if (this.#halted) return;
+    const options = this.#options;
+    this.#halted = true;
+    this.#nextProbeAt = Date.now() + options.haltProbeIntervalMs;
+    const hint = M.haltHint(status, problem.code, options.apiVersion, options.baseUrl, this.#url);
+    const message = `${hint} ${failure}`;
+    this.noteError(message, status, problem.code, requestId);
+    this.#log.write('error', M.halted(message, options.haltProbeIntervalMs));
+    this.#onHealthChanged();
+    // flush() must not hang on events that cannot be sent until someone fixes the configuration.
+    this.#waiters.releaseAll();
+  }
+
+  /** Any answer other than a halt while halted: the configuration works again. */
+  resume(): void {
+    this.#halted = false;
+    this.#pool.unhold(Date.now());
+    this.#log.write('log', M.resumed());
+    this.#onHealthChanged();
+  }
+}
