@@ -2,11 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { INestApplication } from '@nestjs/common';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { SpotzeeTracker, type RejectedOutcome } from '../../lib/index.js';
-import { eventually, startApp } from './support/app-runner.js';
-import { PLATFORMS } from './support/platforms.js';
-import { RecordingLogger } from './support/recording-logger.js';
+import { eventually } from '../support/eventually.js';
+import { startApp } from '../support/loopback-app.js';
+import { PLATFORMS } from '../support/platforms.js';
+import { RecordingLogger } from '../support/recording-logger.js';
+import { responseProbe } from '../support/response-probe.module.js';
 import { lateTracks } from './fixtures/orders.controller.js';
-import { allResponsesClosed, responses } from './fixtures/response-probe.middleware.js';
 import { ShopModule } from './fixtures/shop.module.js';
 
 describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
@@ -50,8 +51,8 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
 
   /** Every response done server-side (so commit/discard ran), then every committed event settled. */
   async function settle(): Promise<void> {
-    expect(responses.opened).toBeGreaterThan(0);
-    await eventually(allResponsesClosed, 'all responses closed');
+    expect(responseProbe.opened).toBeGreaterThan(0);
+    await eventually(responseProbe.allClosed, 'all responses closed');
     await tracker.flush();
   }
 
@@ -76,7 +77,7 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
     expect(response.status).toBe(201);
     const order = (await response.json()) as { id: string };
     const answeredAt = Date.now();
-    await eventually(allResponsesClosed, 'all responses closed');
+    await eventually(responseProbe.allClosed, 'all responses closed');
     await new Promise((resolve) => setTimeout(resolve, 20));
     await tracker.flush();
 

@@ -9,9 +9,9 @@ import {
   SpotzeeTracker,
   type SpotzeeModuleOptions,
 } from '../../lib/index.js';
-import { bootError, startApp } from './support/app-runner.js';
-import { PLATFORMS } from './support/platforms.js';
-import { RecordingLogger } from './support/recording-logger.js';
+import { startApp, startupError } from '../support/loopback-app.js';
+import { PLATFORMS } from '../support/platforms.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 
 const base: SpotzeeModuleOptions = { dryRun: true };
 
@@ -109,7 +109,7 @@ describe.each(PLATFORMS)('start-up checks on %s', (_platform, createAdapter) => 
   });
 
   it("fails the boot with eventNames: 'strict'", async () => {
-    const error = await bootError(
+    const error = await startupError(
       { imports: [SpotzeeModule.forRoot({ ...base, eventNames: 'strict' })], controllers: [LoyaltyController] },
       createAdapter(),
     );
@@ -121,7 +121,7 @@ describe.each(PLATFORMS)('start-up checks on %s', (_platform, createAdapter) => 
   });
 
   it('fails the boot on a name longer than maxNameLength', async () => {
-    const error = await bootError(
+    const error = await startupError(
       { imports: [SpotzeeModule.forRoot({ ...base, maxNameLength: 20 })], controllers: [ReportsController] },
       createAdapter(),
     );
@@ -131,7 +131,7 @@ describe.each(PLATFORMS)('start-up checks on %s', (_platform, createAdapter) => 
   });
 
   it('fails the boot on definitions it finds invalid in metadata', async () => {
-    const error = await bootError({ imports: [SpotzeeModule.forRoot(base)], controllers: [LegacyController] }, createAdapter());
+    const error = await startupError({ imports: [SpotzeeModule.forRoot(base)], controllers: [LegacyController] }, createAdapter());
     expect(error.message).toContain('LegacyController.sync: @EmitsEvent() needs a non-empty event name string, got "".');
   });
 

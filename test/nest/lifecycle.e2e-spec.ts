@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   BadRequestException,
   Controller,
@@ -9,13 +9,15 @@ import {
 } from '@nestjs/common';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { EMULATOR_API_KEY } from '../../lib/emulator/index.js';
 import { EmitsEvent, SpotzeeInterceptor, SpotzeeModule, SpotzeeTracker } from '../../lib/index.js';
-import { eventually, startApp } from './support/app-runner.js';
-import { PLATFORMS } from './support/platforms.js';
-import { postOnce } from './support/one-shot-request.js';
-import { RecordingLogger } from './support/recording-logger.js';
-import { allResponsesClosed, ResponseProbeModule } from './fixtures/response-probe.middleware.js';
+import { eventually } from '../support/eventually.js';
+import { startApp } from '../support/loopback-app.js';
+import { postOnce } from '../support/one-shot-post.js';
+import { PLATFORMS } from '../support/platforms.js';
+import { RecordingLogger } from '../support/recording-logger.js';
+import { responseProbe, ResponseProbeModule } from '../support/response-probe.module.js';
+import { suiteEmulator } from '../support/suite-emulator.js';
 
 /** Holds a request open until the application starts shutting down. */
 const gate = { entered: 0, release: (): void => undefined };
@@ -68,24 +70,14 @@ class OptInController {
 }
 
 describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
-  let emulator: SpotzeeEmulator;
-
-  beforeAll(async () => {
-    emulator = await SpotzeeEmulator.start();
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-  });
-
-  beforeEach(() => emulator.reset());
+  const emulator = suiteEmulator();
 
   it('drains on app.close(): queued events and those of a request that finishes during shutdown', async () => {
     const logger = new RecordingLogger();
     const { app, url } = await startApp(
       {
         imports: [
-          SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 60_000, logger }),
+          SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, flushIntervalMs: 60_000, logger }),
           ResponseProbeModule,
         ],
         controllers: [SlowController],
@@ -96,16 +88,16 @@ describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
     const post = (path: string) => postOnce(`${url}${path}`, { 'x-anonymous-id': 'anon_drain' });
 
     expect((await post('/slow/quick')).status).toBe(201);
-    await eventually(allResponsesClosed, 'the quick response closed');
+    await eventually(responseProbe.allClosed, 'the quick response closed');
     const entered = gate.entered;
     const slow = post('/slow');
     await eventually(() => gate.entered === entered + 1, 'the slow handler started');
 
-    expect(emulator.events).toHaveLength(0);
+    expect(emulator().events).toHaveLength(0);
     await app.close();
     expect((await slow).status).toBe(201);
 
-    expect(emulator.events.map(({ event }) => event.name).sort()).toEqual([
+    expect(emulator().events.map(({ event }) => event.name).sort()).toEqual([
       'quick_request_finished',
       'slow_request_finished',
       'slow_request_tracked',
@@ -139,7 +131,7 @@ describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
       createAdapter(),
     );
     await postOnce(`${url}/slow/quick`, { 'x-anonymous-id': 'anon_lost' });
-    await eventually(allResponsesClosed, 'the response closed');
+    await eventually(responseProbe.allClosed, 'the response closed');
     await app.close();
 
     const stats = app.get(SpotzeeTracker).stats();
@@ -152,7 +144,7 @@ describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
     const { app, url } = await startApp(
       {
         imports: [
-          SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, globalInterceptor: false }),
+          SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, globalInterceptor: false }),
           ResponseProbeModule,
         ],
         controllers: [OptInController],
@@ -162,10 +154,10 @@ describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
     try {
       expect((await fetch(`${url}/opt/out`, { method: 'POST' })).status).toBe(400);
       expect((await fetch(`${url}/opt/in`, { method: 'POST', headers: { 'x-anonymous-id': 'anon_in' } })).status).toBe(201);
-      await eventually(allResponsesClosed, 'all responses closed');
+      await eventually(responseProbe.allClosed, 'all responses closed');
       await app.get(SpotzeeTracker).flush();
       // Without the interceptor there is no request context: track() is queued at once, even though the request failed.
-      expect(emulator.events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([
+      expect(emulator().events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([
         ['tracked_without_interceptor', 'anon_out'],
         ['opted_in', 'anon_in'],
       ]);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Controller, Get, Post, type INestApplication, type ExecutionContext } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { inspect } from 'node:util';
@@ -11,10 +11,12 @@ import {
   SpotzeeTracker,
   type SpotzeeModuleOptions,
 } from '../../lib/index.js';
-import { bootError, eventually, startApp } from './support/app-runner.js';
-import { PLATFORMS } from './support/platforms.js';
-import { RecordingLogger } from './support/recording-logger.js';
-import { allResponsesClosed, ResponseProbeModule } from './fixtures/response-probe.middleware.js';
+import { eventually } from '../support/eventually.js';
+import { startApp, startupError } from '../support/loopback-app.js';
+import { PLATFORMS } from '../support/platforms.js';
+import { RecordingLogger } from '../support/recording-logger.js';
+import { responseProbe, ResponseProbeModule } from '../support/response-probe.module.js';
+import { suiteEmulator } from '../support/suite-emulator.js';
 
 @Controller('signals')
 class SignalsController {
@@ -34,17 +36,7 @@ class SignalsController {
 }
 
 describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
-  let emulator: SpotzeeEmulator;
-
-  beforeAll(async () => {
-    emulator = await SpotzeeEmulator.start();
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-  });
-
-  beforeEach(() => emulator.reset());
+  const emulator = suiteEmulator();
 
   async function run(
     imports: NonNullable<Parameters<typeof startApp>[0]['imports']>,
@@ -59,14 +51,14 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
   }
 
   async function settled(app: INestApplication): Promise<void> {
-    await eventually(allResponsesClosed, 'all responses closed');
+    await eventually(responseProbe.allClosed, 'all responses closed');
     await app.get(SpotzeeTracker).flush();
   }
 
   it('takes its options from ConfigService with forRootAsync, and @InjectSpotzee resolves the same tracker', async () => {
     const configModule = ConfigModule.forRoot({
       ignoreEnvFile: true,
-      load: [() => ({ SPOTZEE_API_KEY: EMULATOR_API_KEY, SPOTZEE_BASE_URL: emulator.baseUrl })],
+      load: [() => ({ SPOTZEE_API_KEY: EMULATOR_API_KEY, SPOTZEE_BASE_URL: emulator().baseUrl })],
     });
     const spotzee = SpotzeeModule.forRootAsync({
       imports: [configModule],
@@ -80,8 +72,8 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
       expect(app.get('spotzee:tracker')).toBe(app.get(SpotzeeTracker));
       expect((await fetch(`${url}/signals`, { method: 'POST', headers: { 'x-anonymous-id': 'anon_cfg' } })).status).toBe(201);
       await settled(app);
-      expect(emulator.events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([['signal_sent', 'anon_cfg']]);
-      expect(emulator.requests[0]!.headers.authorization).toBe('Bearer sk_…');
+      expect(emulator().events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([['signal_sent', 'anon_cfg']]);
+      expect(emulator().requests[0]!.headers.authorization).toBe('Bearer sk_…');
     });
   });
 
@@ -89,21 +81,21 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
     const contact = (context: ExecutionContext) => ({
       externalId: String(context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['x-customer']),
     });
-    await run([SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, contact })], async (app, url) => {
+    await run([SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, contact })], async (app, url) => {
       await fetch(`${url}/signals`, { method: 'POST', headers: { 'x-customer': 'cus_77' } });
       await settled(app);
-      expect(emulator.events.map(({ event }) => [event.external_id, event.anonymous_id])).toEqual([['cus_77', undefined]]);
+      expect(emulator().events.map(({ event }) => [event.external_id, event.anonymous_id])).toEqual([['cus_77', undefined]]);
     });
   });
 
   it('sends the events of a failed request with sendOnFailedRequest: true', async () => {
     await run(
-      [SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, sendOnFailedRequest: true })],
+      [SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, sendOnFailedRequest: true })],
       async (app, url) => {
         const response = await fetch(`${url}/signals/fail`, { headers: { 'x-anonymous-id': 'anon_f' } });
         expect(response.status).toBe(500);
         await settled(app);
-        expect(emulator.events.map(({ event }) => [event.name, event.anonymous_id, event.data])).toEqual([
+        expect(emulator().events.map(({ event }) => [event.name, event.anonymous_id, event.data])).toEqual([
           ['signal_failed', 'anon_f', { why: 'boom' }],
         ]);
       },
@@ -111,10 +103,10 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
   });
 
   it('sends nothing in dryRun, without a key', async () => {
-    await run([SpotzeeModule.forRoot({ dryRun: true, baseUrl: emulator.baseUrl })], async (app, url) => {
+    await run([SpotzeeModule.forRoot({ dryRun: true, baseUrl: emulator().baseUrl })], async (app, url) => {
       await fetch(`${url}/signals`, { method: 'POST', headers: { 'x-anonymous-id': 'anon_dry' } });
       await settled(app);
-      expect(emulator.requests).toHaveLength(0);
+      expect(emulator().requests).toHaveLength(0);
       expect(app.get(SpotzeeTracker).stats()).toMatchObject({ captured: 1, delivered: 1, pending: 0 });
     });
   });
@@ -123,7 +115,7 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
     const SECRET = 'SECRETPART123456';
 
     async function failure(options: SpotzeeModuleOptions): Promise<Error> {
-      return bootError({ imports: [SpotzeeModule.forRoot(options)], controllers: [SignalsController] }, createAdapter());
+      return startupError({ imports: [SpotzeeModule.forRoot(options)], controllers: [SignalsController] }, createAdapter());
     }
 
     it.each<[string, SpotzeeModuleOptions, RegExp]>([
@@ -143,7 +135,7 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
     });
 
     it('when forRootAsync resolves a publishable key', async () => {
-      const error = await bootError(
+      const error = await startupError(
         {
           imports: [SpotzeeModule.forRootAsync({ useFactory: async () => ({ apiKey: `pk_test_${SECRET}` }) })],
         },

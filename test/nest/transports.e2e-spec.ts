@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, type INestApplication, type INestMicroservice } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Args, Field, GraphQLModule, ID, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import {
-  ClientProxyFactory,
-  MessagePattern,
-  Payload,
-  RpcException,
-  Transport,
-  type ClientProxy,
-} from '@nestjs/microservices';
+import { MessagePattern, Payload, RpcException, type ClientProxy } from '@nestjs/microservices';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import type { AddressInfo, Server } from 'node:net';
 import { firstValueFrom } from 'rxjs';
-import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { EMULATOR_API_KEY } from '../../lib/emulator/index.js';
 import { EmitsEvent, SpotzeeModule, SpotzeeTracker } from '../../lib/index.js';
-import { eventually, startApp } from './support/app-runner.js';
-import { RecordingLogger } from './support/recording-logger.js';
+import { eventually } from '../support/eventually.js';
+import { startApp } from '../support/loopback-app.js';
+import { RecordingLogger } from '../support/recording-logger.js';
+import { suiteEmulator } from '../support/suite-emulator.js';
+import { startTcpMicroservice } from '../support/tcp-client.js';
 
 interface Charge {
   customerId: string;
@@ -78,17 +73,7 @@ class TicketsResolver {
 }
 
 describe('transports other than plain HTTP', () => {
-  let emulator: SpotzeeEmulator;
-
-  beforeAll(async () => {
-    emulator = await SpotzeeEmulator.start();
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-  });
-
-  beforeEach(() => emulator.reset());
+  const emulator = suiteEmulator();
 
   describe('RPC (TCP microservice)', () => {
     let microservice: INestMicroservice;
@@ -97,14 +82,10 @@ describe('transports other than plain HTTP', () => {
 
     beforeAll(async () => {
       const moduleRef = await Test.createTestingModule({
-        imports: [SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 60_000 })],
+        imports: [SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, flushIntervalMs: 60_000 })],
         controllers: [PaymentsRpcController],
       }).compile();
-      microservice = moduleRef.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 }, logger: false });
-      await microservice.listen();
-      const { port } = microservice.unwrap<Server>().address() as AddressInfo;
-      client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
-      await client.connect();
+      ({ microservice, client } = await startTcpMicroservice(moduleRef));
       tracker = microservice.get(SpotzeeTracker);
     });
 
@@ -118,7 +99,7 @@ describe('transports other than plain HTTP', () => {
       await firstValueFrom(client.send('charge', { customerId: 'cus_1', amount: 30 }));
       await eventually(() => tracker.stats().captured === before + 2, 'both events committed');
       await tracker.flush();
-      expect(emulator.events.map(({ event }) => [event.name, event.external_id, event.data])).toEqual([
+      expect(emulator().events.map(({ event }) => [event.name, event.external_id, event.data])).toEqual([
         ['charge_audited', 'cus_1', { amount: 30 }],
         ['charge_processed', 'cus_1', { amount: 30 }],
       ]);
@@ -130,7 +111,7 @@ describe('transports other than plain HTTP', () => {
         message: 'card declined',
       });
       await tracker.flush();
-      expect(emulator.events).toHaveLength(0);
+      expect(emulator().events).toHaveLength(0);
       expect(tracker.stats().captured).toBe(before.captured);
     });
   });
@@ -145,7 +126,7 @@ describe('transports other than plain HTTP', () => {
       ({ app, url } = await startApp(
         {
           imports: [
-            SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 60_000, logger }),
+            SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, flushIntervalMs: 60_000, logger }),
             GraphQLModule.forRoot<ApolloDriverConfig>({
               driver: ApolloDriver,
               autoSchemaFile: true,
@@ -182,7 +163,7 @@ describe('transports other than plain HTTP', () => {
 
       await eventually(() => tracker.stats().captured === before + 2, 'the successful resolver committed');
       await tracker.flush();
-      expect(emulator.events.map(({ event }) => [event.name, event.anonymous_id, event.data])).toEqual([
+      expect(emulator().events.map(({ event }) => [event.name, event.anonymous_id, event.data])).toEqual([
         ['ticket_audited', 'anon_gql', { title: 'printer jam' }],
         ['ticket_opened', 'anon_gql', { ticket_id: 'tk_1', title: 'printer jam' }],
       ]);

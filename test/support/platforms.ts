@@ -2,7 +2,7 @@ import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 
-/** Every e2e suite runs on both HTTP platforms Nest ships: `describe.each(PLATFORMS)`. */
+/** HTTP suites run on both platforms Nest ships: `describe.each(PLATFORMS)`. */
 export const PLATFORMS: Array<[string, () => AbstractHttpAdapter]> = [
   ['express', () => new ExpressAdapter()],
   ['fastify', () => new FastifyAdapter()],
