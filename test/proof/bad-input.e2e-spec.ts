@@ -13,12 +13,12 @@ import {
   type RejectedOutcome,
   type SpotzeeModuleOptions,
 } from '../../lib/index.js';
+import { eventually } from '../support/eventually.js';
+import { startApp, startupError } from '../support/loopback-app.js';
+import { RecordingLogger, type LogLevel } from '../support/recording-logger.js';
+import { responseProbe } from '../support/response-probe.module.js';
 import { BadInputModule } from './fixtures/bad-input.module.js';
 import { badInputScenario } from './fixtures/bad-input.scenario.js';
-import { eventually } from './support/eventually.js';
-import { startExpressApp, startupError } from './support/express-app.js';
-import { RecordingLogger, type LogLevel } from './support/recording-logger.js';
-import { responseProbe } from './support/response-probe.module.js';
 
 const KEY = 'sk_test_badinput_7c1e4f';
 const MAX_EVENT_BYTES = 4096;
@@ -136,7 +136,7 @@ describe('bad input catalogue', () => {
         pay(): void {}
       }
       const logger = new RecordingLogger();
-      const { app } = await startExpressApp({ imports: [SpotzeeModule.forRoot({ apiKey: KEY, dryRun: true, logger })], providers: [BillingService] });
+      const { app } = await startApp({ imports: [SpotzeeModule.forRoot({ apiKey: KEY, dryRun: true, logger })], providers: [BillingService] });
       await app.close();
       expect(logger.messages('warn')).toContainEqual(
         expect.stringContaining("BillingService.pay: @EmitsEvent('invoice_paid') is on a provider method, where no interceptor runs, so it will never send anything."),
@@ -158,7 +158,7 @@ describe('bad input catalogue', () => {
 
     beforeAll(async () => {
       emulator = await SpotzeeEmulator.start();
-      ({ app, url } = await startExpressApp({
+      ({ app, url } = await startApp({
         imports: [
           BadInputModule.register({
             apiKey: EMULATOR_API_KEY,

@@ -2,13 +2,13 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { EMULATOR_API_KEY, SpotzeeEmulator, type FaultKind, type WeightedFault } from '../../lib/emulator/index.js';
 import { SpotzeeTracker, type DroppedOutcome, type RejectedOutcome } from '../../lib/index.js';
+import { eventually } from '../support/eventually.js';
+import { startApp } from '../support/loopback-app.js';
+import { RecordingLogger } from '../support/recording-logger.js';
+import { responseProbe } from '../support/response-probe.module.js';
 import { EVENTS_PER_ORDER, ITEMS_PER_ORDER } from './fixtures/chaos-orders.controller.js';
 import { ChaosShopModule } from './fixtures/chaos-shop.module.js';
 import { runConcurrently } from './support/concurrent-load.js';
-import { eventually } from './support/eventually.js';
-import { startExpressApp } from './support/express-app.js';
-import { RecordingLogger } from './support/recording-logger.js';
-import { responseProbe } from './support/response-probe.module.js';
 
 const ORDERS = 1_100;
 /** Every 11th order fails after tracking its items: 1,000 orders succeed, 20,000 events. */
@@ -83,7 +83,7 @@ describe('chaos: a Nest app under load while Spotzee fails in every way it can',
       // kind comes up within the first 40 requests, and a run makes well over 200.
       emulator.chaos({ rate: 0.3, seed: 20260428, faults: FAULTS });
       const logger = new RecordingLogger();
-      const running = await startExpressApp({
+      const running = await startApp({
         imports: [
           ChaosShopModule.register({
             apiKey: EMULATOR_API_KEY,

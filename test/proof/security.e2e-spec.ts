@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Controller, Param, Post, type DynamicModule, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { inspect } from 'node:util';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
 import {
@@ -15,12 +16,12 @@ import {
   type RejectedOutcome,
   type SpotzeeModuleOptions,
 } from '../../lib/index.js';
+import { eventually } from '../support/eventually.js';
+import { startApp, startupError } from '../support/loopback-app.js';
+import { ObservingTransport } from '../support/observing-transport.js';
+import { responseProbe, ResponseProbeModule } from '../support/response-probe.module.js';
 import { CapturingNestLogger } from './support/capturing-nest-logger.js';
-import { eventually } from './support/eventually.js';
-import { startExpressApp, startupError } from './support/express-app.js';
-import { ObservingTransport } from './support/observing-transport.js';
 import { OutputCapture } from './support/output-capture.js';
-import { responseProbe, ResponseProbeModule } from './support/response-probe.module.js';
 
 /** Distinctive, so that any copy of it, whole or in part, is found wherever it ends up. */
 const SECRET = 'Pr00fK3y_9f2c4e7a1b';
@@ -87,7 +88,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
     // Only this key is accepted: a delivery proves the key really travelled in the Authorization header.
     emulator = await SpotzeeEmulator.start({ apiKeys: [KEY] });
     const defaultContact = createDefaultContactResolver('x-anonymous-id');
-    ({ app, url } = await startExpressApp(
+    ({ app, url } = await startApp(
       {
         imports: [
           SpotzeeModule.forRoot({
@@ -110,6 +111,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
         ],
         controllers: [SecurityController],
       },
+      new ExpressAdapter(),
       nestLogger,
     ));
     tracker = app.get(SpotzeeTracker);
@@ -251,7 +253,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
       ['the key as dryRun', { apiKey: KEY, dryRun: KEY as never }, 'Invalid Spotzee option dryRun: expected true or false'],
     ];
     for (const [label, options, message] of cases) {
-      const error = await startupError({ imports: [SpotzeeModule.forRoot(options)] }, nestLogger);
+      const error = await startupError({ imports: [SpotzeeModule.forRoot(options)] }, new ExpressAdapter(), nestLogger);
       capture.add(`start-up error: ${label}`, error);
       expect({ label, error: error instanceof SpotzeeConfigurationError, message: error.message }).toEqual({ label, error: true, message: expect.stringContaining(message) });
     }
@@ -262,7 +264,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
   // them (a config mix-up) must still be scrubbed from the start-up error.
   it('a key misplaced into a Nest-only option (eventNames, anonymousIdHeader) is scrubbed from the start-up error', async () => {
     for (const options of [{ apiKey: KEY, eventNames: KEY as never }, { apiKey: KEY, anonymousIdHeader: `Bearer ${KEY}` }] satisfies SpotzeeModuleOptions[]) {
-      capture.add('start-up error', await startupError({ imports: [SpotzeeModule.forRoot(options)] }, nestLogger));
+      capture.add('start-up error', await startupError({ imports: [SpotzeeModule.forRoot(options)] }, new ExpressAdapter(), nestLogger));
     }
     expect(capture.leaks(FRAGMENTS)).toEqual([]);
   });
@@ -283,7 +285,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
     ['::1', 'http://[::1]:4010/api/client'],
     ['https anywhere', 'https://eu.spotzee.example.com/api/client'],
   ])('a baseUrl on %s is accepted', async (_host, baseUrl) => {
-    const { app: probe } = await startExpressApp({ imports: [SpotzeeModule.forRoot({ apiKey: KEY, baseUrl })] });
+    const { app: probe } = await startApp({ imports: [SpotzeeModule.forRoot({ apiKey: KEY, baseUrl })] });
     expect(probe.get(SpotzeeTracker).engine.options.baseUrl).toBe(baseUrl);
     await probe.close();
   });
@@ -332,7 +334,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
     beforeAll(async () => {
       bounded = await SpotzeeEmulator.start({ apiKeys: [KEY] });
       transport = new ObservingTransport(new UndiciTransport({ baseUrl: bounded.baseUrl, connectTimeoutMs: 5_000, connections: 4 }));
-      ({ app: boundedApp, url: boundedUrl } = await startExpressApp(
+      ({ app: boundedApp, url: boundedUrl } = await startApp(
         {
           imports: [
             seams(transport),
@@ -340,6 +342,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
           ],
           controllers: [SecurityController],
         },
+        new ExpressAdapter(),
         nestLogger,
       ));
       boundedTracker = boundedApp.get(SpotzeeTracker);

@@ -2,9 +2,9 @@ import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
 import type { CloseReport, DeliveryStats } from '../../lib/index.js';
+import { eventually } from '../support/eventually.js';
+import { postOnce } from '../support/one-shot-post.js';
 import { ChildApp } from './support/child-app.js';
-import { eventually } from './support/eventually.js';
-import { httpPost } from './support/http-post.js';
 import { buildLibraryPrivately } from './support/private-library-build.js';
 import { runConcurrently } from './support/concurrent-load.js';
 
@@ -58,7 +58,7 @@ class OrderLoad {
     while (!this.stopped) {
       const uid = `o${this.next++}`;
       try {
-        const answer = await httpPost(`${this.url}/orders/${uid}`, { 'x-anonymous-id': `visitor_${uid}` });
+        const answer = await postOnce(`${this.url}/orders/${uid}`, { 'x-anonymous-id': `visitor_${uid}` });
         this.answers.push({ uid, status: answer.status, beforeSignal: !this.signalled });
       } catch (error) {
         this.errors.push(`${uid}: ${(error as Error).message}`);
@@ -109,9 +109,9 @@ describe('graceful shutdown: a real process receives SIGTERM mid-load', () => {
 
       // One single-event request first: with two events per order the count stays odd, so whatever
       // the timing, some events are always waiting in the queue when the signal arrives.
-      expect(await httpPost(`${url}/orders/seed/visit`, { 'x-anonymous-id': 'visitor_seed' })).toEqual({ status: 201, body: '{"uid":"seed"}' });
+      expect(await postOnce(`${url}/orders/seed/visit`, { 'x-anonymous-id': 'visitor_seed' })).toEqual({ status: 201, body: '{"uid":"seed"}' });
       const load = new OrderLoad(url, 40);
-      await eventually(() => load.succeeded.length >= 300, '300 orders placed');
+      await eventually(() => load.succeeded.length >= 300, '300 orders placed', 30_000);
       child.signal('SIGTERM');
       load.signalSent();
       load.stop();
@@ -163,14 +163,14 @@ describe('graceful shutdown: a real process receives SIGTERM mid-load', () => {
       });
       const { url } = (await child.waitForReport('ready')) as unknown as { url: string };
 
-      const beforeOutage = await runConcurrently(100, 20, (n) => httpPost(`${url}/orders/a${n}`, { 'x-anonymous-id': `visitor_a${n}` }));
+      const beforeOutage = await runConcurrently(100, 20, (n) => postOnce(`${url}/orders/a${n}`, { 'x-anonymous-id': `visitor_a${n}` }));
       expect(beforeOutage.every((answer) => answer.status === 201)).toBe(true);
-      const flushed = JSON.parse((await httpPost(`${url}/flush`)).body) as DeliveryStats;
+      const flushed = JSON.parse((await postOnce(`${url}/flush`)).body) as DeliveryStats;
       expect(flushed).toMatchObject({ captured: 200, delivered: 200, pending: 0 });
 
       // Spotzee goes away and stays away past the deadline; the app keeps serving its users.
       await emulator.down();
-      const duringOutage = await runConcurrently(100, 20, (n) => httpPost(`${url}/orders/b${n}`, { 'x-anonymous-id': `visitor_b${n}` }));
+      const duringOutage = await runConcurrently(100, 20, (n) => postOnce(`${url}/orders/b${n}`, { 'x-anonymous-id': `visitor_b${n}` }));
       expect(duringOutage.every((answer) => answer.status === 201)).toBe(true);
       child.signal('SIGTERM');
       const exit = await child.exited;
