@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { SILENT_LOGGER, SpotzeeTracker } from '../../lib/index.js';
+import { startApp } from '../support/loopback-app.js';
 import { GraphqlShopModule } from './fixtures/graphql/graphql-shop.module.js';
 
 interface GraphqlResponse {
@@ -18,7 +18,7 @@ describe('GraphQL (Apollo, code-first)', () => {
 
   beforeAll(async () => {
     emulator = await SpotzeeEmulator.start();
-    const moduleRef = await Test.createTestingModule({
+    const running = await startApp({
       imports: [
         GraphqlShopModule.register({
           apiKey: EMULATOR_API_KEY,
@@ -28,10 +28,9 @@ describe('GraphQL (Apollo, code-first)', () => {
           logger: SILENT_LOGGER,
         }),
       ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/graphql`;
+    });
+    app = running.app;
+    url = `${running.url}/graphql`;
     tracker = app.get(SpotzeeTracker);
   });
 

@@ -1,32 +1,22 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
-import { Transport, type ClientProxy, type MicroserviceOptions } from '@nestjs/microservices';
+import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { lastValueFrom } from 'rxjs';
-import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { EMULATOR_API_KEY } from '../../lib/emulator/index.js';
 import { SILENT_LOGGER, SpotzeeModule, SpotzeeTracker } from '../../lib/index.js';
+import { eventually } from '../support/eventually.js';
+import { suiteEmulator } from '../support/suite-emulator.js';
+import { boundPort, connectClient, LOOPBACK_TCP, startTcpMicroservice } from '../support/tcp-client.js';
 import { BillingModule } from './fixtures/microservice/billing.module.js';
 import type { Charge, Receipt, Renewal } from './fixtures/microservice/billing.messages.js';
 import { handlerFailures } from './fixtures/microservice/handler-failures.filter.js';
-import { boundPort, connectClient } from './support/tcp-client.js';
-import { eventually } from './support/wait.js';
-
-const TCP: MicroserviceOptions = { transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } };
 
 describe('@EmitsEvent and track() in a TCP microservice', () => {
-  let emulator: SpotzeeEmulator;
-
-  beforeAll(async () => {
-    emulator = await SpotzeeEmulator.start();
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-  });
+  const emulator = suiteEmulator();
 
   beforeEach(() => {
-    emulator.reset();
     handlerFailures.length = 0;
   });
 
@@ -35,7 +25,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
       imports: [
         SpotzeeModule.forRoot({
           apiKey: EMULATOR_API_KEY,
-          baseUrl: emulator.baseUrl,
+          baseUrl: emulator().baseUrl,
           // Nothing leaves before the test calls flush(), so "nothing was sent" is not a race.
           flushIntervalMs: 60_000,
           logger: SILENT_LOGGER,
@@ -51,7 +41,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
   }
 
   function wire(): Array<Record<string, unknown>> {
-    return emulator.events.map(({ event }) => ({ ...event }));
+    return emulator().events.map(({ event }) => ({ ...event }));
   }
 
   describe('standalone microservice (the module\'s APP_INTERCEPTOR applies)', () => {
@@ -60,9 +50,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
     let tracker: SpotzeeTracker;
 
     beforeAll(async () => {
-      microservice = (await compileBilling()).createNestMicroservice({ ...TCP, logger: false });
-      await microservice.listen();
-      client = await connectClient(boundPort(microservice));
+      ({ microservice, client } = await startTcpMicroservice(await compileBilling()));
       tracker = microservice.get(SpotzeeTracker);
     });
 
@@ -80,8 +68,8 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
         { name: 'payment_attempted', external_id: 'cus_1', data: { amount: 30 }, created_at: expect.any(String) },
         { name: 'payment_captured', external_id: 'cus_1', data: { payment_id: 'pay_1', amount: 30 }, created_at: expect.any(String) },
       ]);
-      expect(emulator.batches).toHaveLength(1);
-      expect(emulator.batches[0]!.body).toBe(`[${emulator.events.map(({ event }) => JSON.stringify(event)).join(',')}]`);
+      expect(emulator().batches).toHaveLength(1);
+      expect(emulator().batches[0]!.body).toBe(`[${emulator().events.map(({ event }) => JSON.stringify(event)).join(',')}]`);
     });
 
     it('sends none of a @MessagePattern handler\'s events when it throws', async () => {
@@ -92,7 +80,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
       });
 
       await tracker.flush();
-      expect(emulator.requests).toHaveLength(0);
+      expect(emulator().requests).toHaveLength(0);
       expect(tracker.stats()).toMatchObject({ captured: before.captured, rejected: before.rejected, dropped: before.dropped });
       expect(handlerFailures).toEqual(['billing.charge']);
     });
@@ -119,7 +107,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
       // Exception filters run after the interceptor saw the error: once the failure is noted, the events are gone.
       await eventually(() => handlerFailures.includes('subscription.renewed'), 'the renewal handler failed');
       await tracker.flush();
-      expect(emulator.requests).toHaveLength(0);
+      expect(emulator().requests).toHaveLength(0);
       expect(tracker.stats()).toMatchObject({ captured: before.captured, rejected: before.rejected, dropped: before.dropped });
     });
 
@@ -154,7 +142,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
   describe('hybrid application (HTTP + connected TCP microservice)', () => {
     async function startHybrid(inheritAppConfig: boolean): Promise<{ app: INestApplication; client: ClientProxy; tracker: SpotzeeTracker }> {
       const app = (await compileBilling()).createNestApplication(new ExpressAdapter(), { logger: false });
-      const microservice = app.connectMicroservice<MicroserviceOptions>({ ...TCP }, { inheritAppConfig });
+      const microservice = app.connectMicroservice<MicroserviceOptions>({ ...LOOPBACK_TCP }, { inheritAppConfig });
       await app.startAllMicroservices();
       await app.listen(0, '127.0.0.1');
       return { app, client: await connectClient(boundPort(microservice)), tracker: app.get(SpotzeeTracker) };

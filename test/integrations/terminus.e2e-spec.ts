@@ -1,11 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { EMULATOR_API_KEY } from '../../lib/emulator/index.js';
 import { SILENT_LOGGER, SpotzeeModule, SpotzeeTracker, type SpotzeeModuleOptions } from '../../lib/index.js';
+import { eventually } from '../support/eventually.js';
+import { suiteEmulator } from '../support/suite-emulator.js';
 import { HealthModule } from './fixtures/health/health.module.js';
-import { listen, type RunningApp } from './support/http-app.js';
-import { eventually } from './support/wait.js';
+import { listen, type PostingApp } from './support/http-app.js';
 
 const WRONG_KEY = 'sk_live_revoked_4c9e1f7a';
 
@@ -17,27 +18,18 @@ interface HealthBody {
 }
 
 describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
-  let emulator: SpotzeeEmulator;
-  let running: RunningApp | undefined;
-
-  beforeAll(async () => {
-    // Only the emulator's own key is valid: any other gets 401 authentication_required.
-    emulator = await SpotzeeEmulator.start({ apiKeys: [EMULATOR_API_KEY] });
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-  });
+  // Only the emulator's own key is valid: any other gets 401 authentication_required.
+  const emulator = suiteEmulator({ apiKeys: [EMULATOR_API_KEY] });
+  let running: PostingApp | undefined;
 
   afterEach(async () => {
     await running?.app.close();
     running = undefined;
-    emulator.reset();
   });
 
-  async function boot(options: SpotzeeModuleOptions): Promise<{ running: RunningApp; tracker: SpotzeeTracker }> {
+  async function boot(options: SpotzeeModuleOptions): Promise<{ running: PostingApp; tracker: SpotzeeTracker }> {
     const moduleRef = await Test.createTestingModule({
-      imports: [SpotzeeModule.forRoot({ baseUrl: emulator.baseUrl, logger: SILENT_LOGGER, ...options }), HealthModule],
+      imports: [SpotzeeModule.forRoot({ baseUrl: emulator().baseUrl, logger: SILENT_LOGGER, ...options }), HealthModule],
     }).compile();
     running = await listen(moduleRef, new ExpressAdapter());
     return { running, tracker: running.app.get(SpotzeeTracker) };
@@ -53,7 +45,7 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
     const { tracker } = await boot({ apiKey: EMULATOR_API_KEY });
     tracker.track('order_placed', { externalId: 'cus_1' });
     await tracker.flush();
-    expect(emulator.events).toHaveLength(1);
+    expect(emulator().events).toHaveLength(1);
 
     const { status, body } = await health();
     expect(status).toBe(200);
@@ -73,7 +65,7 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
     tracker.track('order_paid', { externalId: 'cus_1' });
     await tracker.flush(); // resolves once halted: the events cannot be sent until the key is fixed
     await eventually(() => tracker.health().halted, 'delivery halted');
-    expect(emulator.requests.map(({ status }) => status)).toEqual([401]);
+    expect(emulator().requests.map(({ status }) => status)).toEqual([401]);
 
     const { status, text, body } = await health();
     expect(status).toBe(503);
@@ -87,7 +79,7 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
         message: expect.stringContaining('Spotzee refused the API key'),
         status: 401,
         code: 'authentication_required',
-        requestId: emulator.requests[0]!.requestId,
+        requestId: emulator().requests[0]!.requestId,
         at: expect.any(String),
       },
       message: expect.stringContaining('Spotzee delivery is halted'),
@@ -100,7 +92,7 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
 
   it('comes back up when a probe gets through after a refused key', async () => {
     const { tracker } = await boot({ apiKey: EMULATOR_API_KEY, haltProbeIntervalMs: 50 });
-    emulator.inject({ kind: 'status', status: 403, code: 'permission_denied' });
+    emulator().inject({ kind: 'status', status: 403, code: 'permission_denied' });
     tracker.track('order_placed', { externalId: 'cus_2' });
     await eventually(() => tracker.health().halted, 'delivery halted');
 
@@ -108,7 +100,7 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
     expect(down.status).toBe(503);
     expect(down.body.error!.spotzee).toMatchObject({ status: 'down', halted: true, lastError: { status: 403, code: 'permission_denied' } });
 
-    await emulator.waitForEvents(1);
+    await emulator().waitForEvents(1);
     await eventually(() => !tracker.health().halted && tracker.health().queueDepth === 0, 'delivery resumed');
     const up = await health();
     expect(up.status).toBe(200);

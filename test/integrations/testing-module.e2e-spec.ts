@@ -3,7 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { z } from 'zod';
-import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { EMULATOR_API_KEY } from '../../lib/emulator/index.js';
 import { SILENT_LOGGER, SpotzeeModule, SpotzeeTracker, type SpotzeeWireEvent } from '../../lib/index.js';
 import { SpotzeeInterceptor } from '../../lib/index.js';
 import {
@@ -14,18 +14,19 @@ import {
   SpotzeeRecorder,
   SpotzeeTestingModule,
 } from '../../lib/testing/index.js';
+import { eventually } from '../support/eventually.js';
+import { PLATFORMS } from '../support/platforms.js';
+import { suiteEmulator } from '../support/suite-emulator.js';
 import { AppModule, spotzeeImport } from './fixtures/testing-app/app.module.js';
 import { shipmentGate } from './fixtures/testing-app/orders.controller.js';
 import { OrdersModule } from './fixtures/testing-app/orders.module.js';
 import { OrdersService } from './fixtures/testing-app/orders.service.js';
-import { listen, type RunningApp } from './support/http-app.js';
-import { PLATFORMS } from './support/platforms.js';
-import { eventually } from './support/wait.js';
+import { listen, type PostingApp } from './support/http-app.js';
 
 const schemas = { subscription_renewed: z.object({ plan: z.enum(['basic', 'pro']) }) };
 
 describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)', (_platform, createAdapter) => {
-  let running: RunningApp;
+  let running: PostingApp;
   let recorder: SpotzeeRecorder;
 
   beforeAll(async () => {
@@ -258,18 +259,10 @@ describe('SpotzeeTestingModule in place of the application\'s own SpotzeeModule'
 });
 
 describe('SpotzeeTestingModule records what SpotzeeModule sends', () => {
-  let emulator: SpotzeeEmulator;
-
-  beforeAll(async () => {
-    emulator = await SpotzeeEmulator.start();
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-  });
+  const emulator = suiteEmulator();
 
   /** The same requests against one app; returns the wire events with capture times blanked. */
-  async function journey(running: RunningApp, collect: () => Promise<SpotzeeWireEvent[]>): Promise<SpotzeeWireEvent[]> {
+  async function journey(running: PostingApp, collect: () => Promise<SpotzeeWireEvent[]>): Promise<SpotzeeWireEvent[]> {
     try {
       await running.post('/accounts', { email: 'p@example.com' }, { 'x-anonymous-id': 'anon_p' });
       await running.post('/orders', { total: 42, email: 'p@example.com' }, { authorization: 'Bearer acc_1', 'x-anonymous-id': 'anon_p' });
@@ -286,15 +279,15 @@ describe('SpotzeeTestingModule records what SpotzeeModule sends', () => {
     const real = await listen(
       await Test.createTestingModule({
         imports: [
-          SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator.baseUrl, schemas, logger: SILENT_LOGGER }),
+          SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, schemas, logger: SILENT_LOGGER }),
           OrdersModule,
         ],
       }).compile(),
       new ExpressAdapter(),
     );
     const sent = await journey(real, async () => {
-      await emulator.waitForEvents(5);
-      return emulator.events.map(({ event }) => event);
+      await emulator().waitForEvents(5);
+      return emulator().events.map(({ event }) => event);
     });
 
     const tested = await listen(
