@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { DeliveryEngine } from '../../lib/delivery/index.js';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 import { TEST_KEY, expectInvariant } from './support/engine-harness.js';
-import { RecordingLogger } from './support/recording-logger.js';
 
 const EVENTS = 10_000;
 const CHUNK = 250;

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { DeliveryHealth } from '../../lib/delivery/index.js';
-import { expectInvariant, startHarness, waitFor } from './support/engine-harness.js';
-import type { Harness } from './support/engine-harness.js';
+import { eventually } from '../support/eventually.js';
+import { expectInvariant, startHarness, stopHarnessesAfterEach } from './support/engine-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  await harness?.stop();
-  harness = null;
-});
+stopHarnessesAfterEach();
 
 describe('halt on refused credentials', () => {
   it('401: stops sending, keeps the queue, probes one batch at a time, and resumes on success', async () => {
-    harness = await startHarness({ haltProbeIntervalMs: 400, maxBatchEvents: 2 });
+    const harness = await startHarness({ haltProbeIntervalMs: 400, maxBatchEvents: 2 });
     const { engine, emulator } = harness;
     const health: DeliveryHealth[] = [];
     engine.on('health', (h) => health.push(h));
@@ -19,7 +15,7 @@ describe('halt on refused credentials', () => {
     engine.start();
     harness.capture({});
     harness.capture({});
-    await waitFor(() => engine.health().halted, 'the halt');
+    await eventually(() => engine.health().halted, 'the halt');
     expectInvariant(engine);
 
     // flush() does not hang on events that cannot be sent.
@@ -31,7 +27,7 @@ describe('halt on refused credentials', () => {
     expect(h.lastError).toMatchObject({ status: 401, code: 'authentication_required', requestId: expect.stringMatching(/^req_/) });
     expect(h.lastError!.message).toMatch(/Spotzee refused the API key: check that apiKey is a valid secret key.*HTTP 401 authentication_required "The API key is invalid\."/);
 
-    await waitFor(() => engine.stats().delivered === 8, 'recovery after the probes');
+    await eventually(() => engine.stats().delivered === 8, 'recovery after the probes');
     const statuses = [...emulator.requests].sort((a, b) => a.seq - b.seq).map((r) => r.status);
     // One refused request, one refused probe, then a successful probe and the rest.
     expect(statuses.slice(0, 3)).toEqual([401, 401, 204]);
@@ -39,13 +35,13 @@ describe('halt on refused credentials', () => {
     expect(engine.health()).toMatchObject({ healthy: true, halted: false });
     expect(health.map((x) => x.halted)).toEqual([true, false]);
     expect(harness.logger.matching(/HALTED/)).toHaveLength(1);
-    expect(harness.logger.at('error')[0]).toMatch(/^Spotzee delivery HALTED: .*a probe retries every 0\.40 s\.$/);
+    expect(harness.logger.messages('error')[0]).toMatch(/^Spotzee delivery HALTED: .*a probe retries every 0\.40 s\.$/);
     expect(harness.logger.matching(/delivery resumed/)).toHaveLength(1);
     expect(emulator.events).toHaveLength(8);
   });
 
   it('a key the server does not know halts with a message that never shows the key', async () => {
-    harness = await startHarness({ apiKey: 'sk_test_revoked_77aa', haltProbeIntervalMs: 60_000 });
+    const harness = await startHarness({ apiKey: 'sk_test_revoked_77aa', haltProbeIntervalMs: 60_000 });
     harness.capture({});
     await harness.engine.flush();
     expect(harness.engine.health()).toMatchObject({ halted: true, lastError: { status: 401 } });
@@ -58,7 +54,7 @@ describe('halt on refused credentials', () => {
   });
 
   it('404 halts too (a wrong baseUrl), with a hint about it', async () => {
-    harness = await startHarness({ haltProbeIntervalMs: 60_000 });
+    const harness = await startHarness({ haltProbeIntervalMs: 60_000 });
     harness.emulator.inject({ kind: 'raw', status: 404, body: 'Not Found' });
     harness.capture({});
     await harness.engine.flush();

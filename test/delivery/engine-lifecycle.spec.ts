@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { DeliveryEngine } from '../../lib/delivery/index.js';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
-import { FAST_OPTIONS, TEST_KEY, event, expectInvariant, startHarness, waitFor } from './support/engine-harness.js';
-import type { Harness } from './support/engine-harness.js';
+import { eventually } from '../support/eventually.js';
+import { FAST_OPTIONS, TEST_KEY, event, expectInvariant, startHarness, stopHarnessesAfterEach } from './support/engine-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  await harness?.stop();
-  harness = null;
-});
+stopHarnessesAfterEach();
 
 describe('flush()', () => {
   it('resolves at once when nothing is pending, and sends even before start()', async () => {
-    harness = await startHarness({ flushIntervalMs: 60_000 });
+    const harness = await startHarness({ flushIntervalMs: 60_000 });
     await harness.engine.flush();
     harness.capture({});
     await harness.engine.flush();
@@ -20,7 +16,7 @@ describe('flush()', () => {
   });
 
   it('waits for events committed before the call, retries included, not for later ones', async () => {
-    harness = await startHarness({ maxBatchEvents: 1, maxAttempts: 100, retryBaseMs: 20, retryMaxMs: 200 });
+    const harness = await startHarness({ maxBatchEvents: 1, maxAttempts: 100, retryBaseMs: 20, retryMaxMs: 200 });
     const { engine, emulator } = harness;
     const stuck = emulator.inject({ kind: 'status', status: 503 }, { times: Infinity, match: (r) => r.body.includes('"late"') });
     emulator.inject({ kind: 'status', status: 500 }, { times: 2, match: (r) => r.body.includes('"early"') });
@@ -32,14 +28,14 @@ describe('flush()', () => {
     expectInvariant(engine);
     expect(emulator.events.map((e) => e.event.name)).toEqual(['early']);
     expect(engine.stats()).toMatchObject({ delivered: 1, pending: 1 });
-    await waitFor(() => stuck.hits >= 2, 'the late event to be retried');
+    await eventually(() => stuck.hits >= 2, 'the late event to be retried');
     stuck.cancel();
     await engine.flush();
     expect(emulator.events.map((e) => e.event.name)).toEqual(['early', 'late']);
   });
 
   it('never rejects, even when everything fails', async () => {
-    harness = await startHarness({ maxAttempts: 2 });
+    const harness = await startHarness({ maxAttempts: 2 });
     await harness.emulator.down();
     harness.capture({});
     await expect(harness.engine.flush()).resolves.toBeUndefined();
@@ -50,7 +46,7 @@ describe('flush()', () => {
 
 describe('close()', () => {
   it('drains queued events and waiting retries, reports, and is idempotent', async () => {
-    harness = await startHarness({ flushIntervalMs: 60_000 });
+    const harness = await startHarness({ flushIntervalMs: 60_000 });
     const { engine, emulator } = harness;
     emulator.inject({ kind: 'status', status: 503 }, { times: 2 });
     engine.start();
@@ -61,17 +57,17 @@ describe('close()', () => {
     expect(report).toMatchObject({ delivered: 7, rejected: 0, dropped: 0, timedOut: false });
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
     expect(emulator.events).toHaveLength(7);
-    expect(harness.logger.at('log')).toContain(`Spotzee drained in ${report.durationMs} ms: 7 delivered, 0 rejected, 0 dropped.`);
+    expect(harness.logger.messages('log')).toContain(`Spotzee drained in ${report.durationMs} ms: 7 delivered, 0 rejected, 0 dropped.`);
   });
 
   it('drains even when start() was never called', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     harness.capture({});
     expect(await harness.engine.close()).toMatchObject({ delivered: 1, timedOut: false });
   });
 
   it('refuses later events as dropped "closed"; flush() and start() after close are harmless', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     await harness.engine.close();
     harness.capture({ name: 'too_late' });
     harness.engine.start();
@@ -84,7 +80,7 @@ describe('close()', () => {
   });
 
   it('with Spotzee down: keeps retrying until the deadline, then reports every event as dropped', async () => {
-    harness = await startHarness({ maxAttempts: 100 });
+    const harness = await startHarness({ maxAttempts: 100 });
     const { engine, emulator } = harness;
     await emulator.down();
     for (let i = 0; i < 5; i++) harness.capture({});
@@ -94,25 +90,25 @@ describe('close()', () => {
     expect(engine.stats()).toMatchObject({ captured: 5, dropped: 5, pending: 0 });
     expect(engine.stats().requests).toBeGreaterThan(1);
     expect(harness.outcomes.every((o) => o.outcome === 'dropped' && o.reason === 'shutdown_deadline')).toBe(true);
-    expect(harness.logger.at('error')).toContain(`Spotzee drained in ${report.durationMs} ms: 0 delivered, 0 rejected, 5 dropped; events still pending at the deadline were dropped.`);
-    await waitFor(() => harness!.logger.matching(/^Spotzee dropped 5 events: 5 shutdown_deadline/).length === 1, 'the drop summary');
+    expect(harness.logger.messages('error')).toContain(`Spotzee drained in ${report.durationMs} ms: 0 delivered, 0 rejected, 5 dropped; events still pending at the deadline were dropped.`);
+    await eventually(() => harness.logger.matching(/^Spotzee dropped 5 events: 5 shutdown_deadline/).length === 1, 'the drop summary');
     await emulator.up();
   });
 
   it('aborts in-flight requests at the deadline', async () => {
-    harness = await startHarness({ requestTimeoutMs: 30_000 });
+    const harness = await startHarness({ requestTimeoutMs: 30_000 });
     harness.emulator.inject({ kind: 'slow', delayMs: 20_000 }, { times: 1 });
     harness.engine.start();
     harness.capture({});
-    await waitFor(() => harness!.engine.stats().inFlightRequests === 1, 'the request in flight');
+    await eventually(() => harness.engine.stats().inFlightRequests === 1, 'the request in flight');
     const report = await harness.engine.close({ deadlineMs: 200 });
     expect(report).toMatchObject({ dropped: 1, timedOut: true });
-    await waitFor(() => harness!.engine.stats().inFlightRequests === 0, 'the aborted request to land');
+    await eventually(() => harness.engine.stats().inFlightRequests === 0, 'the aborted request to land');
     expectInvariant(harness.engine);
   });
 
   it('with a zero deadline: drops at once', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     harness.capture({});
     expect(await harness.engine.close({ deadlineMs: 0 })).toMatchObject({ dropped: 1, timedOut: true });
   });

@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { DroppedOutcome } from '../../lib/delivery/index.js';
-import { expectInvariant, startHarness, waitFor } from './support/engine-harness.js';
+import { eventually } from '../support/eventually.js';
+import { expectInvariant, startHarness, stopHarnessesAfterEach } from './support/engine-harness.js';
 import type { Harness } from './support/engine-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  await harness?.stop();
-  harness = null;
-});
+stopHarnessesAfterEach();
 
 function drops(h: Harness): DroppedOutcome[] {
   return h.outcomes.filter((o): o is DroppedOutcome => o.outcome === 'dropped');
@@ -17,7 +14,7 @@ const seqOf = (data: unknown) => (data as { i: number }).i;
 
 describe('bounded queue', () => {
   it('drop-newest: the new events go, each reported, one aggregated log line per burst', async () => {
-    harness = await startHarness({ maxQueueEvents: 5, overflow: 'drop-newest' });
+    const harness = await startHarness({ maxQueueEvents: 5, overflow: 'drop-newest' });
     for (let i = 0; i < 8; i++) harness.capture({ data: { i } });
     expect(harness.engine.stats()).toMatchObject({ captured: 8, pending: 5, dropped: 3 });
     expect(drops(harness).map((d) => [d.reason, d.event.name])).toEqual([
@@ -26,7 +23,7 @@ describe('bounded queue', () => {
       ['queue_full', 'order_placed'],
     ]);
     expect(drops(harness)[0]!.message).toMatch(/not queued: the queue is full \(overflow policy drop-newest\)/);
-    await waitFor(() => harness!.logger.matching(/^Spotzee dropped/).length > 0, 'the aggregated drop line');
+    await eventually(() => harness.logger.matching(/^Spotzee dropped/).length > 0, 'the aggregated drop line');
     expect(harness.logger.matching(/^Spotzee dropped/)).toEqual([
       'Spotzee dropped 3 events: 3 queue_full (queue limit 5 events / 67108864 bytes, overflow drop-newest). Events included "order_placed".',
     ]);
@@ -35,7 +32,7 @@ describe('bounded queue', () => {
   });
 
   it('drop-oldest: the oldest queued events go', async () => {
-    harness = await startHarness({ maxQueueEvents: 5, overflow: 'drop-oldest' });
+    const harness = await startHarness({ maxQueueEvents: 5, overflow: 'drop-oldest' });
     for (let i = 0; i < 8; i++) harness.capture({ data: { i } });
     expect(harness.engine.stats()).toMatchObject({ pending: 5, dropped: 3 });
     expect(drops(harness).every((d) => /dropped to make room for newer events/.test(d.message))).toBe(true);
@@ -44,7 +41,7 @@ describe('bounded queue', () => {
   });
 
   it('bounds bytes as well as events', async () => {
-    harness = await startHarness({ maxQueueBytes: 1000, maxEventBytes: 400 });
+    const harness = await startHarness({ maxQueueBytes: 1000, maxEventBytes: 400 });
     for (let i = 0; i < 6; i++) harness.capture({ data: { i, pad: 'x'.repeat(200) } });
     const stats = harness.engine.stats();
     expect(stats.queuedBytes).toBeLessThanOrEqual(1000);
@@ -53,12 +50,12 @@ describe('bounded queue', () => {
   });
 
   it('drop-oldest never touches a frozen, in-flight batch', async () => {
-    harness = await startHarness({ maxQueueEvents: 4, overflow: 'drop-oldest', maxBatchEvents: 2, maxInFlight: 1 }, { processingDelayMs: 300 });
+    const harness = await startHarness({ maxQueueEvents: 4, overflow: 'drop-oldest', maxBatchEvents: 2, maxInFlight: 1 }, { processingDelayMs: 300 });
     const { engine, emulator } = harness;
     engine.start();
     harness.capture({ data: { i: 0 } });
     harness.capture({ data: { i: 1 } });
-    await waitFor(() => engine.stats().inFlightRequests === 1, 'the first batch in flight');
+    await eventually(() => engine.stats().inFlightRequests === 1, 'the first batch in flight');
     for (let i = 2; i < 6; i++) harness.capture({ data: { i } });
     expect(drops(harness).map((d) => d.event.createdAt).length).toBe(2);
     await engine.flush();
@@ -68,7 +65,7 @@ describe('bounded queue', () => {
 
 describe('dedupe window', () => {
   it('drops an explicit idempotency key seen within the window, sends it again after', async () => {
-    harness = await startHarness({ dedupeWindowMs: 300 });
+    const harness = await startHarness({ dedupeWindowMs: 300 });
     harness.capture({ idempotencyKey: 'order_placed:ord_1', data: { i: 1 } });
     harness.capture({ idempotencyKey: 'order_placed:ord_1', data: { i: 2 } });
     harness.capture({ idempotencyKey: 'order_placed:ord_2', data: { i: 3 } });
@@ -81,7 +78,7 @@ describe('dedupe window', () => {
     await harness.engine.flush();
     expect(harness.emulator.events.map((e) => seqOf(e.event.data))).toEqual([1, 3, 4, 5]);
     // Duplicates are expected behaviour: debug, not warn.
-    await waitFor(() => harness!.logger.at('debug').some((line) => /^Spotzee dropped 1 event: 1 duplicate/.test(line)), 'the drop line');
+    await eventually(() => harness.logger.messages('debug').some((line) => /^Spotzee dropped 1 event: 1 duplicate/.test(line)), 'the drop line');
     await new Promise((resolve) => setTimeout(resolve, 350));
     harness.capture({ idempotencyKey: 'order_placed:ord_1', data: { i: 6 } });
     await harness.engine.flush();
@@ -89,7 +86,7 @@ describe('dedupe window', () => {
   });
 
   it('forgets the key of a dropped event, so a later capture is not a duplicate', async () => {
-    harness = await startHarness({ maxQueueEvents: 1 });
+    const harness = await startHarness({ maxQueueEvents: 1 });
     harness.capture({ data: { i: 0 } });
     harness.capture({ idempotencyKey: 'k1', data: { i: 1 } });
     await harness.engine.flush();
@@ -102,7 +99,7 @@ describe('dedupe window', () => {
 
 describe('capture-time rejections', () => {
   it('are counted and emitted per event but logged once per (reason, name, source)', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     for (let i = 0; i < 50; i++) harness.engine.capture({ name: 'order_placed', source: 'POST /orders', data: [] as never, externalId: 'u' });
     for (let i = 0; i < 50; i++) harness.engine.capture({ name: 'order_placed', source: 'OrdersService', data: [] as never, externalId: 'u' });
     const result = harness.engine.prepare({ name: '', externalId: 'u' });
@@ -110,7 +107,7 @@ describe('capture-time rejections', () => {
     expectInvariant(harness.engine);
     expect(harness.engine.stats()).toMatchObject({ captured: 101, rejected: 101, pending: 0 });
     expect(harness.outcomes).toHaveLength(101);
-    expect(harness.logger.at('warn')).toEqual([
+    expect(harness.logger.messages('warn')).toEqual([
       'Spotzee event "order_placed" from POST /orders rejected: data must be a plain object, got an array. Wrap it, e.g. { items: [...] } or { at: date.toISOString() }.',
       'Spotzee event "order_placed" from OrdersService rejected: data must be a plain object, got an array. Wrap it, e.g. { items: [...] } or { at: date.toISOString() }.',
       'Spotzee event "" rejected: the name is empty. Use a snake_case verb such as "order_placed".',
@@ -118,7 +115,7 @@ describe('capture-time rejections', () => {
   });
 
   it('a throwing or rejecting listener never breaks the engine', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     harness.engine.on('captured', () => {
       throw new Error('listener bug');
     });
@@ -134,7 +131,7 @@ describe('capture-time rejections', () => {
     await harness.engine.flush();
     await new Promise((resolve) => setImmediate(resolve));
     expect(harness.engine.stats()).toMatchObject({ delivered: 2 });
-    expect(harness.logger.at('error')).toEqual([
+    expect(harness.logger.messages('error')).toEqual([
       expect.stringMatching(/^A Spotzee 'captured' listener threw: listener bug\./),
       expect.stringMatching(/^A Spotzee 'delivered' listener threw: async listener bug\./),
     ]);

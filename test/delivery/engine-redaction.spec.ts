@@ -2,8 +2,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { DeliveryEngine } from '../../lib/delivery/index.js';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 import { FAST_OPTIONS, TEST_KEY, event } from './support/engine-harness.js';
-import { RecordingLogger } from './support/recording-logger.js';
 
 describe('API key redaction', () => {
   it('never lets the key reach logs, errors, stats, health, options or listener payloads', async () => {

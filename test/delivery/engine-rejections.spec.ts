@@ -1,14 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { PreparedEvent, RejectedOutcome } from '../../lib/delivery/index.js';
 import { batchKey } from '../../lib/delivery/index.js';
-import { expectInvariant, startHarness } from './support/engine-harness.js';
+import { expectInvariant, startHarness, stopHarnessesAfterEach } from './support/engine-harness.js';
 import type { Harness } from './support/engine-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  await harness?.stop();
-  harness = null;
-});
+stopHarnessesAfterEach();
 
 function arrivals(h: Harness) {
   return [...h.emulator.requests].sort((a, b) => a.seq - b.seq);
@@ -20,7 +16,7 @@ function rejections(h: Harness): RejectedOutcome[] {
 
 describe('server rejections', () => {
   it('422 naming items: rejects those, resends the rest as a new batch under a new key', async () => {
-    harness = await startHarness({}, { maxNameLength: 12 });
+    const harness = await startHarness({}, { maxNameLength: 12 });
     const captured: PreparedEvent[] = [];
     harness.engine.on('captured', (event) => captured.push(event));
     for (const name of ['ok_one', 'much_too_long_name', 'ok_two', 'also_far_too_long', 'ok_three']) harness.capture({ name, source: 'BillingService' });
@@ -52,7 +48,7 @@ describe('server rejections', () => {
   });
 
   it('400/422 naming no item: splits the batch until the bad event is isolated, each part under a new key', async () => {
-    harness = await startHarness({ maxBatchEvents: 8 });
+    const harness = await startHarness({ maxBatchEvents: 8 });
     harness.emulator.inject(
       { kind: 'raw', status: 422, body: { status: 'error', code: 'validation_failed', message: 'Something in this batch is invalid.' } },
       { times: Infinity, match: (request) => request.body.includes('"poison"') },
@@ -75,7 +71,7 @@ describe('server rejections', () => {
   });
 
   it('413: splits until the parts fit', async () => {
-    harness = await startHarness({ maxBatchEvents: 10 });
+    const harness = await startHarness({ maxBatchEvents: 10 });
     harness.emulator.inject({ kind: 'raw', status: 413, body: { code: 'payload_too_large' } }, { times: Infinity, match: (r) => r.bodyBytes > 400 });
     for (let i = 0; i < 10; i++) harness.capture({});
     await harness.engine.flush();
@@ -85,7 +81,7 @@ describe('server rejections', () => {
   });
 
   it('409 idempotency_key_mismatch: never resends that body, rejects its events and says it loudly', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     harness.emulator.inject({ kind: 'raw', status: 409, body: { status: 'error', code: 'idempotency_key_mismatch', message: 'different body' } });
     harness.capture({});
     harness.capture({});
@@ -95,11 +91,11 @@ describe('server rejections', () => {
       ['idempotency_key_mismatch', 'idempotency_key_mismatch'],
       ['idempotency_key_mismatch', 'idempotency_key_mismatch'],
     ]);
-    expect(harness.logger.at('error')).toEqual([expect.stringMatching(/409 idempotency_key_mismatch for batch spz_\S+ \(request_id req_\w+\).*never resent/)]);
+    expect(harness.logger.messages('error')).toEqual([expect.stringMatching(/409 idempotency_key_mismatch for batch spz_\S+ \(request_id req_\w+\).*never resent/)]);
   });
 
   it('other 4xx (415, unknown 409, deprecated numeric codes): rejected, not retried', async () => {
-    harness = await startHarness({ maxBatchEvents: 1, maxInFlight: 1 });
+    const harness = await startHarness({ maxBatchEvents: 1, maxInFlight: 1 });
     harness.emulator.inject({ kind: 'raw', status: 415, body: { code: 'unsupported_media_type', message: 'nope' } });
     harness.emulator.inject({ kind: 'raw', status: 409, body: { code: 40901, message: 'conflict' } });
     harness.capture({});
@@ -111,7 +107,7 @@ describe('server rejections', () => {
   });
 
   it('survives malformed, truncated and oversized answers', async () => {
-    harness = await startHarness({ maxResponseBytes: 1024, maxBatchEvents: 1, maxInFlight: 1 });
+    const harness = await startHarness({ maxResponseBytes: 1024, maxBatchEvents: 1, maxInFlight: 1 });
     const { emulator } = harness;
     emulator.inject({ kind: 'raw', status: 500, headers: { 'content-type': 'text/html' }, body: '<html><body>Bad gateway</body></html>' });
     emulator.inject({ kind: 'raw', status: 200, body: { huge: 'x'.repeat(200_000) }, accept: true });

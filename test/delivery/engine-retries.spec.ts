@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { BatchAttempt } from '../../lib/delivery/index.js';
-import { expectInvariant, startHarness, waitFor } from './support/engine-harness.js';
+import { eventually } from '../support/eventually.js';
+import { expectInvariant, startHarness, stopHarnessesAfterEach } from './support/engine-harness.js';
 import type { Harness } from './support/engine-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  await harness?.stop();
-  harness = null;
-});
+stopHarnessesAfterEach();
 
 function attempts(h: Harness): BatchAttempt[] {
   const list: BatchAttempt[] = [];
@@ -22,7 +19,7 @@ function arrivals(h: Harness) {
 
 describe('retries', () => {
   it('retries a 5xx with the identical body and Idempotency-Key, then delivers', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     const seen = attempts(harness);
     harness.emulator.inject({ kind: 'status', status: 503 }, { times: 2 });
     harness.engine.start();
@@ -49,7 +46,7 @@ describe('retries', () => {
   });
 
   it('retries resets and lost responses; a replayed answer counts as delivered, once', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     harness.emulator.inject({ kind: 'reset' }, { times: 1 });
     harness.emulator.inject({ kind: 'lost_response' }, { times: 1 });
     harness.engine.start();
@@ -72,7 +69,7 @@ describe('retries', () => {
   });
 
   it('times out a slow answer, then resolves it through in-progress and replay without a duplicate', async () => {
-    harness = await startHarness({ requestTimeoutMs: 150, retryBaseMs: 1, retryMaxMs: 1 });
+    const harness = await startHarness({ requestTimeoutMs: 150, retryBaseMs: 1, retryMaxMs: 1 });
     harness.emulator.inject({ kind: 'slow', delayMs: 600 }, { times: 1 });
     harness.engine.start();
     harness.capture({});
@@ -88,7 +85,7 @@ describe('retries', () => {
   });
 
   it('drops the events as retries_exhausted once maxAttempts transient failures are spent', async () => {
-    harness = await startHarness({ maxAttempts: 3 });
+    const harness = await startHarness({ maxAttempts: 3 });
     harness.emulator.inject({ kind: 'status', status: 500 }, { times: Infinity });
     harness.engine.start();
     harness.capture({ name: 'invoice_paid' });
@@ -102,12 +99,12 @@ describe('retries', () => {
       expect.objectContaining({ outcome: 'dropped', reason: 'retries_exhausted', message: expect.stringMatching(/^Spotzee event "invoice_paid" dropped after 3 failed attempts \(last: HTTP 500 internal_error/) }),
       expect.objectContaining({ outcome: 'dropped', reason: 'retries_exhausted' }),
     ]);
-    expect(harness.logger.at('error')).toEqual([expect.stringMatching(/attempt 3\/3; giving up, its events are dropped \(retries_exhausted\)/)]);
+    expect(harness.logger.messages('error')).toEqual([expect.stringMatching(/attempt 3\/3; giving up, its events are dropped \(retries_exhausted\)/)]);
     expect(harness.engine.health().lastError).toMatchObject({ status: 500, code: 'internal_error', requestId: expect.stringMatching(/^req_/) });
   });
 
   it('pauses ALL sending on 429 for Retry-After, doubling on repeats, without spending attempts', async () => {
-    harness = await startHarness({ maxAttempts: 1, maxBatchEvents: 1, maxInFlight: 1 });
+    const harness = await startHarness({ maxAttempts: 1, maxBatchEvents: 1, maxInFlight: 1 });
     const seen = attempts(harness);
     harness.emulator.inject({ kind: 'rate_limit', retryAfterSeconds: 0.05 }, { times: 3 });
     harness.engine.start();
@@ -129,7 +126,7 @@ describe('retries', () => {
   });
 
   it('treats 409 idempotency_in_progress as a pause, not a failure', async () => {
-    harness = await startHarness({ maxAttempts: 1 });
+    const harness = await startHarness({ maxAttempts: 1 });
     harness.emulator.inject({ kind: 'raw', status: 409, headers: { 'retry-after': '0.02' }, body: { status: 'error', code: 'idempotency_in_progress', message: 'busy' } }, { times: 2 });
     harness.engine.start();
     harness.capture({});
@@ -138,11 +135,11 @@ describe('retries', () => {
   });
 
   it('waits 10 s when a 429 has no Retry-After, and close() does not wait for a pause past its deadline', async () => {
-    harness = await startHarness({ maxAttempts: 1 });
+    const harness = await startHarness({ maxAttempts: 1 });
     harness.emulator.inject({ kind: 'rate_limit', retryAfterSeconds: null }, { times: 1 });
     harness.engine.start();
     harness.capture({});
-    await waitFor(() => harness!.logger.matching(/pausing all sending/).length > 0, 'the pause');
+    await eventually(() => harness.logger.matching(/pausing all sending/).length > 0, 'the pause');
     expect(harness.logger.matching(/pausing all sending for (9\.\d+|10\.0) s/)).toHaveLength(1);
     const report = await harness.engine.close({ deadlineMs: 3000 });
     expect(report).toMatchObject({ dropped: 1, timedOut: true });

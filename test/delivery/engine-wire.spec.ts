@@ -1,23 +1,24 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { DeliveryEngine, USER_AGENT, batchKey } from '../../lib/delivery/index.js';
-import type { PreparedEvent } from '../../lib/delivery/index.js';
+import { describe, expect, it } from '@jest/globals';
+import { DeliveryEngine, USER_AGENT, UndiciTransport, batchKey } from '../../lib/delivery/index.js';
+import type { PreparedEvent, TransportRequest } from '../../lib/delivery/index.js';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
-import { TEST_KEY, event, expectInvariant, startHarness, waitFor } from './support/engine-harness.js';
-import type { Harness } from './support/engine-harness.js';
-import { ObservingTransport } from './support/observing-transport.js';
-import { RecordingLogger } from './support/recording-logger.js';
+import { eventually } from '../support/eventually.js';
+import { ObservingTransport } from '../support/observing-transport.js';
+import { RecordingLogger } from '../support/recording-logger.js';
+import { TEST_KEY, event, expectInvariant, startHarness, stopHarnessesAfterEach } from './support/engine-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  await harness?.stop();
-  harness = null;
-});
+stopHarnessesAfterEach();
+
+/** The real undici transport, observed; eight connections, so the engine's own limits are what shows. */
+function observedUndici(baseUrl: string, onSend?: (request: TransportRequest) => void): ObservingTransport {
+  return new ObservingTransport(new UndiciTransport({ baseUrl, connectTimeoutMs: 2000, connections: 8 }), onSend);
+}
 
 describe('DeliveryEngine on the wire', () => {
   it('sends the joined event JSON byte for byte, with the contract headers', async () => {
     const captured: PreparedEvent[] = [];
-    harness = await startHarness({ maxBatchEvents: 3 });
+    const harness = await startHarness({ maxBatchEvents: 3 });
     const { engine, emulator } = harness;
     engine.on('captured', (prepared) => captured.push(prepared));
     engine.start();
@@ -53,7 +54,7 @@ describe('DeliveryEngine on the wire', () => {
 
   it('passes the exact Authorization header and the same Buffer the batch was frozen with', async () => {
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY] });
-    const transport = new ObservingTransport(emulator.baseUrl);
+    const transport = observedUndici(emulator.baseUrl);
     const engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 5 }, { transport });
     engine.start();
     engine.capture(event());
@@ -71,7 +72,7 @@ describe('DeliveryEngine on the wire', () => {
   });
 
   it('cuts batches at maxBatchEvents and maxBatchBytes, never splitting an event', async () => {
-    harness = await startHarness({ maxBatchEvents: 10, maxBatchBytes: 2048, maxInFlight: 1 });
+    const harness = await startHarness({ maxBatchEvents: 10, maxBatchBytes: 2048, maxInFlight: 1 });
     const { engine, emulator } = harness;
     engine.start();
     for (let i = 0; i < 35; i++) harness.capture({});
@@ -96,7 +97,7 @@ describe('DeliveryEngine on the wire', () => {
   });
 
   it('sends a partial batch flushIntervalMs after its first event, and nothing before start()', async () => {
-    harness = await startHarness({ flushIntervalMs: 30 });
+    const harness = await startHarness({ flushIntervalMs: 30 });
     const { engine, emulator } = harness;
     harness.capture({});
     await new Promise((resolve) => setTimeout(resolve, 120));
@@ -107,12 +108,12 @@ describe('DeliveryEngine on the wire', () => {
     await emulator.waitForEvents(1);
     harness.capture({});
     await emulator.waitForEvents(2);
-    await waitFor(() => engine.stats().pending === 0, 'both delivered');
+    await eventually(() => engine.stats().pending === 0, 'both delivered');
     expect(emulator.batches.map((b) => b.events.length)).toEqual([1, 1]);
   });
 
   it('sends a full batch at once without waiting for the interval', async () => {
-    harness = await startHarness({ flushIntervalMs: 60_000, maxBatchEvents: 5 });
+    const harness = await startHarness({ flushIntervalMs: 60_000, maxBatchEvents: 5 });
     harness.engine.start();
     for (let i = 0; i < 5; i++) harness.capture({});
     await harness.emulator.waitForEvents(5);
@@ -121,7 +122,7 @@ describe('DeliveryEngine on the wire', () => {
 
   it('keeps at most maxInFlight requests open', async () => {
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY], processingDelayMs: 20 });
-    const transport = new ObservingTransport(emulator.baseUrl);
+    const transport = observedUndici(emulator.baseUrl);
     const engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, maxBatchEvents: 5, maxInFlight: 3 }, { transport });
     engine.start();
     for (let i = 0; i < 200; i++) engine.capture(event());
@@ -137,7 +138,7 @@ describe('DeliveryEngine on the wire', () => {
     const als = new AsyncLocalStorage<{ requestId: string }>();
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY] });
     const seen: unknown[] = [];
-    const transport = new ObservingTransport(emulator.baseUrl, () => seen.push(als.getStore()));
+    const transport = observedUndici(emulator.baseUrl, () => seen.push(als.getStore()));
     const engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 5, maxBatchEvents: 2 }, { transport });
     engine.on('delivered', () => seen.push(als.getStore()));
     engine.start();
@@ -163,13 +164,13 @@ describe('DeliveryEngine on the wire', () => {
     engine.capture(event({ name: 'user_signed_up' }));
     await engine.flush();
     expect(engine.stats()).toMatchObject({ captured: 1, delivered: 1, requests: 1 });
-    expect(logger.at('debug').some((line) => /^Dry run: batch spz_\S+ \(1 event, \d+ bytes\) not sent: \[\{"name":"user_signed_up"/.test(line))).toBe(true);
+    expect(logger.messages('debug').some((line) => /^Dry run: batch spz_\S+ \(1 event, \d+ bytes\) not sent: \[\{"name":"user_signed_up"/.test(line))).toBe(true);
     const report = await engine.close();
     expect(report).toMatchObject({ delivered: 0, dropped: 0, timedOut: false });
   });
 
   it('exposes resolved options without the key', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     expect(harness.engine.options.baseUrl).toBe(harness.emulator.baseUrl);
     expect(harness.engine.options.hasApiKey).toBe(true);
     expect(JSON.stringify(harness.engine.options)).not.toContain(TEST_KEY);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_DELIVERY_OPTIONS, DeliveryEngine, SpotzeeConfigurationError, resolveDeliveryOptions } from '../../lib/delivery/index.js';
 import type { DeliveryOptions } from '../../lib/delivery/index.js';
-import { RecordingLogger } from './support/recording-logger.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 
 const KEY = 'sk_live_9f8e7d6c5b4a3210';
 
@@ -86,7 +86,7 @@ describe('resolveDeliveryOptions', () => {
   it('warns about a key that does not look like a secret key, without printing it', () => {
     const logger = new RecordingLogger();
     const engine = new DeliveryEngine({ apiKey: 'custom_4c3b2a19', logger });
-    expect(logger.at('warn')).toEqual([expect.stringMatching(/does not start with sk_/)]);
+    expect(logger.messages('warn')).toEqual([expect.stringMatching(/does not start with sk_/)]);
     expect(JSON.stringify(logger.lines)).not.toContain('custom_4c3b2a19');
     expect(JSON.stringify(engine.options)).not.toContain('custom_4c3b2a19');
     return engine.close();

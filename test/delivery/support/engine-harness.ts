@@ -1,9 +1,9 @@
-import { expect } from '@jest/globals';
+import { afterEach, expect } from '@jest/globals';
 import { DeliveryEngine } from '../../../lib/delivery/index.js';
 import type { DeliveryEngineSeams, DeliveryOptions, EventOutcome, TrackInput } from '../../../lib/delivery/index.js';
 import { SpotzeeEmulator } from '../../../lib/emulator/index.js';
 import type { SpotzeeEmulatorOptions } from '../../../lib/emulator/index.js';
-import { RecordingLogger } from './recording-logger.js';
+import { RecordingLogger } from '../../support/recording-logger.js';
 
 export const TEST_KEY = 'sk_test_harness_4f9d2c81';
 
@@ -41,6 +41,9 @@ export interface Harness {
 
 let counter = 0;
 
+/** Harnesses started by the running test, for `stopHarnessesAfterEach`. */
+const running: Harness[] = [];
+
 /** A unique, valid event; `seq` ends up in data so the emulator side can be matched exactly. */
 export function event(overrides: Partial<TrackInput> = {}): TrackInput {
   counter += 1;
@@ -68,7 +71,7 @@ export async function startHarness(
     const s = engine.stats();
     if (s.delivered + s.rejected + s.dropped + s.pending !== s.captured) violations.push(JSON.stringify(s));
   });
-  return {
+  const harness: Harness = {
     emulator,
     engine,
     logger,
@@ -85,13 +88,16 @@ export async function startHarness(
       expectInvariant(engine);
     },
   };
+  running.push(harness);
+  return harness;
 }
 
-/** Polls until the condition holds; generous, because the machine may be loaded. */
-export async function waitFor(condition: () => boolean, description: string, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/**
+ * Call once at the top of a spec file: after each test, pass or fail, stops every harness it started,
+ * so no engine or emulator outlives its test, and asserts the invariant held throughout.
+ */
+export function stopHarnessesAfterEach(): void {
+  afterEach(async () => {
+    for (const harness of running.splice(0)) await harness.stop();
+  });
 }
