@@ -1,27 +1,22 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { SpotzeeEmulator } from 'nestjs-spotzee/emulator';
+import { suiteEmulator } from '../support/suite-emulator.js';
 import { post, problemOf, SECRET_KEY, wireEvent } from './emulator-client.js';
 
 describe('SpotzeeEmulator: the POST /events contract', () => {
-  let emulator: SpotzeeEmulator;
-
-  beforeAll(async () => {
-    emulator = await SpotzeeEmulator.start();
-  });
-  afterAll(() => emulator.stop());
-  beforeEach(() => emulator.reset());
+  const emulator = suiteEmulator();
 
   it('listens on loopback and exposes the baseUrl the library takes', () => {
-    expect(emulator.port).toBeGreaterThan(0);
-    expect(emulator.baseUrl).toBe(`http://127.0.0.1:${emulator.port}/api/client`);
-    expect(emulator.eventsUrl).toBe(`${emulator.baseUrl}/events`);
-    expect(emulator.apiKey).toMatch(/^sk_/);
+    expect(emulator().port).toBeGreaterThan(0);
+    expect(emulator().baseUrl).toBe(`http://127.0.0.1:${emulator().port}/api/client`);
+    expect(emulator().eventsUrl).toBe(`${emulator().baseUrl}/events`);
+    expect(emulator().apiKey).toMatch(/^sk_/);
   });
 
   it('accepts a bare array with 204, no body, a request id and rate-limit headers, and records it exactly', async () => {
     const events = [wireEvent(), wireEvent({ name: 'order_cancelled', external_id: null, anonymous_id: 'anon_7', user: undefined })];
     const body = JSON.stringify(events);
-    const response = await post(emulator, body, { idempotencyKey: 'batch_1' });
+    const response = await post(emulator(), body, { idempotencyKey: 'batch_1' });
 
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
@@ -33,23 +28,23 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
     expect(response.headers.get('idempotent-replayed')).toBeNull();
 
     const requestId = response.headers.get('x-request-id');
-    expect(emulator.batches).toHaveLength(1);
-    expect(emulator.batches[0]).toMatchObject({ index: 0, idempotencyKey: 'batch_1', requestId, body, bytes: Buffer.byteLength(body), apiVersion: '2026-04-28' });
-    expect(emulator.events.map((received) => received.event)).toEqual(JSON.parse(body));
-    expect(emulator.events[1]).toMatchObject({ idempotencyKey: 'batch_1', requestId, batchIndex: 0, indexInBatch: 1 });
-    expect(emulator.events[1]!.receivedAt).toBeInstanceOf(Date);
-    expect(emulator.eventsNamed('order_cancelled')).toHaveLength(1);
-    expect(emulator.eventsNamed('nothing')).toEqual([]);
-    expect(emulator.stats()).toMatchObject({ requests: 1, acceptedBatches: 1, acceptedEvents: 2, statuses: { '204': 1 } });
+    expect(emulator().batches).toHaveLength(1);
+    expect(emulator().batches[0]).toMatchObject({ index: 0, idempotencyKey: 'batch_1', requestId, body, bytes: Buffer.byteLength(body), apiVersion: '2026-04-28' });
+    expect(emulator().events.map((received) => received.event)).toEqual(JSON.parse(body));
+    expect(emulator().events[1]).toMatchObject({ idempotencyKey: 'batch_1', requestId, batchIndex: 0, indexInBatch: 1 });
+    expect(emulator().events[1]!.receivedAt).toBeInstanceOf(Date);
+    expect(emulator().eventsNamed('order_cancelled')).toHaveLength(1);
+    expect(emulator().eventsNamed('nothing')).toEqual([]);
+    expect(emulator().stats()).toMatchObject({ requests: 1, acceptedBatches: 1, acceptedEvents: 2, statuses: { '204': 1 } });
   });
 
   it('keeps user data keys exactly as sent', async () => {
-    await post(emulator, [wireEvent({ data: { orderId: 'x', 'Mixed Case': 1, nested: { camelCase: true } } })]);
-    expect(emulator.events[0]!.event.data).toEqual({ orderId: 'x', 'Mixed Case': 1, nested: { camelCase: true } });
+    await post(emulator(), [wireEvent({ data: { orderId: 'x', 'Mixed Case': 1, nested: { camelCase: true } } })]);
+    expect(emulator().events[0]!.event.data).toEqual({ orderId: 'x', 'Mixed Case': 1, nested: { camelCase: true } });
   });
 
   it('answers errors as problem+json with the documented fields', async () => {
-    const response = await post(emulator, [wireEvent()], { without: ['authorization'] });
+    const response = await post(emulator(), [wireEvent()], { without: ['authorization'] });
     const problem = await problemOf(response);
     expect(response.status).toBe(401);
     expect(problem).toEqual({
@@ -64,7 +59,7 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
 
   describe('routing', () => {
     it('404s other paths with a hint at the events endpoint', async () => {
-      const response = await post(emulator, [wireEvent()], { path: '/api/client/event' });
+      const response = await post(emulator(), [wireEvent()], { path: '/api/client/event' });
       expect(response.status).toBe(404);
       expect((await problemOf(response)).message).toContain('POST /api/client/events');
       expect(response.headers.get('x-request-id')).toMatch(/^req_/);
@@ -72,7 +67,7 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
 
     it('405s other methods on /events with an Allow header', async () => {
       for (const method of ['GET', 'PUT', 'DELETE']) {
-        const response = await post(emulator, [wireEvent()], { method });
+        const response = await post(emulator(), [wireEvent()], { method });
         expect(response.status).toBe(405);
         expect(response.headers.get('allow')).toBe('POST');
         expect((await problemOf(response)).code).toBe('method_not_allowed');
@@ -80,13 +75,13 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
     });
 
     it('ignores the query string', async () => {
-      const response = await fetch(`${emulator.eventsUrl}?trace=1`, {
+      const response = await fetch(`${emulator().eventsUrl}?trace=1`, {
         method: 'POST',
         headers: { authorization: `Bearer ${SECRET_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify([wireEvent()]),
       });
       expect(response.status).toBe(204);
-      expect(emulator.requests[0]!.path).toBe('/api/client/events');
+      expect(emulator().requests[0]!.path).toBe('/api/client/events');
     });
   });
 
@@ -98,15 +93,15 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
       ['not a secret key', 'Bearer live_123'],
     ])('401s a %s Authorization header', async (_case, value) => {
       const headers: Record<string, string> = value === undefined ? {} : { authorization: value };
-      const response = await post(emulator, [wireEvent()], { without: ['authorization'], headers });
+      const response = await post(emulator(), [wireEvent()], { without: ['authorization'], headers });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer');
       expect((await problemOf(response)).code).toBe('authentication_required');
-      expect(emulator.events).toHaveLength(0);
+      expect(emulator().events).toHaveLength(0);
     });
 
     it('403s a publishable key, saying a secret key is required', async () => {
-      const response = await post(emulator, [wireEvent()], { key: 'pk_live_abc' });
+      const response = await post(emulator(), [wireEvent()], { key: 'pk_live_abc' });
       expect(response.status).toBe(403);
       const problem = await problemOf(response);
       expect(problem.code).toBe('permission_denied');
@@ -130,18 +125,18 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
 
   describe('Spotzee-Version', () => {
     it('is optional', async () => {
-      expect((await post(emulator, [wireEvent()], { without: ['spotzee-version'] })).status).toBe(204);
-      expect(emulator.batches[0]!.apiVersion).toBeNull();
+      expect((await post(emulator(), [wireEvent()], { without: ['spotzee-version'] })).status).toBe(204);
+      expect(emulator().batches[0]!.apiVersion).toBeNull();
     });
 
     it.each(['2026-4-28', 'latest', '2026-02-30'])('400s a malformed date %p with parameter_invalid_format', async (version) => {
-      const response = await post(emulator, [wireEvent()], { headers: { 'spotzee-version': version } });
+      const response = await post(emulator(), [wireEvent()], { headers: { 'spotzee-version': version } });
       expect(response.status).toBe(400);
       expect(await problemOf(response)).toMatchObject({ code: 'parameter_invalid_format', param: 'Spotzee-Version' });
     });
 
     it('400s an unknown date with version_unsupported', async () => {
-      const response = await post(emulator, [wireEvent()], { headers: { 'spotzee-version': '2019-01-01' } });
+      const response = await post(emulator(), [wireEvent()], { headers: { 'spotzee-version': '2019-01-01' } });
       expect(response.status).toBe(400);
       const problem = await problemOf(response);
       expect(problem).toMatchObject({ code: 'version_unsupported', param: 'Spotzee-Version' });
@@ -161,11 +156,11 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
   describe('Content-Type', () => {
     it('415s a body that is not declared as JSON', async () => {
       for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
-        const response = await post(emulator, [wireEvent()], { headers: { 'content-type': contentType } });
+        const response = await post(emulator(), [wireEvent()], { headers: { 'content-type': contentType } });
         expect(response.status).toBe(415);
         expect((await problemOf(response)).code).toBe('unsupported_media_type');
       }
-      const missing = await fetch(emulator.eventsUrl, {
+      const missing = await fetch(emulator().eventsUrl, {
         method: 'POST',
         headers: { authorization: `Bearer ${SECRET_KEY}` },
         body: new Uint8Array(Buffer.from(JSON.stringify([wireEvent()]))),
@@ -174,7 +169,7 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
     });
 
     it('accepts JSON with a charset parameter', async () => {
-      expect((await post(emulator, [wireEvent()], { headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(204);
+      expect((await post(emulator(), [wireEvent()], { headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(204);
     });
   });
 
@@ -187,19 +182,19 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
       ['101 events', JSON.stringify(Array.from({ length: 101 }, () => wireEvent())), 'parameter_invalid_length', /at most 100/],
       ['an empty body', '', 'invalid_json', /not valid JSON/],
     ])('rejects %s', async (_case, body, code, message) => {
-      const response = await post(emulator, body);
+      const response = await post(emulator(), body);
       expect(response.status).toBe(400);
       const problem = await problemOf(response);
       expect(problem.code).toBe(code);
       expect(problem.message).toMatch(message);
-      expect(emulator.events).toHaveLength(0);
-      expect(emulator.stats().clientErrors).toEqual({ [code]: 1 });
+      expect(emulator().events).toHaveLength(0);
+      expect(emulator().stats().clientErrors).toEqual({ [code]: 1 });
     });
 
     it('accepts exactly 100 events', async () => {
-      const response = await post(emulator, Array.from({ length: 100 }, (_, i) => wireEvent({ external_id: `u_${i}` })));
+      const response = await post(emulator(), Array.from({ length: 100 }, (_, i) => wireEvent({ external_id: `u_${i}` })));
       expect(response.status).toBe(204);
-      expect(emulator.events).toHaveLength(100);
+      expect(emulator().events).toHaveLength(100);
     });
 
     it('413s a body over maxBodyBytes', async () => {
@@ -229,7 +224,7 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
         wireEvent({ name: 7, external_id: 12 }),
         { external_id: 'u' },
       ];
-      const response = await post(emulator, batch);
+      const response = await post(emulator(), batch);
       expect(response.status).toBe(422);
       const problem = await problemOf(response);
       expect(problem.code).toBe('validation_failed');
@@ -248,10 +243,10 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
         { param: '6.external_id', code: 'parameter_invalid_type', message: expect.any(String) },
         { param: '7.name', code: 'parameter_missing', message: 'name is required.' },
       ]);
-      expect(emulator.events).toHaveLength(0);
-      expect(emulator.batches).toHaveLength(0);
-      expect(emulator.stats().clientErrors).toEqual({ validation_failed: 1 });
-      expect(emulator.requests[0]).toMatchObject({ status: 422, code: 'validation_failed', acceptedEvents: 0 });
+      expect(emulator().events).toHaveLength(0);
+      expect(emulator().batches).toHaveLength(0);
+      expect(emulator().stats().clientErrors).toEqual({ validation_failed: 1 });
+      expect(emulator().requests[0]).toMatchObject({ status: 422, code: 'validation_failed', acceptedEvents: 0 });
     });
 
     it('accepts every valid field combination', async () => {
@@ -262,13 +257,13 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
         { name: 'renewed', external_id: 'u_3', user: { email: null, phone: '+33600000000', timezone: 'Europe/Paris', locale: 'fr-FR', data: { plan: 'pro' } }, created_at: '2026-04-28T11:30:00+02:00' },
         { name: 'x', external_id: 'u_4', anonymous_id: '', created_at: '2026-04-28T09:30Z' },
       ];
-      const response = await post(emulator, batch);
+      const response = await post(emulator(), batch);
       expect(response.status).toBe(204);
-      expect(emulator.events.map((received) => received.event)).toEqual(batch);
+      expect(emulator().events.map((received) => received.event)).toEqual(batch);
     });
 
     it('rejects a user that is not an object, and names over maxNameLength', async () => {
-      const response = await post(emulator, [wireEvent({ user: null }), wireEvent({ name: 'n'.repeat(256) })]);
+      const response = await post(emulator(), [wireEvent({ user: null }), wireEvent({ name: 'n'.repeat(256) })]);
       expect(response.status).toBe(422);
       expect((await problemOf(response)).errors.map((error: { param: string; code: string }) => `${error.param}:${error.code}`)).toEqual([
         '0.user:parameter_invalid_type',
@@ -278,7 +273,7 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
 
     it('rejects created_at values that are not real ISO-8601 instants', async () => {
       for (const createdAt of ['2026-02-30T00:00:00Z', '2026-04-28T09:30:00', '28/04/2026', 1777368600000]) {
-        const response = await post(emulator, [wireEvent({ created_at: createdAt })]);
+        const response = await post(emulator(), [wireEvent({ created_at: createdAt })]);
         expect(response.status).toBe(422);
         expect((await problemOf(response)).errors[0].param).toBe('0.created_at');
       }
@@ -287,14 +282,14 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
 
   describe('Idempotency-Key header', () => {
     it('400s a key longer than 255 characters', async () => {
-      const response = await post(emulator, [wireEvent()], { idempotencyKey: 'k'.repeat(256) });
+      const response = await post(emulator(), [wireEvent()], { idempotencyKey: 'k'.repeat(256) });
       expect(response.status).toBe(400);
       expect(await problemOf(response)).toMatchObject({ code: 'parameter_invalid_length', param: 'Idempotency-Key' });
-      expect((await post(emulator, [wireEvent()], { idempotencyKey: 'k'.repeat(255) })).status).toBe(204);
+      expect((await post(emulator(), [wireEvent()], { idempotencyKey: 'k'.repeat(255) })).status).toBe(204);
     });
 
     it('400s an empty key', async () => {
-      const response = await post(emulator, [wireEvent()], { headers: { 'idempotency-key': '' } });
+      const response = await post(emulator(), [wireEvent()], { headers: { 'idempotency-key': '' } });
       expect(response.status).toBe(400);
       expect((await problemOf(response)).param).toBe('Idempotency-Key');
     });
@@ -302,10 +297,10 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
 
   describe('request records', () => {
     it('records every request, with the Authorization value redacted', async () => {
-      await post(emulator, [wireEvent()], { idempotencyKey: 'k1' });
-      await post(emulator, [wireEvent()], { key: 'pk_live_secretvalue' });
-      await post(emulator, 'nope', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
-      const [first, second, third] = emulator.requests;
+      await post(emulator(), [wireEvent()], { idempotencyKey: 'k1' });
+      await post(emulator(), [wireEvent()], { key: 'pk_live_secretvalue' });
+      await post(emulator(), 'nope', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+      const [first, second, third] = emulator().requests;
       expect(first).toMatchObject({
         seq: 1,
         method: 'POST',
@@ -326,7 +321,7 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
       expect(second).toMatchObject({ status: 403, code: 'permission_denied' });
       expect(second!.headers['authorization']).toBe('Bearer pk_…');
       expect(third!.headers['authorization']).toBe('Basic …');
-      const everything = JSON.stringify({ requests: emulator.requests, stats: emulator.stats(), batches: emulator.batches });
+      const everything = JSON.stringify({ requests: emulator().requests, stats: emulator().stats(), batches: emulator().batches });
       expect(everything).not.toContain(SECRET_KEY);
       expect(everything).not.toContain('secretvalue');
       expect(everything).not.toContain('dXNlcjpwYXNz');
