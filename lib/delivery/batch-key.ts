@@ -9,13 +9,14 @@ import type { PreparedEvent } from './spotzee-event.js';
  * Spotzee's 1..255 limit and safe in a header whatever the user's keys contain.
  */
 export function batchKey(events: readonly PreparedEvent[]): string {
-  const hash = createHash('sha256');
+  // Hashed in one update: the same bytes as one update per event, without a native call per event.
+  let material = '';
   for (let i = 0; i < events.length; i++) {
     const event = events[i]!;
-    if (i > 0) hash.update('\n');
-    hash.update(event.idempotencyKey !== null ? `k:${event.idempotencyKey}` : `i:${event.id}`);
+    if (i > 0) material += '\n';
+    material += event.idempotencyKey !== null ? `k:${event.idempotencyKey}` : `i:${event.id}`;
   }
-  return `spz_${hash.digest('base64url')}`;
+  return `spz_${createHash('sha256').update(material).digest('base64url')}`;
 }
 
 /** The request body: the events' own JSON joined, never re-serialised. */
