@@ -16,10 +16,6 @@ function were(count: number): string {
   return count === 1 ? 'was' : 'were';
 }
 
-function problemLine(status: number, code: string | null, message: string | null, requestId: string | null): string {
-  return `HTTP ${status} ${code ?? 'no code'}${message ? ` "${message}"` : ''} (request_id ${requestId ?? 'none'})`;
-}
-
 export interface BatchRef {
   key: string;
   size: number;
@@ -31,11 +27,11 @@ export const DeliveryMessages = {
 
   listenerThrew: (type: string, detail: string) => `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`,
 
-  problem: problemLine,
-
   /** How a failed answer is quoted in every line and error about it. */
-  failure: (status: number, problem: SpotzeeProblem, requestId: string | null) =>
-    problemLine(status, problem.code, problem.message ?? problem.title, requestId),
+  failure: (status: number, problem: SpotzeeProblem, requestId: string | null) => {
+    const message = problem.message ?? problem.title;
+    return `HTTP ${status} ${problem.code ?? 'no code'}${message ? ` "${message}"` : ''} (request_id ${requestId ?? 'none'})`;
+  },
 
   dryRun: (batch: BatchRef, preview: string) => `Dry run: batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes) not sent: ${preview}`,
 
