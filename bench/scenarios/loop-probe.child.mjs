@@ -1,21 +1,17 @@
 // An idle Node process measuring its own event-loop delay through the same phases as an outage run:
 // the delay a process sees from the machine alone (other processes, the scheduler), so the libraries'
 // figures can be read against that floor on a shared machine.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startDelayMonitor } from '../harness/event-loop-delay.mjs';
 import { fail, onCommand, onExitRequest, send } from '../harness/ipc-child.mjs';
 
 let phase = null;
-let histogram = null;
+let monitor = null;
 const delays = {};
 
 function enterPhase(next) {
-  if (histogram) {
-    histogram.disable();
-    delays[phase] = { p50Ms: histogram.percentile(50) / 1e6, p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6, samples: histogram.count };
-  }
+  if (monitor) delays[phase] = monitor.stop();
   phase = next;
-  histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
+  monitor = startDelayMonitor();
 }
 
 onExitRequest(() => undefined);

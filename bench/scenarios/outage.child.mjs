@@ -2,7 +2,7 @@
 // is unreachable, then the library's own shutdown with a deadline. Measures event-loop delay per phase,
 // memory (sampled, plus live heap after a forced GC at checkpoints the parent calls) and what the
 // library itself reported as lost.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startDelayMonitor } from '../harness/event-loop-delay.mjs';
 import { argument, fail, onCommand, onExitRequest, send } from '../harness/ipc-child.mjs';
 import { createContender } from '../contenders/contenders.mjs';
 
@@ -26,7 +26,7 @@ async function main() {
 
   let seq = 0;
   let phase = 'idle';
-  let histogram = null;
+  let monitor = null;
   const delays = {};
   const samples = [];
   const checkpoints = {};
@@ -35,21 +35,9 @@ async function main() {
   let sampleTimer = null;
 
   function enterPhase(next) {
-    if (histogram) {
-      histogram.disable();
-      // No samples means the loop never got round to the timer during the phase: not "no delay".
-      delays[phase] = histogram.count === 0
-        ? { p50Ms: null, p99Ms: null, maxMs: null, samples: 0 }
-        : {
-            p50Ms: histogram.percentile(50) / 1e6,
-            p99Ms: histogram.percentile(99) / 1e6,
-            maxMs: histogram.max / 1e6,
-            samples: histogram.count,
-          };
-    }
+    if (monitor) delays[phase] = monitor.stop();
     phase = next;
-    histogram = monitorEventLoopDelay({ resolution: 10 });
-    histogram.enable();
+    monitor = startDelayMonitor();
   }
 
   function sample() {
@@ -77,13 +65,13 @@ async function main() {
         break;
       case 'checkpoint': {
         // The forced GC's own pause is kept out of the event-loop delay figures.
-        histogram.disable();
+        monitor.pause();
         globalThis.gc();
         const { heapUsed, rss } = process.memoryUsage();
         // `t` shows when a blocked child actually got to the checkpoint.
         const t = Math.round(performance.now() - startedAt);
         checkpoints[message.label] = { t, heapMiB: heapUsed / MiB, rssMiB: rss / MiB, captured: seq };
-        histogram.enable();
+        monitor.resume();
         send({ type: 'checkpoint-ok' });
         break;
       }
