@@ -32,11 +32,14 @@ export async function createSpotzee({ origin, profile, queueLimit = 100_000, dea
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   const tracker = app.get(SpotzeeTracker);
   const reported = { dropped: 0, rejected: 0, reasons: {} };
-  tracker.on('outcome', (outcome) => {
-    if (outcome.outcome === 'delivered') return;
+  // Only the failure outcomes, like the peers' error listeners: a listener on every delivered event
+  // would make the engine build a summary per event, a cost no peer is asked to pay here.
+  const count = (outcome) => {
     reported[outcome.outcome] += 1;
     reported.reasons[outcome.reason] = (reported.reasons[outcome.reason] ?? 0) + 1;
-  });
+  };
+  tracker.on('dropped', count);
+  tracker.on('rejected', count);
 
   return {
     name: 'spotzee',
