@@ -31,6 +31,8 @@ export async function createSegment({ origin, profile, chunk = 1000 }) {
       analytics.track({ userId: contactId(seq), event: EVENT_NAME, properties: orderData(seq) });
     },
     flush: () => analytics.flush(),
+    // Segment has no public queue gauge; its dispatch counter is the closest thing.
+    backlog: () => analytics._pendingEvents,
     close: (deadlineMs) => analytics.closeAndFlush({ timeout: deadlineMs }),
     report() {
       return { reportedDrops: reported.failures, reasons: reported.reasons, pending: analytics._pendingEvents };

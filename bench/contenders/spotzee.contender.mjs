@@ -47,6 +47,8 @@ export async function createSpotzee({ origin, profile, queueLimit = 100_000, dea
       tracker.track(EVENT_NAME, { externalId: contactId(seq), data: orderData(seq) });
     },
     flush: () => tracker.flush(),
+    /** Events captured and not yet settled (queued, in flight or waiting to retry). */
+    backlog: () => tracker.stats().pending,
     close: () => app.close(),
     report() {
       const stats = tracker.stats();

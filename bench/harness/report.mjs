@@ -81,6 +81,7 @@ export function renderMarkdown(run) {
         `- An idle Node process alongside the ${stage.split('+').map((n) => LABELS[n]).join(' and ')} run saw p99 event-loop delays of ` +
           `${['steady', 'outage', 'recovery', 'drain'].map((p) => ms(d[p])).join(' / ')} ms (the machine's floor).`),
       ...Object.entries(byLib).map(([name, r]) => `- ${LABELS[name]}: first batch ${r.resumeLagSeconds === null ? 'never arrived' : `arrived ${dec(r.resumeLagSeconds)} s`} after the sink came back; ` +
+        (r.backlogDrainedSeconds === null ? '' : `backlog under one second of capture ${dec(r.backlogDrainedSeconds)} s after; `) +
         `shutdown took ${dec(r.closeMs / 1000)} s; reported ${JSON.stringify(r.reasons)}.`));
   }
 

@@ -42,7 +42,14 @@ async function main() {
 
   function sample() {
     const { heapUsed, rss } = process.memoryUsage();
-    samples.push({ t: Math.round(performance.now() - startedAt), phase, heapMiB: heapUsed / MiB, rssMiB: rss / MiB, captured: seq });
+    samples.push({
+      t: Math.round(performance.now() - startedAt),
+      phase,
+      heapMiB: heapUsed / MiB,
+      rssMiB: rss / MiB,
+      captured: seq,
+      backlog: contender.backlog?.() ?? null,
+    });
   }
 
   onCommand(async (message) => {

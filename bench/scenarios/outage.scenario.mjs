@@ -128,8 +128,20 @@ function summarizeRun(config, name, result, counters) {
       QUEUE_LIMIT_OPTION[name] ? config.outage.queueLimit : Infinity,
       midOutage.captured - beforeOutage.captured,
     ),
+    backlogDrainedSeconds: backlogDrained(samples, config.outage.rate),
     peakHeapGrowthMiB: peak('heapMiB') - beforeOutage.heapMiB,
     peakRssGrowthMiB: peak('rssMiB') - beforeOutage.rssMiB,
     samples,
   };
+}
+
+/**
+ * Seconds from the start of the recovery phase until the library's backlog first fell below one
+ * second of capture (null when the library exposes no backlog, or it never got there).
+ */
+function backlogDrained(samples, rate) {
+  const recovery = samples.filter((s) => s.phase === 'recovery' || s.phase === 'drain');
+  if (recovery.length === 0 || recovery[0].backlog === null) return null;
+  const drained = recovery.find((s) => s.backlog < rate);
+  return drained ? (drained.t - recovery[0].t) / 1000 : null;
 }
