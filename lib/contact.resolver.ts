@@ -28,7 +28,8 @@ export function createDefaultContactResolver(anonymousIdHeader: string): Spotzee
 function requestOf(context: ExecutionContext): RequestLike | undefined {
   switch (context.getType<string>()) {
     case 'http':
-      return context.switchToHttp().getRequest<RequestLike>();
+      // By index, as `switchToHttp().getRequest()` does, without the object and closures it builds per call.
+      return context.getArgByIndex<RequestLike>(0);
     case 'graphql': {
       // Apollo puts the HTTP request on the GraphQL context as `req`, Mercurius as `reply.request`.
       const gqlContext = context.getArgByIndex<

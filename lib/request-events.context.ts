@@ -24,7 +24,11 @@ export type RequestEventsState = 'open' | 'committed' | 'discarded';
  */
 export class RequestEventsContext {
   private current: RequestEventsState = 'open';
-  private held: Array<{ sink: EventSink; event: PreparedEvent }> = [];
+  // Most requests hold nothing, so nothing is allocated until the first event; events and their sinks
+  // sit in parallel arrays, and `mixed` says whether more than one sink is involved (rare: two trackers).
+  private heldEvents: PreparedEvent[] | null = null;
+  private heldSinks: EventSink[] | null = null;
+  private mixed = false;
   private memoSource: string | undefined;
   private memoContact: SpotzeeContact | undefined;
 
@@ -47,13 +51,22 @@ export class RequestEventsContext {
   }
 
   get heldCount(): number {
-    return this.held.length;
+    return this.heldEvents?.length ?? 0;
   }
 
   /** Holds the event, or applies the verdict already reached; returns what happened to it. */
   hold(sink: EventSink, event: PreparedEvent): RequestEventsState {
     if (this.current === 'open') {
-      this.held.push({ sink, event });
+      if (this.heldEvents === null || this.heldSinks === null) {
+        this.heldEvents = [event];
+        this.heldSinks = [sink];
+      } else {
+        if (sink !== this.heldSinks[0]) {
+          this.mixed = true;
+        }
+        this.heldEvents.push(event);
+        this.heldSinks.push(sink);
+      }
     } else if (this.current === 'committed') {
       sink.commit([event]);
     }
@@ -66,21 +79,31 @@ export class RequestEventsContext {
       return 0;
     }
     this.current = 'committed';
-    const held = this.held;
-    this.held = [];
+    const events = this.heldEvents;
+    const sinks = this.heldSinks;
+    this.heldEvents = null;
+    this.heldSinks = null;
+    if (events === null || sinks === null) {
+      return 0;
+    }
+    if (!this.mixed) {
+      sinks[0]!.commit(events);
+      return events.length;
+    }
     const bySink = new Map<EventSink, PreparedEvent[]>();
-    for (const { sink, event } of held) {
-      const events = bySink.get(sink);
-      if (events) {
-        events.push(event);
+    for (let i = 0; i < events.length; i++) {
+      const sink = sinks[i]!;
+      const group = bySink.get(sink);
+      if (group) {
+        group.push(events[i]!);
       } else {
-        bySink.set(sink, [event]);
+        bySink.set(sink, [events[i]!]);
       }
     }
-    for (const [sink, events] of bySink) {
-      sink.commit(events);
+    for (const [sink, group] of bySink) {
+      sink.commit(group);
     }
-    return held.length;
+    return events.length;
   }
 
   /** Forgets every held event; they were never counted, so nothing else needs to know. Returns how many. */
@@ -89,8 +112,9 @@ export class RequestEventsContext {
       return 0;
     }
     this.current = 'discarded';
-    const count = this.held.length;
-    this.held = [];
+    const count = this.heldEvents?.length ?? 0;
+    this.heldEvents = null;
+    this.heldSinks = null;
     return count;
   }
 }

@@ -5,13 +5,13 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { Observable, finalize, tap } from 'rxjs';
+import { Observable, type Observer, type Subscriber, type Unsubscribable } from 'rxjs';
 import type { RejectionReason } from './delivery/outcomes.js';
 import type { TrackInput } from './delivery/spotzee-event.js';
 import { mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
-import { RequestEventsContext, requestEventsStorage } from './request-events.context.js';
+import { RequestEventsContext, requestEventsStorage, type RequestOrigin } from './request-events.context.js';
 import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
@@ -22,8 +22,7 @@ import type { SpotzeeTracker } from './spotzee.tracker.js';
 interface NativeResponse {
   readonly statusCode: number;
   readonly writableFinished?: boolean;
-  once(event: 'finish' | 'close', listener: () => void): unknown;
-  removeListener(event: 'finish' | 'close', listener: () => void): unknown;
+  on(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
 interface HttpRequestLike {
@@ -68,51 +67,30 @@ export class SpotzeeInterceptor implements NestInterceptor {
     if (requestEventsStorage.getStore()?.key === key) {
       return next.handle();
     }
-    const events: RequestEventsContext = new RequestEventsContext(key, {
-      source: () => this.describeSource(context),
-      contact: () => this.resolveContact(context, events),
-    });
-    const definitions = this.metadata.getDefinitions(context.getHandler());
     const response = context.getType() === 'http' ? this.nativeResponse(context) : undefined;
+    // One object per request carries everything the request needs later (lazy source and contact,
+    // the handler's last value, the observer), instead of a closure and an rxjs operator per concern:
+    // this runs on every request of every route.
+    const call = new InterceptedCall(this, context, next, this.metadata.getDefinitions(context.getHandler()), response);
+    const events = new RequestEventsContext(key, call);
+    call.events = events;
     if (response) {
       this.settleOnResponse(response, events);
     }
     // `next.handle()` must be called, not only subscribed, inside run(): Nest binds the handler's
     // async scope at the call, and that scope is what services see after their awaits.
-    return new Observable<unknown>((subscriber) =>
-      requestEventsStorage.run(events, () => {
-        let result: unknown;
-        return next
-          .handle()
-          .pipe(
-            tap({
-              next: (value) => {
-                result = value;
-              },
-              complete: () => {
-                // The last value is what an HTTP response is built from; capture time is now.
-                if (definitions.length > 0) {
-                  this.guard(events, () => this.captureDefinitions(definitions, result, context, events));
-                }
-                if (!response) {
-                  this.settle(events, true, 'completed');
-                }
-              },
-              error: () => {
-                if (!response) {
-                  this.settle(events, false, 'the handler failed');
-                }
-              },
-            }),
-            finalize(() => {
-              if (!response) {
-                this.settle(events, false, 'the call was cancelled before it completed');
-              }
-            }),
-          )
-          .subscribe(subscriber);
-      }),
-    );
+    return new Observable<unknown>((subscriber) => requestEventsStorage.run(events, startCall, call, subscriber));
+  }
+
+  /** The handler completed with `result` (its last value): capture time is now. */
+  protected handlerCompleted(call: InterceptedCall): void {
+    const events = call.events!;
+    if (call.definitions.length > 0) {
+      this.guard(events, () => this.captureDefinitions(call.definitions, call.result, call.context, events));
+    }
+    if (!call.response) {
+      this.settle(events, true, 'completed');
+    }
   }
 
   /** Turns each `@EmitsEvent` definition into an event; a failing mapper rejects that event only. */
@@ -123,41 +101,51 @@ export class SpotzeeInterceptor implements NestInterceptor {
     events: RequestEventsContext,
   ): void {
     for (const { name, options } of definitions) {
-      const input: TrackInput = { name, source: events.source };
+      const source = events.source;
+      let externalId: string | null | undefined;
+      let anonymousId: string | null | undefined;
+      let data: unknown;
+      let identify: unknown;
+      let idempotencyKey: unknown;
       try {
-        const map = <K extends Mapper>(mapper: K): ReturnType<NonNullable<EmitsEventOptions[K]>> | undefined => {
-          const fn = options[mapper] as ((result: unknown, context: ExecutionContext) => never) | undefined;
-          if (!fn) {
-            return undefined;
-          }
-          try {
-            return fn(result, context);
-          } catch (error) {
-            throw new MapperFailure(mapper, error);
-          }
-        };
-        if (options.when && !map('when')) {
+        if (options.when && !callMapper('when', options.when, result, context)) {
           continue;
         }
-        const override = map('contact');
+        const override: unknown = options.contact ? callMapper('contact', options.contact, result, context) : undefined;
         if (override !== undefined && (typeof override !== 'object' || override === null)) {
-          this.tracker.reject(input, 'missing_contact', messages.mapperReturnedNonObject('contact', name, events.source, override), 'contact');
+          this.tracker.reject({ name, source }, 'missing_contact', messages.mapperReturnedNonObject('contact', name, source, override), 'contact');
           continue;
         }
-        const contact = mergeContact(events.contact, override);
-        input.externalId = contact.externalId ?? null;
-        input.anonymousId = contact.anonymousId ?? null;
-        input.data = map('data') ?? null;
-        input.identify = map('identify') ?? undefined;
-        input.idempotencyKey = map('idempotencyKey') ?? undefined;
+        const contact = mergeContact(events.contact, override as SpotzeeContact | undefined);
+        externalId = contact.externalId ?? null;
+        anonymousId = contact.anonymousId ?? null;
+        data = (options.data ? callMapper('data', options.data, result, context) : undefined) ?? null;
+        identify = (options.identify ? callMapper('identify', options.identify, result, context) : undefined) ?? undefined;
+        idempotencyKey = (options.idempotencyKey ? callMapper('idempotencyKey', options.idempotencyKey, result, context) : undefined) ?? undefined;
       } catch (error) {
         if (error instanceof MapperFailure) {
-          this.tracker.reject(input, MAPPER_FAILURE[error.mapper], messages.mapperThrew(error.mapper, name, events.source, error.cause), error.mapper);
+          // The ids resolved before the failing mapper still describe the event in its outcome.
+          const input: TrackInput = { name, source };
+          if (externalId !== undefined) {
+            input.externalId = externalId;
+            input.anonymousId = anonymousId;
+          }
+          this.tracker.reject(input, MAPPER_FAILURE[error.mapper], messages.mapperThrew(error.mapper, name, source, error.cause), error.mapper);
         } else {
-          this.tracker.warnOnce(`internal:${events.source}`, messages.internalError(events.source, error));
+          this.tracker.warnOnce(`internal:${source}`, messages.internalError(source, error));
         }
         continue;
       }
+      // Built whole, in one shape: every decorated request goes through here.
+      const input: TrackInput = {
+        name,
+        source,
+        externalId,
+        anonymousId,
+        data: data as TrackInput['data'],
+        identify: identify as TrackInput['identify'],
+        idempotencyKey: idempotencyKey as TrackInput['idempotencyKey'],
+      };
       this.tracker.capture(input, options.schema ?? this.settings.schemas.get(name), events);
     }
   }
@@ -193,20 +181,18 @@ export class SpotzeeInterceptor implements NestInterceptor {
   }
 
   protected settleOnResponse(response: NativeResponse, events: RequestEventsContext): void {
-    const onFinish = (): void => {
-      response.removeListener('close', onClose);
+    // Plain `on`, no removal: `settle` acts once, and both listeners go with the response object.
+    // (`once` would wrap each listener, and removing the other one costs a listener-array scan.)
+    response.on('finish', () => {
       this.settle(events, response.statusCode < 400, `the response status was ${response.statusCode}`);
-    };
-    const onClose = (): void => {
-      response.removeListener('finish', onFinish);
+    });
+    response.on('close', () => {
       if (response.writableFinished) {
-        onFinish();
+        this.settle(events, response.statusCode < 400, `the response status was ${response.statusCode}`);
         return;
       }
       this.settle(events, false, 'the client went away before the response was sent');
-    };
-    response.once('finish', onFinish);
-    response.once('close', onClose);
+    });
   }
 
   protected resolveContact(context: ExecutionContext, events: RequestEventsContext): SpotzeeContact {
@@ -221,7 +207,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
   /** `POST /orders/:id` (the route pattern, never the URL with its ids), else `OrdersController.create`. */
   protected describeSource(context: ExecutionContext): string {
     if (context.getType() === 'http') {
-      const request = context.switchToHttp().getRequest<HttpRequestLike | undefined>();
+      const request = context.getArgByIndex<HttpRequestLike | undefined>(0);
       const route = request?.route?.path ?? request?.routeOptions?.url;
       if (request?.method && typeof route === 'string') {
         return `${request.method} ${route}`;
@@ -230,10 +216,13 @@ export class SpotzeeInterceptor implements NestInterceptor {
     return `${context.getClass().name}.${context.getHandler().name}`;
   }
 
+  // HTTP arguments are read by index (request, response): `switchToHttp()` builds an object and three
+  // closures per call and reshapes the context, and this runs on every request.
+
   /** One HTTP request object per request; otherwise the argument array Nest builds per handler call. */
   private requestKey(context: ExecutionContext): object {
     if (context.getType() === 'http') {
-      const request: unknown = context.switchToHttp().getRequest();
+      const request: unknown = context.getArgByIndex(0);
       if (typeof request === 'object' && request !== null) {
         return request;
       }
@@ -242,9 +231,9 @@ export class SpotzeeInterceptor implements NestInterceptor {
   }
 
   private nativeResponse(context: ExecutionContext): NativeResponse | undefined {
-    const response = context.switchToHttp().getResponse<{ raw?: unknown } | undefined>();
+    const response = context.getArgByIndex<{ raw?: unknown } | undefined>(1);
     const native = (response?.raw ?? response) as Partial<NativeResponse> | undefined;
-    return typeof native?.once === 'function' && typeof native.removeListener === 'function'
+    return typeof native?.on === 'function'
       ? (native as NativeResponse)
       : undefined;
   }
@@ -255,4 +244,85 @@ class MapperFailure {
     readonly mapper: Mapper,
     readonly cause: unknown,
   ) {}
+}
+
+/** Calls one mapper; what it throws is tagged with the mapper, to reject the event with the right reason. */
+function callMapper(
+  mapper: Mapper,
+  fn: (result: never, context: ExecutionContext) => unknown,
+  result: unknown,
+  context: ExecutionContext,
+): unknown {
+  try {
+    return fn(result as never, context);
+  } catch (error) {
+    throw new MapperFailure(mapper, error);
+  }
+}
+
+/** Runs inside `requestEventsStorage.run()`; a plain function so that no closure is built per request. */
+function startCall(call: InterceptedCall, subscriber: Subscriber<unknown>): Unsubscribable {
+  return call.start(subscriber);
+}
+
+/**
+ * One intercepted call: the request's lazily computed origin (source, contact), the observer of the
+ * handler's observable (its last value is what mappers see) and the teardown of the subscription.
+ */
+export class InterceptedCall implements RequestOrigin, Observer<unknown>, Unsubscribable {
+  events: RequestEventsContext | undefined;
+  /** The handler's last value: what an HTTP response is built from. */
+  result: unknown;
+  private subscriber: Subscriber<unknown> | undefined;
+  private inner: Unsubscribable | undefined;
+  private done = false;
+
+  constructor(
+    private readonly interceptor: SpotzeeInterceptor,
+    readonly context: ExecutionContext,
+    private readonly handler: CallHandler,
+    readonly definitions: readonly EmitsEventDefinition[],
+    readonly response: NativeResponse | undefined,
+  ) {}
+
+  source(): string {
+    return this.interceptor['describeSource'](this.context);
+  }
+
+  contact(): SpotzeeContact {
+    return this.interceptor['resolveContact'](this.context, this.events!);
+  }
+
+  start(subscriber: Subscriber<unknown>): Unsubscribable {
+    this.subscriber = subscriber;
+    this.inner = this.handler.handle().subscribe(this);
+    return this;
+  }
+
+  next(value: unknown): void {
+    this.result = value;
+    this.subscriber!.next(value);
+  }
+
+  error(error: unknown): void {
+    this.done = true;
+    if (!this.response) {
+      this.interceptor['settle'](this.events!, false, 'the handler failed');
+    }
+    this.subscriber!.error(error);
+  }
+
+  complete(): void {
+    this.done = true;
+    this.interceptor['handlerCompleted'](this);
+    this.subscriber!.complete();
+  }
+
+  /** Teardown, also after complete/error (then a no-op): only a cancelled call settles here. */
+  unsubscribe(): void {
+    this.inner?.unsubscribe();
+    if (!this.done && !this.response) {
+      this.interceptor['settle'](this.events!, false, 'the call was cancelled before it completed');
+    }
+  }
 }
