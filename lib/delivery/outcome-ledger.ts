@@ -99,9 +99,13 @@ export class OutcomeLedger {
   }
 
   deliver(batch: FrozenBatch, requestId: string | null, replayed: boolean): void {
+    const listeners = this.#listeners;
+    // A delivered outcome is only ever announced to listeners: with none, skip building one per event.
+    const announce = listeners.has('delivered') || listeners.has('outcome');
     for (const entry of batch.entries) {
       this.#delivered += 1;
       this.#settle(entry, true);
+      if (!announce) continue;
       const outcome = { outcome: 'delivered' as const, event: summarizeEvent(entry.event), batchKey: batch.key, requestId, replayed };
       this.#listeners.emit('delivered', outcome);
       this.#listeners.emit('outcome', outcome);

@@ -29,7 +29,8 @@ class Invalid {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value) as object | null;
-  if (proto === null) return true;
+  // The common case first: an object literal from this realm.
+  if (proto === Object.prototype || proto === null) return true;
   return Object.getPrototypeOf(proto) === null && (proto as { constructor?: { name?: string } }).constructor?.name === 'Object';
 }
 
@@ -114,12 +115,25 @@ function checkIdempotencyKey(key: unknown): string | null {
 
 // Captures in the same millisecond share one stamp: `toISOString()` is a visible share of capture cost,
 // and a burst of captures falls into few distinct milliseconds. Strings are immutable, so sharing is safe.
+// Within one second only the milliseconds change, so a new millisecond reuses the second's prefix
+// (`2026-04-28T09:30:00.`) instead of formatting a Date: under steady load most captures land in a new ms.
 let stampedMs = NaN;
 let stamp = '';
+let stampedSecond = NaN;
+let secondPrefix = '';
 
 function isoAt(ms: number): string {
   if (ms !== stampedMs) {
-    stamp = new Date(ms).toISOString();
+    const second = Math.floor(ms / 1000);
+    if (second !== stampedSecond || !Number.isInteger(ms)) {
+      stamp = new Date(ms).toISOString();
+      // Every ISO stamp ends in `.sssZ`, whatever the width of its year.
+      secondPrefix = stamp.slice(0, -4);
+      stampedSecond = Number.isInteger(ms) ? second : NaN;
+    } else {
+      const milli = ms - second * 1000;
+      stamp = `${secondPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+    }
     stampedMs = ms;
   }
   return stamp;
