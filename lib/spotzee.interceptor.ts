@@ -184,15 +184,24 @@ export class SpotzeeInterceptor implements NestInterceptor {
     // Plain `on`, no removal: `settle` acts once, and both listeners go with the response object.
     // (`once` would wrap each listener, and removing the other one costs a listener-array scan.)
     response.on('finish', () => {
-      this.settle(events, response.statusCode < 400, `the response status was ${response.statusCode}`);
+      this.settleOnStatus(events, response.statusCode);
     });
     response.on('close', () => {
       if (response.writableFinished) {
-        this.settle(events, response.statusCode < 400, `the response status was ${response.statusCode}`);
+        this.settleOnStatus(events, response.statusCode);
         return;
       }
       this.settle(events, false, 'the client went away before the response was sent');
     });
+  }
+
+  private settleOnStatus(events: RequestEventsContext, status: number): void {
+    // The reason is only ever read for a discarded request: no string is built for a successful one.
+    if (status < 400) {
+      this.settle(events, true, 'the response succeeded');
+    } else {
+      this.settle(events, false, `the response status was ${status}`);
+    }
   }
 
   protected resolveContact(context: ExecutionContext, events: RequestEventsContext): SpotzeeContact {

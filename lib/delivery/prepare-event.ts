@@ -78,6 +78,7 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
     throw new Invalid('invalid_user', `identify must be a plain object with email, phone, timezone, locale or data, got ${kindOf(identify)}`, 'user');
   }
   const user: SpotzeeUserBlock = {};
+  let fields = 0;
   for (const key of Object.keys(identify)) {
     if (!USER_FIELDS.has(key)) {
       throw new Invalid('invalid_user', `identify has an unknown field "${key}". Allowed: email, phone, timezone, locale, data (put custom attributes under data)`, `user.${key}`);
@@ -90,6 +91,7 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
       throw new Invalid('invalid_user', `identify.${field} must be a string or null, got ${kindOf(value)}`, `user.${field}`);
     }
     user[field] = value;
+    fields += 1;
   }
   const data = identify.data;
   if (data !== undefined) {
@@ -97,8 +99,9 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
       throw new Invalid('invalid_user', `identify.data must be a plain object or null, got ${kindOf(data)}`, 'user.data');
     }
     user.data = data;
+    fields += 1;
   }
-  return Object.keys(user).length > 0 ? user : null;
+  return fields > 0 ? user : null;
 }
 
 function checkIdempotencyKey(key: unknown): string | null {
