@@ -294,6 +294,7 @@ export class InterceptedCall implements RequestOrigin, Observer<unknown>, Unsubs
     readonly response: NativeResponse | undefined,
   ) {}
 
+  // The interceptor's protected hooks, reached by element access: a subclass's overrides still apply.
   source(): string {
     return this.interceptor['describeSource'](this.context);
   }
