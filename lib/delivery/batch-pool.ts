@@ -114,6 +114,21 @@ export class BatchPool {
     return at;
   }
 
+  /**
+   * Spotzee just accepted a batch, so the failure the others are backing off from is over: make them
+   * due now. Without this, after an outage every batch would sit out its own (by then long) backoff, and
+   * no new batch is frozen while any backs off — the queue would keep filling for up to `retryMaxMs`.
+   * Attempts already spent stay spent.
+   */
+  wakeBackingOff(now: number): void {
+    for (const batch of this.#batches) {
+      if (batch.backingOff && batch.state === 'waiting') {
+        batch.backingOff = false;
+        batch.nextAt = Math.min(batch.nextAt, now);
+      }
+    }
+  }
+
   isBackingOff(): boolean {
     for (const batch of this.#batches) if (batch.backingOff) return true;
     return false;

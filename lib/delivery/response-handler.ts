@@ -101,6 +101,7 @@ export class ResponseHandler {
     if (decision.kind === 'delivered') {
       this.#gate.delivered();
       this.#pool.settle(batch);
+      this.#pool.wakeBackingOff(Date.now());
       this.#ledger.deliver(batch, requestId, decision.replayed);
       this.#log.write('debug', M.delivered(batch, batch.sends, requestId, decision.replayed));
       return 'delivered';

@@ -45,6 +45,30 @@ describe('retries', () => {
     expect(warnings[0]).toMatch(/^Spotzee batch spz_\S+ \(5 events\) failed: HTTP 503 service_unavailable ".*" \(request_id req_\w+\), attempt 1\/8; retrying in \d+\.\d+ s\.$/);
   });
 
+  it('after an outage, the first accepted batch wakes the others from their backoff', async () => {
+    // The first retry is drawn short and every later one a full minute: without the wake-up, the other
+    // batches (and every event queued behind them) would wait that minute out after Spotzee came back.
+    let draws = 0;
+    const random = () => (draws++ === 0 ? 0.02 : 1);
+    const harness = await startHarness({ maxBatchEvents: 10, maxInFlight: 4, retryBaseMs: 60_000, retryMaxMs: 60_000 }, {}, { random });
+    const seen = attempts(harness);
+    await harness.emulator.down();
+    harness.engine.start();
+    for (let i = 0; i < 40; i++) harness.capture({});
+    await eventually(() => seen.filter((a) => a.decision === 'retry').length === 4, 'the four batches to fail once');
+    await harness.emulator.up();
+    for (let i = 0; i < 20; i++) harness.capture({});
+
+    await harness.engine.flush();
+    expectInvariant(harness.engine);
+    expect(harness.emulator.events).toHaveLength(60);
+    expect(harness.engine.stats()).toMatchObject({ delivered: 60, dropped: 0, retries: 4 });
+    // Each batch frozen during the outage was retried exactly once, under its own key.
+    const retried = seen.filter((a) => a.decision === 'retry').map((a) => a.batchKey);
+    const deliveredOnSecondAttempt = seen.filter((a) => a.decision === 'delivered' && a.attempt === 2).map((a) => a.batchKey);
+    expect(deliveredOnSecondAttempt.sort()).toEqual(retried.sort());
+  });
+
   it('retries resets and lost responses; a replayed answer counts as delivered, once', async () => {
     const harness = await startHarness();
     harness.emulator.inject({ kind: 'reset' }, { times: 1 });
