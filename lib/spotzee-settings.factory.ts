@@ -104,7 +104,9 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
   };
-  Object.defineProperty(settings, 'delivery', { value: delivery, enumerable: false });
+  // A non-enumerable getter: JSON, default inspect and even `inspect(…, { showHidden: true })` (which
+  // shows hidden getters as [Getter] without calling them) never print the key it holds.
+  Object.defineProperty(settings, 'delivery', { get: () => delivery, enumerable: false });
   return Object.freeze(settings as SpotzeeSettings);
 }
 

@@ -148,6 +148,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
     capture.add('stats()', tracker.stats());
     capture.add('health()', tracker.health());
     capture.add('util.inspect(tracker)', inspect(tracker, { depth: 8 }));
+    capture.add('util.inspect(tracker, showHidden)', inspect(tracker, { depth: 8, showHidden: true }));
     expect(capture.size).toBeGreaterThan(0);
     expect(capture.leaks(FRAGMENTS)).toEqual([]);
   }
