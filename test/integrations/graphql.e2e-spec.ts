@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
-import { SILENT_LOGGER, SpotzeeTracker } from '../../lib/index.js';
+import { SpotzeeTracker } from '../../lib/index.js';
 import { startApp } from '../support/loopback-app.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 import { GraphqlShopModule } from './fixtures/graphql/graphql-shop.module.js';
 
 interface GraphqlResponse {
@@ -15,6 +16,7 @@ describe('GraphQL (Apollo, code-first)', () => {
   let app: INestApplication;
   let url: string;
   let tracker: SpotzeeTracker;
+  const logger = new RecordingLogger();
 
   beforeAll(async () => {
     emulator = await SpotzeeEmulator.start();
@@ -25,7 +27,7 @@ describe('GraphQL (Apollo, code-first)', () => {
           baseUrl: emulator.baseUrl,
           // Nothing leaves before the test calls flush(), so "nothing was sent" is not a race.
           flushIntervalMs: 60_000,
-          logger: SILENT_LOGGER,
+          logger,
         }),
       ],
     });
@@ -49,6 +51,10 @@ describe('GraphQL (Apollo, code-first)', () => {
     });
     return { status: response.status, body: (await response.json()) as GraphqlResponse };
   }
+
+  it('recognises resolver methods as handlers (no misplaced-decorator warning at start-up)', () => {
+    expect(logger.messages('warn')).toEqual([]);
+  });
 
   it('sends a successful mutation\'s decorator event and the events it tracked, with the request\'s contact', async () => {
     const { status, body } = await graphql('mutation { placeOrder(total: 25, email: "ada@example.com") { id total } }', {
