@@ -1,4 +1,3 @@
-import type { SpotzeeWireEvent } from '../delivery/spotzee-event.js';
 import { FAULT_KINDS, type FaultKind } from './emulator-fault.js';
 import type { EmulatorStats, ReceivedBatch, ReceivedEvent, RequestRecord } from './emulator-records.js';
 
@@ -9,14 +8,8 @@ export interface JournalLimits {
   maxRecordedRequests: number;
 }
 
-export interface NewBatch {
-  idempotencyKey: string | null;
-  requestId: string;
-  events: SpotzeeWireEvent[];
-  body: string;
-  bytes: number;
-  apiVersion: string | null;
-}
+/** What the endpoint knows of an accepted batch; the journal adds its position and arrival time. */
+export type NewBatch = Omit<ReceivedBatch, 'index' | 'receivedAt'>;
 
 interface Waiter {
   ready: () => boolean;

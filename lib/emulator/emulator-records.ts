@@ -1,5 +1,5 @@
 import type { SpotzeeWireEvent } from '../delivery/spotzee-event.js';
-import type { FaultKind } from './emulator-fault.js';
+import type { FaultKind, FaultRequest } from './emulator-fault.js';
 
 /** One accepted `POST /events` request. Replays are not batches: they add nothing. */
 export interface ReceivedBatch {
@@ -29,19 +29,12 @@ export interface ReceivedEvent {
   indexInBatch: number;
 }
 
-/** Every HTTP request the emulator saw, recorded when it finished. */
-export interface RequestRecord {
-  /** 1-based arrival number; records are appended in completion order, so sort by this for arrival order. */
-  seq: number;
-  method: string;
-  /** Without the query string. */
-  path: string;
-  /** Lower-case names; `authorization` redacted to `Bearer sk_…`. */
-  headers: Readonly<Record<string, string | string[] | undefined>>;
-  idempotencyKey: string | null;
-  /** UTF-8 decoding of the body as received. */
-  body: string;
-  bodyBytes: number;
+/**
+ * Every HTTP request the emulator saw, recorded when it finished: the fields a fault matcher sees
+ * (seq, method, path, redacted headers, key, body) without its per-key attempt count, plus the answer.
+ * Records are appended in completion order; sort by `seq` for arrival order.
+ */
+export interface RequestRecord extends Omit<FaultRequest, 'attempt'> {
   /** The status answered, or null when no response was sent (reset, lost response, outage). */
   status: number | null;
   /** The problem `code` of an error response (also kept when a `lost_response` fault swallowed it). */
