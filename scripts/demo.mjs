@@ -5,13 +5,7 @@ import { buildLibraryAndSample, sampleModule } from '../sample-app/tools/build.m
 
 const WAIT_FOR_EVENTS_MS = 15_000;
 
-console.log('Building the library and the sample app…');
-try {
-  buildLibraryAndSample();
-} catch (error) {
-  console.error(error.message);
-  process.exit(1);
-}
+buildLibraryAndSample();
 
 const { NestFactory } = await import('@nestjs/core');
 const { SpotzeeTracker } = await import('nestjs-spotzee');

@@ -10,13 +10,7 @@ import { buildLibraryAndSample, sampleModule } from '../sample-app/tools/build.m
 if (existsSync(join(process.cwd(), '.env'))) process.loadEnvFile(join(process.cwd(), '.env'));
 const port = process.env.PORT ?? '3000';
 
-console.log('Building the library and the sample app…');
-try {
-  buildLibraryAndSample();
-} catch (error) {
-  console.error(error.message);
-  process.exit(1);
-}
+buildLibraryAndSample();
 
 let target;
 if (process.env.SPOTZEE_API_KEY) {

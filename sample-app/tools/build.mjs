@@ -10,11 +10,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
-/** Output is kept quiet unless a step fails; then its compiler output is the error message. */
+/**
+ * Output is kept quiet unless a step fails; then the compiler's output is printed and the process
+ * exits 1, since neither script can do anything without the build.
+ */
 export function buildLibraryAndSample() {
-  run('the library', [join(root, 'scripts/build.mjs')]);
-  rmSync(join(root, 'dist-sample'), { recursive: true, force: true });
-  run('the sample app', [tsc, '-p', join(root, 'tsconfig.sample.json')]);
+  console.log('Building the library and the sample app…');
+  try {
+    run('the library', [join(root, 'scripts/build.mjs')]);
+    rmSync(join(root, 'dist-sample'), { recursive: true, force: true });
+    run('the sample app', [tsc, '-p', join(root, 'tsconfig.sample.json')]);
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
+  }
 }
 
 /** A file URL for a compiled sample-app module, e.g. `sampleModule('app.module.js')`. */
