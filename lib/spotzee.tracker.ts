@@ -14,7 +14,6 @@ import type {
   DeliveryEvents,
   DeliveryHealth,
   DeliveryStats,
-  RejectedOutcome,
   RejectionReason,
 } from './delivery/outcomes.js';
 import type { TrackInput } from './delivery/spotzee-event.js';
@@ -28,7 +27,6 @@ import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 export type TrackOptions = Omit<TrackInput, 'name'>;
 
 
-type RejectionListener = (outcome: RejectedOutcome) => void;
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const OUTSIDE_REQUEST_SOURCE = 'SpotzeeTracker.track()';
@@ -49,9 +47,6 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   /** The logger the engine writes to too: the module's `logger` option, else `Logger('Spotzee')`. */
   readonly logger: DeliveryLogger;
 
-  /** Events refused by this layer (mapper threw, schema failed) rather than by the engine. */
-  private localRejections = 0;
-  private readonly rejectionListeners = new Set<RejectionListener>();
   private readonly pendingChecks = new Set<Promise<void>>();
   private readonly saidOnce = new Set<string>();
   private readonly nameVerdicts = new Map<string, boolean>();
@@ -118,15 +113,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
 
   /** Counters; `captured = delivered + rejected + dropped + pending` always holds. */
   stats(): DeliveryStats {
-    const stats = this.engine.stats();
-    if (this.localRejections === 0) {
-      return stats;
-    }
-    return {
-      ...stats,
-      captured: stats.captured + this.localRejections,
-      rejected: stats.rejected + this.localRejections,
-    };
+    return this.engine.stats();
   }
 
   health(): DeliveryHealth {
@@ -135,16 +122,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
 
   /** Subscribes to outcomes; returns the unsubscribe function. A throwing listener never breaks delivery. */
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {
-    const off = this.engine.on(type, listener);
-    if (type !== 'rejected' && type !== 'outcome') {
-      return off;
-    }
-    const local = listener as RejectionListener;
-    this.rejectionListeners.add(local);
-    return () => {
-      off();
-      this.rejectionListeners.delete(local);
-    };
+    return this.engine.on(type, listener);
   }
 
   onApplicationBootstrap(): void {
@@ -202,13 +180,11 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Reports an event this layer refused before it reached the engine, with the same counting,
-   * listeners and once-per-problem logging as the engine's own rejections.
+   * Reports an event this layer refused before it reached the engine (mapper threw, schema failed):
+   * the engine counts, redacts, reports and logs it like its own capture-time rejections.
    */
-  reject(input: TrackInput, reason: RejectionReason, unredactedMessage: string, param?: string): void {
-    this.localRejections += 1;
-    const message = this.redact(unredactedMessage);
-    const outcome: RejectedOutcome = {
+  reject(input: TrackInput, reason: RejectionReason, message: string, param?: string): void {
+    this.engine.reject({
       outcome: 'rejected',
       event: {
         id: `evt_${randomUUID().replaceAll('-', '')}`,
@@ -222,15 +198,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       reason,
       message,
       ...(param === undefined ? {} : { param }),
-    };
-    this.warnOnce(`${reason}:${outcome.event.name}:${input.source ?? ''}`, message);
-    for (const listener of this.rejectionListeners) {
-      try {
-        listener(outcome);
-      } catch {
-        // A listener's bug must not reach the code that tracked the event.
-      }
-    }
+    });
   }
 
   protected createEngine(options: DeliveryOptions, seams: DeliveryEngineSeams | undefined): DeliveryEngine {

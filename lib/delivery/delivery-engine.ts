@@ -15,7 +15,7 @@ import { LogThrottle } from './log-throttle.js';
 import { MemoryEventQueue } from './memory-event-queue.js';
 import { OutcomeLedger } from './outcome-ledger.js';
 import { OutcomeLog } from './outcome-log.js';
-import type { DeliveryEvents, DeliveryHealth, DeliveryStats } from './outcomes.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectedOutcome } from './outcomes.js';
 import { prepareEvent } from './prepare-event.js';
 import type { PrepareResult } from './prepare-event.js';
 import { createRedactor } from './redaction.js';
@@ -158,6 +158,14 @@ export class DeliveryEngine {
   start(): void {
     if (this.#scheduler.started || this.#drain.closing) return;
     this.#scheduler.start();
+  }
+
+  /**
+   * Counts and reports an event refused before `prepare` could see it (an integration's mapper threw,
+   * a schema failed), exactly like a capture-time rejection: listeners, redaction, throttled log line.
+   */
+  reject(rejection: RejectedOutcome): void {
+    this.#ledger.rejectAtCapture(rejection);
   }
 
   /** Validates, stamps and serialises one event; a rejection is counted, reported and logged. */
