@@ -33,7 +33,9 @@ async function main() {
 
   const machine = machineInfo();
   machine.library.source = librarySource;
-  log(`${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}; sections: ${config.sections.join(', ')}`);
+  log(
+    `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}; sections: ${config.sections.join(', ')}`,
+  );
   const results = {};
   const profiles = {};
   for (const section of config.sections) {

@@ -33,7 +33,8 @@ function requestOf(context: ExecutionContext): RequestLike | undefined {
     case 'graphql': {
       // Apollo puts the HTTP request on the GraphQL context as `req`, Mercurius as `reply.request`.
       const gqlContext = context.getArgByIndex<
-        { req?: RequestLike; request?: RequestLike; reply?: { request?: RequestLike }; user?: RequestLike['user'] } | undefined
+        | { req?: RequestLike; request?: RequestLike; reply?: { request?: RequestLike }; user?: RequestLike['user'] }
+        | undefined
       >(2);
       const request = gqlContext?.req ?? gqlContext?.request ?? gqlContext?.reply?.request;
       if (!request && gqlContext?.user) {

@@ -61,7 +61,10 @@ export function EmitsEvent<TResult = any>(name: string, options: EmitsEventOptio
     }
     const existing = (Reflect.getMetadata(EMITS_EVENT_METADATA, handler) as EmitsEventDefinition[] | undefined) ?? [];
     // Decorators apply bottom-up; prepending keeps the list in the order they are written.
-    const definition: EmitsEventDefinition = Object.freeze({ name, options: Object.freeze({ ...options }) as EmitsEventOptions });
+    const definition: EmitsEventDefinition = Object.freeze({
+      name,
+      options: Object.freeze({ ...options }) as EmitsEventOptions,
+    });
     Reflect.defineMetadata(EMITS_EVENT_METADATA, [definition, ...existing], handler);
     return descriptor;
   };

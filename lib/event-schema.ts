@@ -25,8 +25,7 @@ export type StandardSchemaResult =
 export type SpotzeeSchema = StandardSchemaLike | Type<object>;
 
 export type SchemaCheck =
-  | { ok: true; data: Record<string, unknown> | null }
-  | { ok: false; problem: string; param: string };
+  { ok: true; data: Record<string, unknown> | null } | { ok: false; problem: string; param: string };
 
 interface ValidationErrorLike {
   property: string;

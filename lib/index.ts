@@ -19,7 +19,12 @@ export { InjectSpotzee } from './inject-spotzee.decorator.js';
 export { SpotzeeInterceptor } from './spotzee.interceptor.js';
 export { SpotzeeExplorer, type DiscoveredEmitter } from './spotzee.explorer.js';
 export { createDefaultContactResolver, mergeContact } from './contact.resolver.js';
-export { RequestEventsContext, currentRequestEvents, type EventSink, type RequestEventsState } from './request-events.context.js';
+export {
+  RequestEventsContext,
+  currentRequestEvents,
+  type EventSink,
+  type RequestEventsState,
+} from './request-events.context.js';
 export { createSpotzeeSettings, type SpotzeeSettings } from './spotzee-settings.factory.js';
 export {
   checkSchema,

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable, type Observer, type Subscriber, type Unsubscribable } from 'rxjs';
 import type { RejectionReason } from './delivery/outcomes.js';
 import type { TrackInput } from './delivery/spotzee-event.js';
@@ -113,15 +107,24 @@ export class SpotzeeInterceptor implements NestInterceptor {
         }
         const override: unknown = options.contact ? callMapper('contact', options.contact, result, context) : undefined;
         if (override !== undefined && (typeof override !== 'object' || override === null)) {
-          this.tracker.reject({ name, source }, 'missing_contact', messages.mapperReturnedNonObject('contact', name, source, override), 'contact');
+          this.tracker.reject(
+            { name, source },
+            'missing_contact',
+            messages.mapperReturnedNonObject('contact', name, source, override),
+            'contact',
+          );
           continue;
         }
         const contact = mergeContact(events.contact, override as SpotzeeContact | undefined);
         externalId = contact.externalId ?? null;
         anonymousId = contact.anonymousId ?? null;
         data = (options.data ? callMapper('data', options.data, result, context) : undefined) ?? null;
-        identify = (options.identify ? callMapper('identify', options.identify, result, context) : undefined) ?? undefined;
-        idempotencyKey = (options.idempotencyKey ? callMapper('idempotencyKey', options.idempotencyKey, result, context) : undefined) ?? undefined;
+        identify =
+          (options.identify ? callMapper('identify', options.identify, result, context) : undefined) ?? undefined;
+        idempotencyKey =
+          (options.idempotencyKey
+            ? callMapper('idempotencyKey', options.idempotencyKey, result, context)
+            : undefined) ?? undefined;
       } catch (error) {
         if (error instanceof MapperFailure) {
           // The ids resolved before the failing mapper still describe the event in its outcome.
@@ -130,7 +133,12 @@ export class SpotzeeInterceptor implements NestInterceptor {
             input.externalId = externalId;
             input.anonymousId = anonymousId;
           }
-          this.tracker.reject(input, MAPPER_FAILURE[error.mapper], messages.mapperThrew(error.mapper, name, source, error.cause), error.mapper);
+          this.tracker.reject(
+            input,
+            MAPPER_FAILURE[error.mapper],
+            messages.mapperThrew(error.mapper, name, source, error.cause),
+            error.mapper,
+          );
         } else {
           this.tracker.warnOnce(`internal:${source}`, messages.internalError(source, error));
         }
@@ -242,9 +250,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
   private nativeResponse(context: ExecutionContext): NativeResponse | undefined {
     const response = context.getArgByIndex<{ raw?: unknown } | undefined>(1);
     const native = (response?.raw ?? response) as Partial<NativeResponse> | undefined;
-    return typeof native?.on === 'function'
-      ? (native as NativeResponse)
-      : undefined;
+    return typeof native?.on === 'function' ? (native as NativeResponse) : undefined;
   }
 }
 

@@ -4,7 +4,8 @@
  * the API key: callers only pass names, routes and reasons.
  */
 
-const SNAKE_CASE_HINT = 'Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed';
+const SNAKE_CASE_HINT =
+  'Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed';
 
 export const messages = {
   optionsNotAnObject: () =>

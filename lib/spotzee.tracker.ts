@@ -10,12 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
 import type { DeliveryLogger } from './delivery/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
-import type {
-  DeliveryEvents,
-  DeliveryHealth,
-  DeliveryStats,
-  RejectionReason,
-} from './delivery/outcomes.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/outcomes.js';
 import type { TrackInput } from './delivery/spotzee-event.js';
 import { checkSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
@@ -25,8 +20,6 @@ import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 
 /** Everything `track()` takes besides the name. Ids default to the current request's contact. */
 export type TrackOptions = Omit<TrackInput, 'name'>;
-
-
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const OUTSIDE_REQUEST_SOURCE = 'SpotzeeTracker.track()';
@@ -96,7 +89,11 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     } catch (error) {
       // Unreachable by design; if it ever happens the event is still accounted for, not lost silently.
       try {
-        this.reject({ name: String(name), source: OUTSIDE_REQUEST_SOURCE }, 'invalid_data', messages.trackerFailed(name, error));
+        this.reject(
+          { name: String(name), source: OUTSIDE_REQUEST_SOURCE },
+          'invalid_data',
+          messages.trackerFailed(name, error),
+        );
       } catch {
         // Nothing left to do that could not throw again; track() must not throw.
       }
@@ -160,7 +157,12 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     try {
       checked = checkSchema(schema, input.data);
     } catch (error) {
-      this.reject(input, 'schema_failed', messages.schemaThrew(input.name, input.source ?? OUTSIDE_REQUEST_SOURCE, error), 'data');
+      this.reject(
+        input,
+        'schema_failed',
+        messages.schemaThrew(input.name, input.source ?? OUTSIDE_REQUEST_SOURCE, error),
+        'data',
+      );
       return;
     }
     if (!(checked instanceof Promise)) {
@@ -173,7 +175,12 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       .then(
         (result) => this.afterSchema(stamped, result, context),
         (error: unknown) =>
-          this.reject(stamped, 'schema_failed', messages.schemaThrew(stamped.name, stamped.source ?? OUTSIDE_REQUEST_SOURCE, error), 'data'),
+          this.reject(
+            stamped,
+            'schema_failed',
+            messages.schemaThrew(stamped.name, stamped.source ?? OUTSIDE_REQUEST_SOURCE, error),
+            'data',
+          ),
       )
       .finally(() => this.pendingChecks.delete(task));
     this.pendingChecks.add(task);
@@ -234,7 +241,12 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     if (!checked.ok) {
-      this.reject(input, 'schema_failed', messages.schemaFailed(input.name, input.source ?? OUTSIDE_REQUEST_SOURCE, checked.problem), checked.param);
+      this.reject(
+        input,
+        'schema_failed',
+        messages.schemaFailed(input.name, input.source ?? OUTSIDE_REQUEST_SOURCE, checked.problem),
+        checked.param,
+      );
       return;
     }
     this.prepareAndHold(Object.assign({}, input, { data: checked.data }), context);

@@ -29,7 +29,8 @@ try {
   const subscriptions = app.get(SubscriptionsService);
   const journey = await runCustomerJourney(shopUrl, {
     renewSubscriptions: (asOf) => subscriptions.renewDue(asOf),
-    onStep: (step) => console.log(`  ${pad(step.request, 34)} ${pad(step.status === null ? '' : String(step.status), 4)} ${step.note}`),
+    onStep: (step) =>
+      console.log(`  ${pad(step.request, 34)} ${pad(step.status === null ? '' : String(step.status), 4)} ${step.note}`),
   });
 
   const tracker = app.get(SpotzeeTracker);
@@ -46,12 +47,21 @@ try {
       `requests ${stats.requests}, retries ${stats.retries}, healthy ${stats.healthy}`,
   );
 
-  const problems = arrived ? findJourneyMismatches(journey.expected, emulator.events.map((received) => received.event)) : [`only ${emulator.events.length} of ${journey.expected.length} events arrived`];
+  const problems = arrived
+    ? findJourneyMismatches(
+        journey.expected,
+        emulator.events.map((received) => received.event),
+      )
+    : [`only ${emulator.events.length} of ${journey.expected.length} events arrived`];
   if (problems.length === 0) {
-    console.log(`\nOK: all ${journey.expected.length} expected events arrived once; the retried order was deduplicated and the declined payment sent nothing.`);
+    console.log(
+      `\nOK: all ${journey.expected.length} expected events arrived once; the retried order was deduplicated and the declined payment sent nothing.`,
+    );
     exitCode = 0;
   } else {
-    console.error(`\nFAILED: the journey did not produce the expected events:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    console.error(
+      `\nFAILED: the journey did not produce the expected events:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
   }
 } catch (error) {
   console.error(`\nFAILED: ${error instanceof Error ? error.message : String(error)}`);
@@ -88,7 +98,9 @@ function printTable(received, batches) {
   for (const row of rows) console.log(line(row));
   console.log('');
   for (const batch of batches) {
-    console.log(`  batch #${batch.index + 1}  ${batch.events.length} event(s), ${batch.bytes} bytes, Idempotency-Key ${batch.idempotencyKey ?? '(none)'}`);
+    console.log(
+      `  batch #${batch.index + 1}  ${batch.events.length} event(s), ${batch.bytes} bytes, Idempotency-Key ${batch.idempotencyKey ?? '(none)'}`,
+    );
   }
 }
 
@@ -99,7 +111,9 @@ function clip(text, width) {
 /** `{ order_id: 'ord_1', user: { plan: 'pro' } }` -> `order_id=ord_1 user.plan=pro`: narrower than JSON. */
 function flatten(value, prefix = '') {
   if (value === undefined || value === null) return prefix === '' ? '-' : `${prefix}=null`;
-  if (Array.isArray(value)) return `${prefix}=[${value.map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item))).join(',')}]`;
+  if (Array.isArray(value)) {
+    return `${prefix}=[${value.map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item))).join(',')}]`;
+  }
   if (typeof value !== 'object') return `${prefix}=${String(value)}`;
   const parts = Object.entries(value).map(([key, inner]) => flatten(inner, prefix === '' ? key : `${prefix}.${key}`));
   return parts.length === 0 ? `${prefix === '' ? '' : `${prefix}=`}{}` : parts.join(' ');

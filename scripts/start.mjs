@@ -48,5 +48,7 @@ console.log(`
 
 function printBatch(batch) {
   const names = batch.events.map((event) => event.name).join(', ');
-  console.log(`  ← Spotzee received batch #${batch.index + 1}: ${batch.events.length} event(s) [${names}], Idempotency-Key ${batch.idempotencyKey ?? '(none)'}`);
+  console.log(
+    `  ← Spotzee received batch #${batch.index + 1}: ${batch.events.length} event(s) [${names}], Idempotency-Key ${batch.idempotencyKey ?? '(none)'}`,
+  );
 }

@@ -4,7 +4,10 @@ export const ALL_CONTENDERS = ['spotzee', 'segment', 'posthog'];
 
 /** `BENCH_CONTENDERS=segment,posthog` narrows a run (ratios that need a missing side are left empty). */
 export const CONTENDERS = (() => {
-  const only = (process.env.BENCH_CONTENDERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_CONTENDERS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = only.filter((name) => !ALL_CONTENDERS.includes(name));
   if (unknown.length) throw new Error(`BENCH_CONTENDERS: unknown contender(s) ${unknown.join(', ')}`);
   return only.length ? ALL_CONTENDERS.filter((name) => only.includes(name)) : ALL_CONTENDERS;

@@ -12,9 +12,14 @@ function number(name, fallback) {
 export const SECTIONS = ['capture', 'throughput', 'overhead', 'outage'];
 
 export function readConfig(argv = process.argv.slice(2)) {
-  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const section of only) {
-    if (!SECTIONS.includes(section)) throw new Error(`BENCH_ONLY: unknown section '${section}' (${SECTIONS.join(', ')})`);
+    if (!SECTIONS.includes(section)) {
+      throw new Error(`BENCH_ONLY: unknown section '${section}' (${SECTIONS.join(', ')})`);
+    }
   }
   const config = {
     sections: only.length ? SECTIONS.filter((s) => only.includes(s)) : SECTIONS,
@@ -47,8 +52,7 @@ export function readConfig(argv = process.argv.slice(2)) {
   // The queue fills 40% into the outage, leaving the rest of it to show whether memory stays flat.
   config.outage.queueLimit = Math.round(config.outage.rate * config.outage.seconds * 0.4);
   // Only a run with the documented shape may overwrite the numbers in BENCHMARKS.md.
-  config.isFullRun =
-    config.sections.length === SECTIONS.length && config.rounds >= 5 && config.outage.seconds >= 60;
+  config.isFullRun = config.sections.length === SECTIONS.length && config.rounds >= 5 && config.outage.seconds >= 60;
   config.writeMarkdown = config.isFullRun || process.env.BENCH_WRITE_MD === '1';
   return config;
 }

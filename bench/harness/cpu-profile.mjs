@@ -14,7 +14,11 @@ const REPO_ROOT = join(BENCH_DIR, '..');
 /** Extra node flags for a child: only nestjs-spotzee's processes are profiled, and only on request. */
 export function profileArgs(config, section, contender, index = 0) {
   if (!config.profile || contender !== 'spotzee') return [];
-  return ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${section}-${contender}-${index + 1}.cpuprofile`];
+  return [
+    '--cpu-prof',
+    `--cpu-prof-dir=${PROFILE_DIR}`,
+    `--cpu-prof-name=${section}-${contender}-${index + 1}.cpuprofile`,
+  ];
 }
 
 /** Self time per function (ms and share), heaviest first; compiled paths are shown as their lib/ source. */
@@ -86,6 +90,11 @@ function displayPath(url) {
   const rel = relative(REPO_ROOT, path);
   const built = relative(LIBRARY_BUILD_DIR, path);
   if (!built.startsWith('..')) return `lib/${built.replace(/\.js$/, '.ts')}`;
-  if (rel.startsWith('node_modules/')) return rel.split('/').slice(0, rel.startsWith('node_modules/@') ? 3 : 2).join('/');
+  if (rel.startsWith('node_modules/')) {
+    return rel
+      .split('/')
+      .slice(0, rel.startsWith('node_modules/@') ? 3 : 2)
+      .join('/');
+  }
   return rel.startsWith('..') ? path : rel;
 }

@@ -22,17 +22,31 @@ export function buildLibrary(source = process.env.BENCH_SOURCE === 'worktree' ? 
   rmSync(LIBRARY_SOURCE_DIR, { recursive: true, force: true });
   mkdirSync(LIBRARY_SOURCE_DIR, { recursive: true });
   if (source === 'worktree') {
-    for (const input of BUILD_INPUTS) cpSync(join(REPO_ROOT, input), join(LIBRARY_SOURCE_DIR, input), { recursive: true });
+    for (const input of BUILD_INPUTS) {
+      cpSync(join(REPO_ROOT, input), join(LIBRARY_SOURCE_DIR, input), { recursive: true });
+    }
   } else {
-    const archive = execFileSync('git', ['archive', '--format=tar', 'HEAD', ...BUILD_INPUTS], { cwd: REPO_ROOT, maxBuffer: 1 << 30 });
+    const archive = execFileSync('git', ['archive', '--format=tar', 'HEAD', ...BUILD_INPUTS], {
+      cwd: REPO_ROOT,
+      maxBuffer: 1 << 30,
+    });
     execFileSync('tar', ['-x', '-C', LIBRARY_SOURCE_DIR], { input: archive });
   }
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   rmSync(LIBRARY_BUILD_DIR, { recursive: true, force: true });
   execFileSync(
     process.execPath,
-    [tsc, '-p', join(LIBRARY_SOURCE_DIR, 'tsconfig.build.json'), '--outDir', LIBRARY_BUILD_DIR,
-      '--declaration', 'false', '--declarationMap', 'false'],
+    [
+      tsc,
+      '-p',
+      join(LIBRARY_SOURCE_DIR, 'tsconfig.build.json'),
+      '--outDir',
+      LIBRARY_BUILD_DIR,
+      '--declaration',
+      'false',
+      '--declarationMap',
+      'false',
+    ],
     { cwd: LIBRARY_SOURCE_DIR, stdio: 'inherit' },
   );
   writeFileSync(join(LIBRARY_BUILD_DIR, 'package.json'), '{ "type": "module" }\n');

@@ -9,13 +9,19 @@ const range = (s, f = int) => (s && s.n ? `${f(s.median)} (${f(s.min)}–${f(s.m
 const verdict = (pass) => (pass === true ? '**pass**' : pass === false ? '**miss**' : 'not measured');
 
 function table(header, rows) {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function renderMarkdown(run) {
   const { machine, config, results, targets } = run;
   const out = [];
-  const pkgs = Object.entries(machine.packages).map(([name, v]) => `${name} ${v ?? 'n/a'}`).join(', ');
+  const pkgs = Object.entries(machine.packages)
+    .map(([name, v]) => `${name} ${v ?? 'n/a'}`)
+    .join(', ');
   out.push(
     `Run of ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC, nestjs-spotzee ${machine.library.version} at commit ` +
       `\`${machine.library.commit ?? 'unknown'}\`${machine.library.source === 'worktree' ? ' plus uncommitted changes' : ''}, ${config.rounds} rounds per comparison, ${Math.round(run.durationSeconds)} s in total.`,
@@ -26,25 +32,59 @@ export function renderMarkdown(run) {
     '',
     '### Targets',
     '',
-    table(['Target', 'Measured (median)', 'Result'], targets.map((t) => [t.label, t.shown, verdict(t.pass)])),
+    table(
+      ['Target', 'Measured (median)', 'Result'],
+      targets.map((t) => [t.label, t.shown, verdict(t.pass)]),
+    ),
   );
 
   if (results.capture) {
     const { summary, ratios, config: c } = results.capture;
-    out.push('', `### 1. Capture cost (ns per event; ${c.chunks} timed chunks of ${c.chunk} events per round after ${c.warmupChunks} warm-up chunks)`, '',
-      table(['Library', 'ns/event, median (min–max)', 'of which in the call itself', 'every event reached the sink'],
-        Object.entries(summary).map(([name, s]) => [LABELS[name], range(s.nsPerEvent), range(s.callNsPerEvent), s.allDelivered ? 'yes' : '**no**'])),
-      '', `Ratios (per round, median and range): nestjs-spotzee / Segment ${range(ratios.spotzeeVsSegment, times)}; ` +
-        `nestjs-spotzee / PostHog ${range(ratios.spotzeeVsPosthog, times)}.`);
+    out.push(
+      '',
+      `### 1. Capture cost (ns per event; ${c.chunks} timed chunks of ${c.chunk} events per round after ${c.warmupChunks} warm-up chunks)`,
+      '',
+      table(
+        ['Library', 'ns/event, median (min–max)', 'of which in the call itself', 'every event reached the sink'],
+        Object.entries(summary).map(([name, s]) => [
+          LABELS[name],
+          range(s.nsPerEvent),
+          range(s.callNsPerEvent),
+          s.allDelivered ? 'yes' : '**no**',
+        ]),
+      ),
+      '',
+      `Ratios (per round, median and range): nestjs-spotzee / Segment ${range(ratios.spotzeeVsSegment, times)}; ` +
+        `nestjs-spotzee / PostHog ${range(ratios.spotzeeVsPosthog, times)}.`,
+    );
   }
 
   if (results.throughput) {
     const { summary, ratios, config: c } = results.throughput;
-    out.push('', `### 2. Delivery throughput (${int(c.events)} events per round, ${c.batchSize} events per request, sink in another process)`, '',
-      table(['Library', 'events/s, median (min–max)', 'CPU µs per event (capture + send)', 'events per request', 'every event arrived'],
-        Object.entries(summary).map(([name, s]) => [LABELS[name], range(s.eventsPerSecond), range(s.cpuUsPerEvent, dec), dec(s.eventsPerRequest.median, 0), s.allDelivered ? 'yes' : '**no**'])),
-      '', `Ratios (per round): nestjs-spotzee / faster peer ${range(ratios.spotzeeVsFasterPeer, times)}; ` +
-        `/ Segment ${range(ratios.spotzeeVsSegment, times)}; / PostHog ${range(ratios.spotzeeVsPosthog, times)}.`);
+    out.push(
+      '',
+      `### 2. Delivery throughput (${int(c.events)} events per round, ${c.batchSize} events per request, sink in another process)`,
+      '',
+      table(
+        [
+          'Library',
+          'events/s, median (min–max)',
+          'CPU µs per event (capture + send)',
+          'events per request',
+          'every event arrived',
+        ],
+        Object.entries(summary).map(([name, s]) => [
+          LABELS[name],
+          range(s.eventsPerSecond),
+          range(s.cpuUsPerEvent, dec),
+          dec(s.eventsPerRequest.median, 0),
+          s.allDelivered ? 'yes' : '**no**',
+        ]),
+      ),
+      '',
+      `Ratios (per round): nestjs-spotzee / faster peer ${range(ratios.spotzeeVsFasterPeer, times)}; ` +
+        `/ Segment ${range(ratios.spotzeeVsSegment, times)}; / PostHog ${range(ratios.spotzeeVsPosthog, times)}.`,
+    );
   }
 
   if (results.overhead) {
@@ -52,49 +92,118 @@ export function renderMarkdown(run) {
     const rows = [];
     for (const [platform, byVariant] of Object.entries(summary)) {
       for (const [variant, s] of Object.entries(byVariant)) {
-        rows.push([platform, variants[variant].label, range(s.reqPerSec), range(s.p99Ms, (v) => dec(v, 0)), range(s.cpuUsPerRequest), int(s.non2xx)]);
+        rows.push([
+          platform,
+          variants[variant].label,
+          range(s.reqPerSec),
+          range(s.p99Ms, (v) => dec(v, 0)),
+          range(s.cpuUsPerRequest),
+          int(s.non2xx),
+        ]);
       }
     }
-    out.push('', `### 3. Request overhead (autocannon, ${c.connections} connections, ${c.seconds} s per run, \`POST /orders\`)`, '',
-      table(['Platform', 'Route', 'req/s, median (min–max)', 'p99 ms, median (min–max)', 'app CPU µs per request', 'errors / non-2xx'], rows), '',
-      ...Object.entries(ratios).map(([platform, r]) =>
-        `- ${platform}, req/s: decorated / undecorated ${range(r.decoratedVsUndecorated, times)}; decorated / no module ${range(r.decoratedVsBaseline, times)}; ` +
+    out.push(
+      '',
+      `### 3. Request overhead (autocannon, ${c.connections} connections, ${c.seconds} s per run, \`POST /orders\`)`,
+      '',
+      table(
+        [
+          'Platform',
+          'Route',
+          'req/s, median (min–max)',
+          'p99 ms, median (min–max)',
+          'app CPU µs per request',
+          'errors / non-2xx',
+        ],
+        rows,
+      ),
+      '',
+      ...Object.entries(ratios).map(
+        ([platform, r]) =>
+          `- ${platform}, req/s: decorated / undecorated ${range(r.decoratedVsUndecorated, times)}; decorated / no module ${range(r.decoratedVsBaseline, times)}; ` +
           `undecorated / no module ${range(r.undecoratedVsBaseline, times)}; undecorated / pass-through interceptor ${range(r.undecoratedVsPassthrough, times)}. ` +
           `By app CPU per request (inverted, 1.00× = free): decorated vs undecorated ${range(r.cpuDecoratedVsUndecorated, times)}, ` +
-          `decorated vs no module ${range(r.cpuDecoratedVsBaseline, times)}, undecorated vs pass-through interceptor ${range(r.cpuUndecoratedVsPassthrough, times)}.`),
-      '', `Every decorated request's event reached the sink: ${Object.values(summary).every((b) => b.decorated.eventsMatchResponses) ? 'yes' : '**no**'}.`);
+          `decorated vs no module ${range(r.cpuDecoratedVsBaseline, times)}, undecorated vs pass-through interceptor ${range(r.cpuUndecoratedVsPassthrough, times)}.`,
+      ),
+      '',
+      `Every decorated request's event reached the sink: ${Object.values(summary).every((b) => b.decorated.eventsMatchResponses) ? 'yes' : '**no**'}.`,
+    );
   }
 
   if (results.outage) {
     const { results: byLib, config: c } = results.outage;
     const ms = (d) => (!d ? 'n/a' : d.samples === 0 ? 'blocked' : dec(d.p99Ms));
-    out.push('', `### 4. Outage (${c.rate.toLocaleString('en-US')} events/s; sink unreachable for ${c.seconds} s after ${c.steadySeconds} s steady, ` +
-      `${c.recoverySeconds} s back up, then shutdown with a ${c.deadlineMs / 1000} s deadline; queue limit ${int(c.queueLimit)} events where the library has one)`, '',
-      table(['Library', 'queue-limit option', 'captured', 'delivered', 'dropped, reported', 'dropped silently', 'duplicates at sink',
-        'live heap growth, 1st / 2nd half of outage (MiB)', 'peak heap / RSS growth (MiB)', 'p99 event-loop delay, steady / outage / recovery / drain (ms)'],
-        Object.entries(byLib).map(([name, r]) => [LABELS[name], r.queueLimitOption ? `\`${r.queueLimitOption}\`` : 'none', int(r.captured), int(r.delivered),
-          int(r.reportedDrops), int(r.silentDrops), int(r.duplicatesAtSink),
+    out.push(
+      '',
+      `### 4. Outage (${c.rate.toLocaleString('en-US')} events/s; sink unreachable for ${c.seconds} s after ${c.steadySeconds} s steady, ` +
+        `${c.recoverySeconds} s back up, then shutdown with a ${c.deadlineMs / 1000} s deadline; queue limit ${int(c.queueLimit)} events where the library has one)`,
+      '',
+      table(
+        [
+          'Library',
+          'queue-limit option',
+          'captured',
+          'delivered',
+          'dropped, reported',
+          'dropped silently',
+          'duplicates at sink',
+          'live heap growth, 1st / 2nd half of outage (MiB)',
+          'peak heap / RSS growth (MiB)',
+          'p99 event-loop delay, steady / outage / recovery / drain (ms)',
+        ],
+        Object.entries(byLib).map(([name, r]) => [
+          LABELS[name],
+          r.queueLimitOption ? `\`${r.queueLimitOption}\`` : 'none',
+          int(r.captured),
+          int(r.delivered),
+          int(r.reportedDrops),
+          int(r.silentDrops),
+          int(r.duplicatesAtSink),
           `${dec(r.liveHeapMiB.midOutage - r.liveHeapMiB.beforeOutage)} / ${dec(r.liveHeapGrowthSecondHalfMiB)}`,
           `${dec(r.peakHeapGrowthMiB, 0)} / ${dec(r.peakRssGrowthMiB, 0)}`,
-          ['steady', 'outage', 'recovery', 'drain'].map((p) => ms(r.delays[p])).join(' / ')])),
-      '', ...Object.entries(results.outage.idleProcessDelays ?? {}).map(([stage, d]) =>
-        `- An idle Node process alongside the ${stage.split('+').map((n) => LABELS[n]).join(' and ')} run saw p99 event-loop delays of ` +
-          `${['steady', 'outage', 'recovery', 'drain'].map((p) => ms(d[p])).join(' / ')} ms (the machine's floor).`),
-      ...Object.entries(byLib).map(([name, r]) => `- ${LABELS[name]}: first batch ${r.resumeLagSeconds === null ? 'never arrived' : `arrived ${dec(r.resumeLagSeconds)} s`} after the sink came back; ` +
-        (r.backlogDrainedSeconds === null ? '' : `backlog under one second of capture ${dec(r.backlogDrainedSeconds)} s after; `) +
-        `shutdown took ${dec(r.closeMs / 1000)} s; reported ${JSON.stringify(r.reasons)}.`));
+          ['steady', 'outage', 'recovery', 'drain'].map((p) => ms(r.delays[p])).join(' / '),
+        ]),
+      ),
+      '',
+      ...Object.entries(results.outage.idleProcessDelays ?? {}).map(
+        ([stage, d]) =>
+          `- An idle Node process alongside the ${stage
+            .split('+')
+            .map((n) => LABELS[n])
+            .join(' and ')} run saw p99 event-loop delays of ` +
+          `${['steady', 'outage', 'recovery', 'drain'].map((p) => ms(d[p])).join(' / ')} ms (the machine's floor).`,
+      ),
+      ...Object.entries(byLib).map(
+        ([name, r]) =>
+          `- ${LABELS[name]}: first batch ${r.resumeLagSeconds === null ? 'never arrived' : `arrived ${dec(r.resumeLagSeconds)} s`} after the sink came back; ` +
+          (r.backlogDrainedSeconds === null
+            ? ''
+            : `backlog under one second of capture ${dec(r.backlogDrainedSeconds)} s after; `) +
+          `shutdown took ${dec(r.closeMs / 1000)} s; reported ${JSON.stringify(r.reasons)}.`,
+      ),
+    );
   }
 
-  const stray = ['capture', 'throughput', 'overhead'].reduce((sum, k) => sum + (results[k]?.strayRequests ?? 0), 0) +
+  const stray =
+    ['capture', 'throughput', 'overhead'].reduce((sum, k) => sum + (results[k]?.strayRequests ?? 0), 0) +
     Object.values(results.outage?.results ?? {}).reduce((sum, r) => sum + (r.strayRequests ?? 0), 0);
   out.push('', `Requests to anything but the three batch endpoints (flag polling, telemetry): ${stray}.`);
 
   if (run.profiles && Object.keys(run.profiles).length) {
-    out.push('', '### CPU profiles (nestjs-spotzee processes, `--profile`): heaviest library functions by self time', '');
+    out.push(
+      '',
+      '### CPU profiles (nestjs-spotzee processes, `--profile`): heaviest library functions by self time',
+      '',
+    );
     for (const [section, profiles] of Object.entries(run.profiles)) {
       for (const p of profiles) {
-        out.push(`- ${section}, \`${p.file}\` (library ${p.librarySharePct}% of ${int(p.totalMs)} ms): ` +
-          (p.topInLibrary.slice(0, 5).map((f) => `\`${f.function}\` ${(f.share * 100).toFixed(1)}%`).join(', ') || 'no library frames'));
+        out.push(
+          `- ${section}, \`${p.file}\` (library ${p.librarySharePct}% of ${int(p.totalMs)} ms): ` +
+            (p.topInLibrary
+              .slice(0, 5)
+              .map((f) => `\`${f.function}\` ${(f.share * 100).toFixed(1)}%`)
+              .join(', ') || 'no library frames'),
+        );
       }
     }
   }

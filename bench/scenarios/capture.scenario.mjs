@@ -9,7 +9,7 @@ export async function runCapture(config, log) {
   const { chunk, warmupChunks, chunks } = config.capture;
   const sink = await startSink('capture-sink');
   const rounds = [];
-  let strayRequests = 0;
+  let strayRequests;
   try {
     for (const [index, order] of interleave(CONTENDERS, config.rounds).entries()) {
       const round = { order, results: {} };
@@ -17,16 +17,23 @@ export async function runCapture(config, log) {
         await sink.reset([name]);
         const child = forkChild('scenarios/capture.child.mjs', {
           name: `capture-r${index + 1}-${name}`,
-          args: [`--contender=${name}`, `--origin=${sink.origin}`, `--chunk=${chunk}`,
-            `--warmup-chunks=${warmupChunks}`, `--chunks=${chunks}`],
+          args: [
+            `--contender=${name}`,
+            `--origin=${sink.origin}`,
+            `--chunk=${chunk}`,
+            `--warmup-chunks=${warmupChunks}`,
+            `--chunks=${chunks}`,
+          ],
           execArgv: profileArgs(config, 'capture', name, index),
         });
-        const { type, perChunk, ...result } = await child.next('result', 300_000);
+        const { type: _type, perChunk, ...result } = await child.next('result', 300_000);
         await child.stop();
         const received = (await sink.stats())[name] ?? { unique: 0 };
         round.results[name] = { ...result, chunkNsPerEvent: summarize(perChunk), sinkUnique: received.unique };
-        log(`capture round ${index + 1} ${name}: ${result.nsPerEvent.toFixed(0)} ns/event ` +
-          `(call ${result.callNsPerEvent.toFixed(0)} ns), sink got ${received.unique}/${result.captured}`);
+        log(
+          `capture round ${index + 1} ${name}: ${result.nsPerEvent.toFixed(0)} ns/event ` +
+            `(call ${result.callNsPerEvent.toFixed(0)} ns), sink got ${received.unique}/${result.captured}`,
+        );
       }
       rounds.push(round);
     }

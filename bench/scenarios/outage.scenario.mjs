@@ -44,9 +44,14 @@ async function runOne(config, name, log, probe) {
   const sink = await startSink(`outage-sink-${name}`);
   const child = forkChild('scenarios/outage.child.mjs', {
     name: `outage-${name}`,
-    args: [`--contender=${name}`, `--origin=${sink.origin}`, `--rate=${rate}`,
-      `--queue-limit=${queueLimit}`, `--deadline-ms=${deadlineMs}`,
-      `--capture-seconds=${steadySeconds + seconds + recoverySeconds}`],
+    args: [
+      `--contender=${name}`,
+      `--origin=${sink.origin}`,
+      `--rate=${rate}`,
+      `--queue-limit=${queueLimit}`,
+      `--deadline-ms=${deadlineMs}`,
+      `--capture-seconds=${steadySeconds + seconds + recoverySeconds}`,
+    ],
     execArgv: ['--expose-gc', ...profileArgs(config, 'outage', name)],
   });
   try {
@@ -82,11 +87,16 @@ async function runOne(config, name, log, probe) {
     probe?.send({ type: 'phase', name: 'drain' });
     const result = await child.request({ type: 'stop' }, 'result', deadlineMs + 600_000);
     const all = await sink.stats();
-    const counters = { ...(all[name] ?? { unique: 0, duplicates: 0, requests: 0 }), stray: all.unrouted?.requests ?? 0 };
+    const counters = {
+      ...(all[name] ?? { unique: 0, duplicates: 0, requests: 0 }),
+      stray: all.unrouted?.requests ?? 0,
+    };
     const summary = summarizeRun(config, name, result, counters);
-    log(`outage ${name}: captured ${summary.captured}, delivered ${summary.delivered}, ` +
-      `reported ${summary.reportedDrops}, silent ${summary.silentDrops}, live heap +${summary.liveHeapGrowthMiB.toFixed(1)} MiB ` +
-      `(+${summary.liveHeapGrowthSecondHalfMiB.toFixed(1)} in the second half), recovery p99 ${summary.delays.recovery?.p99Ms?.toFixed(1) ?? 'n/a'} ms`);
+    log(
+      `outage ${name}: captured ${summary.captured}, delivered ${summary.delivered}, ` +
+        `reported ${summary.reportedDrops}, silent ${summary.silentDrops}, live heap +${summary.liveHeapGrowthMiB.toFixed(1)} MiB ` +
+        `(+${summary.liveHeapGrowthSecondHalfMiB.toFixed(1)} in the second half), recovery p99 ${summary.delays.recovery?.p99Ms?.toFixed(1) ?? 'n/a'} ms`,
+    );
     return summary;
   } finally {
     await child.stop();
@@ -109,7 +119,8 @@ function summarizeRun(config, name, result, counters) {
     requestsAtSink: counters.requests,
     strayRequests: counters.stray,
     // From the sink accepting connections again to the first batch it received from this library.
-    resumeLagSeconds: counters.resumeLagMs === null || counters.resumeLagMs === undefined ? null : counters.resumeLagMs / 1000,
+    resumeLagSeconds:
+      counters.resumeLagMs === null || counters.resumeLagMs === undefined ? null : counters.resumeLagMs / 1000,
     reportedDrops: report.reportedDrops,
     reasons: report.reasons,
     pendingAfterClose: report.pending,
@@ -117,17 +128,24 @@ function summarizeRun(config, name, result, counters) {
     silentDrops: Math.max(0, captured - delivered - report.reportedDrops),
     closeMs,
     delays,
-    liveHeapMiB: { beforeOutage: beforeOutage.heapMiB, midOutage: midOutage.heapMiB, endOutage: endOutage.heapMiB, afterClose: checkpoints.afterClose.heapMiB },
+    liveHeapMiB: {
+      beforeOutage: beforeOutage.heapMiB,
+      midOutage: midOutage.heapMiB,
+      endOutage: endOutage.heapMiB,
+      afterClose: checkpoints.afterClose.heapMiB,
+    },
     liveHeapGrowthMiB: endOutage.heapMiB - beforeOutage.heapMiB,
     liveHeapGrowthSecondHalfMiB: secondHalf,
     // Bounded: once the queue is full, the live heap stops growing (within GC noise).
     heapBounded: secondHalf <= Math.max(MiB_SLACK, 0.1 * firstHalf),
     queueLimitOption: QUEUE_LIMIT_OPTION[name],
     // Live heap per event held at mid-outage: the queue limit when there is one, else all captured.
-    kibPerHeldEvent: (firstHalf * 1024) / Math.min(
-      QUEUE_LIMIT_OPTION[name] ? config.outage.queueLimit : Infinity,
-      midOutage.captured - beforeOutage.captured,
-    ),
+    kibPerHeldEvent:
+      (firstHalf * 1024) /
+      Math.min(
+        QUEUE_LIMIT_OPTION[name] ? config.outage.queueLimit : Infinity,
+        midOutage.captured - beforeOutage.captured,
+      ),
     backlogDrainedSeconds: backlogDrained(samples, config.outage.rate),
     peakHeapGrowthMiB: peak('heapMiB') - beforeOutage.heapMiB,
     peakRssGrowthMiB: peak('rssMiB') - beforeOutage.rssMiB,

@@ -11,7 +11,11 @@ import { startSink } from '../sink/sink.client.mjs';
 export const PLATFORMS = ['express', 'fastify'];
 export const VARIANTS = {
   baseline: { app: 'baseline', path: '/orders', label: 'no SpotzeeModule' },
-  passthrough: { app: 'baseline', path: '/orders/passthrough', label: 'no SpotzeeModule, a pass-through interceptor (Nest’s own cost)' },
+  passthrough: {
+    app: 'baseline',
+    path: '/orders/passthrough',
+    label: 'no SpotzeeModule, a pass-through interceptor (Nest’s own cost)',
+  },
   undecorated: { app: 'spotzee', path: '/orders', label: 'SpotzeeModule, route without @EmitsEvent' },
   decorated: { app: 'spotzee', path: '/orders/tracked', label: 'SpotzeeModule, @EmitsEvent (data + identify)' },
 };
@@ -62,7 +66,8 @@ export async function runOverhead(config, log) {
           const spotzeeApp = apps[`${platform}/spotzee`].child;
           // Every run starts with an empty delivery queue, so one run's backlog never slows the next.
           const before = await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
-          const cpuBefore = app === 'spotzee' ? before.cpuUs : (await target.child.request({ type: 'flush' }, 'flush-ok')).cpuUs;
+          const cpuBefore =
+            app === 'spotzee' ? before.cpuUs : (await target.child.request({ type: 'flush' }, 'flush-ok')).cpuUs;
           await sink.reset(['spotzee']);
           const result = await load(target.url + path, seconds, connections);
           // The app's CPU time per request, delivery of the run's events included: far less sensitive
@@ -84,8 +89,10 @@ export async function runOverhead(config, log) {
             eventsAtSink: received,
           };
           const cpu = round.results[platform][variant].cpuUsPerRequest;
-          log(`overhead round ${index + 1} ${platform} ${variant}: ${result.requests.average.toFixed(0)} req/s, ` +
-            `p99 ${result.latency.p99} ms, ${cpu?.toFixed(0)} µs CPU/request, ${received} events at the sink for ${result['2xx']} 2xx`);
+          log(
+            `overhead round ${index + 1} ${platform} ${variant}: ${result.requests.average.toFixed(0)} req/s, ` +
+              `p99 ${result.latency.p99} ms, ${cpu?.toFixed(0)} µs CPU/request, ${received} events at the sink for ${result['2xx']} 2xx`,
+          );
         }
       }
       rounds.push(round);
@@ -114,7 +121,8 @@ function summarizeOverhead(rounds) {
       };
     }
     // Per-round ratios first, then their median: both runs of a round saw the same machine weather.
-    const perRound = (a, b, key = 'reqPerSec') => summarize(rounds.map((r) => ratio(r.results[platform][a][key], r.results[platform][b][key])));
+    const perRound = (a, b, key = 'reqPerSec') =>
+      summarize(rounds.map((r) => ratio(r.results[platform][a][key], r.results[platform][b][key])));
     ratios[platform] = {
       decoratedVsUndecorated: perRound('decorated', 'undecorated'),
       decoratedVsBaseline: perRound('decorated', 'baseline'),

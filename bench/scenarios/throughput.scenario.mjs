@@ -12,15 +12,17 @@ export async function runThroughput(config, log) {
   const { events, warmupEvents } = config.throughput;
   const sink = await startSink('throughput-sink');
   const rounds = [];
-  let strayRequests = 0;
+  let strayRequests;
   try {
     for (const [index, order] of interleave(CONTENDERS, config.rounds).entries()) {
       const round = { order, results: {} };
       for (const name of order) {
         round.results[name] = await runOne(config, sink, name, index, events, warmupEvents);
         const r = round.results[name];
-        log(`throughput round ${index + 1} ${name}: ${r.eventsPerSecond?.toFixed(0) ?? 'n/a'} events/s, ` +
-          `${r.sinkUnique}/${events} arrived (${r.requests} requests), ${r.cpuUsPerEvent?.toFixed(1)} µs CPU/event`);
+        log(
+          `throughput round ${index + 1} ${name}: ${r.eventsPerSecond?.toFixed(0) ?? 'n/a'} events/s, ` +
+            `${r.sinkUnique}/${events} arrived (${r.requests} requests), ${r.cpuUsPerEvent?.toFixed(1)} µs CPU/event`,
+        );
       }
       rounds.push(round);
     }

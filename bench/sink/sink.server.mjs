@@ -106,7 +106,7 @@ function listen(port) {
 function snapshot() {
   const out = {};
   for (const [lib, c] of counters) {
-    const { seen, ...numbers } = c;
+    const { seen: _seen, ...numbers } = c;
     out[lib] = { ...numbers, resumeLagMs: resumedAfterUp.get(lib) ?? null };
   }
   return out;

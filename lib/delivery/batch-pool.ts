@@ -102,7 +102,9 @@ export class BatchPool {
   nextDue(now: number): FrozenBatch | null {
     let best: FrozenBatch | null = null;
     for (const batch of this.#batches) {
-      if (batch.state === 'waiting' && batch.nextAt <= now && (best === null || batch.nextAt < best.nextAt)) best = batch;
+      if (batch.state === 'waiting' && batch.nextAt <= now && (best === null || batch.nextAt < best.nextAt)) {
+        best = batch;
+      }
     }
     return best;
   }

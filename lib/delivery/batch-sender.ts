@@ -76,7 +76,8 @@ export class BatchSender {
     this.#requests += 1;
     if (batch.sends > 1) this.#retries += 1;
     if (options.dryRun) {
-      const preview = batch.body.length > 2000 ? `${batch.body.toString('utf8', 0, 2000)}…` : batch.body.toString('utf8');
+      const preview =
+        batch.body.length > 2000 ? `${batch.body.toString('utf8', 0, 2000)}…` : batch.body.toString('utf8');
       this.#log.write('debug', M.dryRun(batch, preview));
     }
     const startedAt = Date.now();
@@ -114,7 +115,10 @@ export class BatchSender {
       )
       .catch((error: unknown) => {
         // A bug in outcome handling must not leave events in limbo or crash the process.
-        this.#log.write('error', M.engineBug(batch.key, error instanceof Error ? (error.stack ?? error.message) : String(error)));
+        this.#log.write(
+          'error',
+          M.engineBug(batch.key, error instanceof Error ? (error.stack ?? error.message) : String(error)),
+        );
       })
       .finally(() => {
         land();

@@ -86,7 +86,11 @@ export class DeliveryEngine {
       seams.transport ??
       (resolved.dryRun
         ? new DryRunTransport()
-        : new UndiciTransport({ baseUrl: resolved.baseUrl, connectTimeoutMs: resolved.requestTimeoutMs, connections: resolved.maxInFlight }));
+        : new UndiciTransport({
+            baseUrl: resolved.baseUrl,
+            connectTimeoutMs: resolved.requestTimeoutMs,
+            connections: resolved.maxInFlight,
+          }));
     const listenerErrorLog = new LogThrottle(LISTENER_ERROR_LOG_INTERVAL_MS);
     const listeners = (this.#listeners = new ListenerRegistry((type, error) => {
       const detail = error instanceof Error ? error.message : String(error);
@@ -143,7 +147,16 @@ export class DeliveryEngine {
         abortRequests: () => sender.abort(),
       },
     }));
-    this.#scheduler = new SendScheduler({ options: resolved, queue, pool, ledger, gate, waiters, drain, send: (batch) => sender.send(batch) });
+    this.#scheduler = new SendScheduler({
+      options: resolved,
+      queue,
+      pool,
+      ledger,
+      gate,
+      waiters,
+      drain,
+      send: (batch) => sender.send(batch),
+    });
     this.#intake = new EventIntake({ options: resolved, queue, pool, ledger, dedupe, listeners, drain });
 
     if (apiKey !== '' && !apiKey.startsWith('sk_')) {

@@ -93,7 +93,12 @@ export class DeliveryGate {
   }
 
   noteError(message: string, status: number | null, code: string | null, requestId: string | null): void {
-    const lastError: LastError = { message: this.#log.redact(message), status, requestId, at: new Date().toISOString() };
+    const lastError: LastError = {
+      message: this.#log.redact(message),
+      status,
+      requestId,
+      at: new Date().toISOString(),
+    };
     if (code !== null) lastError.code = code;
     this.#lastError = lastError;
   }
@@ -108,7 +113,13 @@ export class DeliveryGate {
     const options = this.#options;
     this.#rateLimited += 1;
     this.#consecutivePauses += 1;
-    const pauseMs = rateLimitPauseMs(retryAfterMs, this.#consecutivePauses, options.rateLimitMaxMs, options.rateLimitJitterMs, this.#random);
+    const pauseMs = rateLimitPauseMs(
+      retryAfterMs,
+      this.#consecutivePauses,
+      options.rateLimitMaxMs,
+      options.rateLimitJitterMs,
+      this.#random,
+    );
     const until = Date.now() + pauseMs;
     this.#pausedUntil = Math.max(this.#pausedUntil, until);
     batch.nextAt = this.#pausedUntil;

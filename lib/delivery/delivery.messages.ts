@@ -23,9 +23,11 @@ export interface BatchRef {
 }
 
 export const DeliveryMessages = {
-  keyShape: () => 'The Spotzee apiKey does not start with sk_; Spotzee secret keys do. Check that the right key is configured.',
+  keyShape: () =>
+    'The Spotzee apiKey does not start with sk_; Spotzee secret keys do. Check that the right key is configured.',
 
-  listenerThrew: (type: string, detail: string) => `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`,
+  listenerThrew: (type: string, detail: string) =>
+    `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`,
 
   /** How a failed answer is quoted in every line and error about it. */
   failure: (status: number, problem: SpotzeeProblem, requestId: string | null) => {
@@ -33,7 +35,8 @@ export const DeliveryMessages = {
     return `HTTP ${status} ${problem.code ?? 'no code'}${message ? ` "${message}"` : ''} (request_id ${requestId ?? 'none'})`;
   },
 
-  dryRun: (batch: BatchRef, preview: string) => `Dry run: batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes) not sent: ${preview}`,
+  dryRun: (batch: BatchRef, preview: string) =>
+    `Dry run: batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes) not sent: ${preview}`,
 
   delivered: (batch: BatchRef, attempt: number, requestId: string | null, replayed: boolean) =>
     `Delivered batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes, attempt ${attempt}, request_id ${requestId ?? 'none'}${replayed ? ', replayed' : ''}).`,
@@ -44,7 +47,8 @@ export const DeliveryMessages = {
   exhausted: (batch: BatchRef, failure: string, budget: number) =>
     `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${budget}/${budget}; giving up, its events are dropped (retries_exhausted).`,
 
-  paused: (failure: string, pauseMs: number) => `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}.`,
+  paused: (failure: string, pauseMs: number) =>
+    `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}.`,
 
   haltHint: (status: number, code: string | null, apiVersion: string, baseUrl: string, url: string) =>
     status === 401 || status === 403
@@ -73,7 +77,15 @@ export const DeliveryMessages = {
   itemRejected: (event: string, text: string, code: string, requestId: string | null) =>
     `Spotzee rejected event ${event}: ${text} (code ${code}, request_id ${requestId ?? 'none'}). Fix the event's content.`,
 
-  itemsRejected: (batch: BatchRef, rejected: number, status: number, code: string | null, requestId: string | null, details: string[], kept: number) =>
+  itemsRejected: (
+    batch: BatchRef,
+    rejected: number,
+    status: number,
+    code: string | null,
+    requestId: string | null,
+    details: string[],
+    kept: number,
+  ) =>
     `Spotzee rejected ${rejected} of ${plural(batch.size, 'event')} in batch ${batch.key} (HTTP ${status} ${code ?? 'no code'}, request_id ${requestId ?? 'none'}): ` +
     `${details.join('; ')}${rejected > details.length ? `; and ${rejected - details.length} more` : ''}.` +
     (kept > 0 ? ` Resending the other ${kept} as a new batch.` : ''),

@@ -60,7 +60,12 @@ export class EventIntake {
     if (event.idempotencyKey !== null && this.#dedupe.seen(event.idempotencyKey, now)) {
       ledger.countCaptured();
       ledger.countDuplicate();
-      ledger.drop(entry, 'duplicate', `not sent again: idempotencyKey "${event.idempotencyKey}" was already captured within the dedupe window.`, false);
+      ledger.drop(
+        entry,
+        'duplicate',
+        `not sent again: idempotencyKey "${event.idempotencyKey}" was already captured within the dedupe window.`,
+        false,
+      );
       return;
     }
     // Room is made before the new event counts as captured: listeners of the evicted events must see
@@ -82,13 +87,20 @@ export class EventIntake {
     // Frozen batches cannot shed events without changing their bytes, so only the unbatched queue is trimmed.
     while (!this.#fits(bytes) && this.#queue.size > 0) {
       const oldest = this.#queue.shift()!;
-      this.#ledger.drop(oldest, 'queue_full', `dropped to make room for newer events: the queue is full (overflow policy drop-oldest).`);
+      this.#ledger.drop(
+        oldest,
+        'queue_full',
+        `dropped to make room for newer events: the queue is full (overflow policy drop-oldest).`,
+      );
     }
     return this.#fits(bytes);
   }
 
   #fits(bytes: number): boolean {
     const options = this.#options;
-    return this.#ledger.pending + 1 <= options.maxQueueEvents && this.#queue.bytes + this.#pool.bytes + bytes <= options.maxQueueBytes;
+    return (
+      this.#ledger.pending + 1 <= options.maxQueueEvents &&
+      this.#queue.bytes + this.#pool.bytes + bytes <= options.maxQueueBytes
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { blankControlCharacters } from './control-characters.js';
 import type { EventSummary, PreparedEvent } from './spotzee-event.js';
 
 export function summarizeEvent(event: PreparedEvent): EventSummary {
@@ -19,5 +20,5 @@ export function summarizeEvent(event: PreparedEvent): EventSummary {
  */
 export function describeEvent(name: string, source: string | undefined): string {
   const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name);
-  return source ? `${shown} from ${source.replace(/[\u0000-\u001f\u007f]+/g, ' ')}` : shown;
+  return source ? `${shown} from ${blankControlCharacters(source)}` : shown;
 }

@@ -106,16 +106,34 @@ export class OutcomeLedger {
       this.#delivered += 1;
       this.#settle(entry, true);
       if (!announce) continue;
-      const outcome = { outcome: 'delivered' as const, event: summarizeEvent(entry.event), batchKey: batch.key, requestId, replayed };
+      const outcome = {
+        outcome: 'delivered' as const,
+        event: summarizeEvent(entry.event),
+        batchKey: batch.key,
+        requestId,
+        replayed,
+      };
       this.#listeners.emit('delivered', outcome);
       this.#listeners.emit('outcome', outcome);
     }
   }
 
-  reject(entry: QueuedEvent, frozen: boolean, reason: RejectionReason, message: string, extra: Partial<RejectedOutcome> = {}): void {
+  reject(
+    entry: QueuedEvent,
+    frozen: boolean,
+    reason: RejectionReason,
+    message: string,
+    extra: Partial<RejectedOutcome> = {},
+  ): void {
     this.#rejected += 1;
     this.#settle(entry, frozen);
-    const outcome: RejectedOutcome = { outcome: 'rejected', event: summarizeEvent(entry.event), reason, message: this.#redact(message), ...extra };
+    const outcome: RejectedOutcome = {
+      outcome: 'rejected',
+      event: summarizeEvent(entry.event),
+      reason,
+      message: this.#redact(message),
+      ...extra,
+    };
     this.#listeners.emit('rejected', outcome);
     this.#listeners.emit('outcome', outcome);
   }
@@ -129,7 +147,12 @@ export class OutcomeLedger {
     this.#settle(entry, frozen);
     if (forgetKey && entry.event.idempotencyKey !== null) this.#dedupe.forget(entry.event.idempotencyKey);
     const event = summarizeEvent(entry.event);
-    const outcome = { outcome: 'dropped' as const, event, reason, message: `Spotzee event ${describeEvent(event.name, event.source)} ${why}` };
+    const outcome = {
+      outcome: 'dropped' as const,
+      event,
+      reason,
+      message: `Spotzee event ${describeEvent(event.name, event.source)} ${why}`,
+    };
     this.#listeners.emit('dropped', outcome);
     this.#listeners.emit('outcome', outcome);
     this.#outcomeLog.dropped(reason, event.name, outcome.message);

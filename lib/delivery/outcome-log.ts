@@ -53,7 +53,9 @@ export class OutcomeLog {
     // Dedupe hits are the feature working, not a problem: they alone never warn.
     const level = this.#drops.onlyDuplicates ? 'debug' : 'warn';
     const line = this.#drops.take((reason) =>
-      reason === 'queue_full' ? ` (queue limit ${maxQueueEvents} events / ${maxQueueBytes} bytes, overflow ${overflow})` : '',
+      reason === 'queue_full'
+        ? ` (queue limit ${maxQueueEvents} events / ${maxQueueBytes} bytes, overflow ${overflow})`
+        : '',
     );
     if (line !== null) this.log.write(level, line);
   }

@@ -1,3 +1,4 @@
+import { hasControlCharacters } from './control-characters.js';
 import { describeEvent } from './event-summary.js';
 import { mintEventId } from './event-id.js';
 import { findJsonProblem } from './json-problem-path.js';
@@ -11,7 +12,6 @@ export interface PrepareLimits {
   maxEventBytes: number;
 }
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 // A time zone is required: a local time would be read in the server's zone, not the app's.
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const USER_STRING_FIELDS = ['email', 'phone', 'timezone', 'locale'] as const;
@@ -31,7 +31,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   const proto = Object.getPrototypeOf(value) as object | null;
   // The common case first: an object literal from this realm.
   if (proto === Object.prototype || proto === null) return true;
-  return Object.getPrototypeOf(proto) === null && (proto as { constructor?: { name?: string } }).constructor?.name === 'Object';
+  return (
+    Object.getPrototypeOf(proto) === null &&
+    (proto as { constructor?: { name?: string } }).constructor?.name === 'Object'
+  );
 }
 
 function kindOf(value: unknown): string {
@@ -46,20 +49,36 @@ function kindOf(value: unknown): string {
 
 function checkName(name: unknown, maxLength: number): string {
   if (typeof name !== 'string') {
-    throw new Invalid('invalid_name', `the name must be a string, got ${kindOf(name)}. Use a snake_case verb such as "order_placed"`, 'name');
+    throw new Invalid(
+      'invalid_name',
+      `the name must be a string, got ${kindOf(name)}. Use a snake_case verb such as "order_placed"`,
+      'name',
+    );
   }
-  if (name.trim() === '') throw new Invalid('invalid_name', 'the name is empty. Use a snake_case verb such as "order_placed"', 'name');
+  if (name.trim() === '') {
+    throw new Invalid('invalid_name', 'the name is empty. Use a snake_case verb such as "order_placed"', 'name');
+  }
   if (name.length > maxLength) {
-    throw new Invalid('invalid_name', `the name is ${name.length} characters long, over the limit of ${maxLength}. Use a short, stable snake_case name`, 'name');
+    throw new Invalid(
+      'invalid_name',
+      `the name is ${name.length} characters long, over the limit of ${maxLength}. Use a short, stable snake_case name`,
+      'name',
+    );
   }
-  if (CONTROL_CHARS.test(name)) throw new Invalid('invalid_name', 'the name contains control characters (a newline?). Remove them', 'name');
+  if (hasControlCharacters(name)) {
+    throw new Invalid('invalid_name', 'the name contains control characters (a newline?). Remove them', 'name');
+  }
   return name;
 }
 
 function checkContactId(value: unknown, field: 'externalId' | 'anonymousId'): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string') {
-    throw new Invalid('missing_contact', `${field} must be a string, got ${kindOf(value)}. Convert it, e.g. String(user.id)`, field);
+    throw new Invalid(
+      'missing_contact',
+      `${field} must be a string, got ${kindOf(value)}. Convert it, e.g. String(user.id)`,
+      field,
+    );
   }
   return value;
 }
@@ -67,7 +86,11 @@ function checkContactId(value: unknown, field: 'externalId' | 'anonymousId'): st
 function checkData(data: unknown): Record<string, unknown> | null {
   if (data === undefined || data === null) return null;
   if (!isPlainObject(data)) {
-    throw new Invalid('invalid_data', `data must be a plain object, got ${kindOf(data)}. Wrap it, e.g. { items: [...] } or { at: date.toISOString() }`, 'data');
+    throw new Invalid(
+      'invalid_data',
+      `data must be a plain object, got ${kindOf(data)}. Wrap it, e.g. { items: [...] } or { at: date.toISOString() }`,
+      'data',
+    );
   }
   return data;
 }
@@ -75,20 +98,32 @@ function checkData(data: unknown): Record<string, unknown> | null {
 function checkUser(identify: unknown): SpotzeeUserBlock | null {
   if (identify === undefined || identify === null) return null;
   if (!isPlainObject(identify)) {
-    throw new Invalid('invalid_user', `identify must be a plain object with email, phone, timezone, locale or data, got ${kindOf(identify)}`, 'user');
+    throw new Invalid(
+      'invalid_user',
+      `identify must be a plain object with email, phone, timezone, locale or data, got ${kindOf(identify)}`,
+      'user',
+    );
   }
   const user: SpotzeeUserBlock = {};
   let fields = 0;
   for (const key of Object.keys(identify)) {
     if (!USER_FIELDS.has(key)) {
-      throw new Invalid('invalid_user', `identify has an unknown field "${key}". Allowed: email, phone, timezone, locale, data (put custom attributes under data)`, `user.${key}`);
+      throw new Invalid(
+        'invalid_user',
+        `identify has an unknown field "${key}". Allowed: email, phone, timezone, locale, data (put custom attributes under data)`,
+        `user.${key}`,
+      );
     }
   }
   for (const field of USER_STRING_FIELDS) {
     const value = identify[field];
     if (value === undefined) continue;
     if (value !== null && typeof value !== 'string') {
-      throw new Invalid('invalid_user', `identify.${field} must be a string or null, got ${kindOf(value)}`, `user.${field}`);
+      throw new Invalid(
+        'invalid_user',
+        `identify.${field} must be a string or null, got ${kindOf(value)}`,
+        `user.${field}`,
+      );
     }
     user[field] = value;
     fields += 1;
@@ -96,7 +131,11 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
   const data = identify.data;
   if (data !== undefined) {
     if (data !== null && !isPlainObject(data)) {
-      throw new Invalid('invalid_user', `identify.data must be a plain object or null, got ${kindOf(data)}`, 'user.data');
+      throw new Invalid(
+        'invalid_user',
+        `identify.data must be a plain object or null, got ${kindOf(data)}`,
+        'user.data',
+      );
     }
     user.data = data;
     fields += 1;
@@ -108,10 +147,18 @@ function checkIdempotencyKey(key: unknown): string | null {
   if (key === undefined || key === null) return null;
   if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
     const got = typeof key === 'string' ? `${key.length} characters` : kindOf(key);
-    throw new Invalid('invalid_idempotency_key', `idempotencyKey must be a string of 1 to 255 characters, got ${got}. Use a stable key such as "order_placed:ord_42"`, 'idempotencyKey');
+    throw new Invalid(
+      'invalid_idempotency_key',
+      `idempotencyKey must be a string of 1 to 255 characters, got ${got}. Use a stable key such as "order_placed:ord_42"`,
+      'idempotencyKey',
+    );
   }
-  if (CONTROL_CHARS.test(key)) {
-    throw new Invalid('invalid_idempotency_key', 'idempotencyKey contains control characters. Remove them', 'idempotencyKey');
+  if (hasControlCharacters(key)) {
+    throw new Invalid(
+      'invalid_idempotency_key',
+      'idempotencyKey contains control characters. Remove them',
+      'idempotencyKey',
+    );
   }
   return key;
 }
@@ -157,7 +204,11 @@ function checkCreatedAt(createdAt: unknown, captureStamp: string): string {
       // Out of toISOString's range: reported below.
     }
   }
-  throw new Invalid('invalid_created_at', 'createdAt must be a valid Date or an ISO-8601 string with a time zone, e.g. "2026-04-28T09:30:00.000Z"', 'createdAt');
+  throw new Invalid(
+    'invalid_created_at',
+    'createdAt must be a valid Date or an ISO-8601 string with a time zone, e.g. "2026-04-28T09:30:00.000Z"',
+    'createdAt',
+  );
 }
 
 function serialise(wire: SpotzeeWireEvent): string {
@@ -166,10 +217,18 @@ function serialise(wire: SpotzeeWireEvent): string {
   } catch (error) {
     const found = findJsonProblem(wire.data, 'data') ?? findJsonProblem(wire.user, 'identify');
     if (found?.kind === 'circular') {
-      throw new Invalid('not_serialisable', `${found.path} refers back to one of its parents (a circular structure). Map the object to plain fields before tracking it`, found.path);
+      throw new Invalid(
+        'not_serialisable',
+        `${found.path} refers back to one of its parents (a circular structure). Map the object to plain fields before tracking it`,
+        found.path,
+      );
     }
     if (found?.kind === 'bigint') {
-      throw new Invalid('not_serialisable', `${found.path} is a BigInt, which JSON cannot represent. Convert it, e.g. String(value) or Number(value)`, found.path);
+      throw new Invalid(
+        'not_serialisable',
+        `${found.path} is a BigInt, which JSON cannot represent. Convert it, e.g. String(value) or Number(value)`,
+        found.path,
+      );
     }
     const detail = error instanceof Error ? error.message : String(error);
     throw new Invalid('not_serialisable', `the payload cannot be serialised to JSON (${detail.split('\n')[0]})`);
@@ -198,7 +257,11 @@ export function prepareEvent(input: TrackInput, limits: PrepareLimits, now: numb
     anonymousId = checkContactId(safeInput.anonymousId, 'anonymousId');
     idempotencyKey = checkIdempotencyKey(safeInput.idempotencyKey);
     if (externalId === null && anonymousId === null) {
-      throw new Invalid('missing_contact', 'it has neither externalId nor anonymousId. Pass the contact\'s id from your database as externalId, or a visitor id as anonymousId', 'externalId');
+      throw new Invalid(
+        'missing_contact',
+        "it has neither externalId nor anonymousId. Pass the contact's id from your database as externalId, or a visitor id as anonymousId",
+        'externalId',
+      );
     }
     const data = checkData(safeInput.data);
     const user = checkUser(safeInput.identify);
@@ -215,15 +278,33 @@ export function prepareEvent(input: TrackInput, limits: PrepareLimits, now: numb
     const json = serialise(wire);
     const bytes = Buffer.byteLength(json);
     if (bytes > limits.maxEventBytes) {
-      throw new Invalid('event_too_large', `it serialises to ${bytes} bytes, over maxEventBytes (${limits.maxEventBytes}). Send identifiers and the fields journeys need, not whole records`, 'data');
+      throw new Invalid(
+        'event_too_large',
+        `it serialises to ${bytes} bytes, over maxEventBytes (${limits.maxEventBytes}). Send identifiers and the fields journeys need, not whole records`,
+        'data',
+      );
     }
     return { ok: true, event: { id, name, externalId, anonymousId, idempotencyKey, createdAt, source, json, bytes } };
   } catch (error) {
-    const invalid = error instanceof Invalid ? error : new Invalid('not_serialisable', `it could not be prepared (${error instanceof Error ? error.message : String(error)})`);
+    const invalid =
+      error instanceof Invalid
+        ? error
+        : new Invalid(
+            'not_serialisable',
+            `it could not be prepared (${error instanceof Error ? error.message : String(error)})`,
+          );
     const name = typeof rawName === 'string' ? rawName : `<${kindOf(rawName)}>`;
     const rejection: RejectedOutcome = {
       outcome: 'rejected',
-      event: { id, name, externalId, anonymousId, idempotencyKey, createdAt, ...(source !== undefined ? { source } : {}) },
+      event: {
+        id,
+        name,
+        externalId,
+        anonymousId,
+        idempotencyKey,
+        createdAt,
+        ...(source !== undefined ? { source } : {}),
+      },
       reason: invalid.reason,
       message: `Spotzee event ${describeEvent(name, source)} rejected: ${invalid.problem}.`,
     };

@@ -1,3 +1,4 @@
+import { hasControlCharacters } from './control-characters.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import { SILENT_LOGGER } from './delivery-logger.js';
 import type { DeliveryOptions, OverflowPolicy } from './delivery-options.js';
@@ -74,7 +75,10 @@ export const DEFAULT_DELIVERY_OPTIONS: Readonly<Omit<ResolvedDeliveryOptions, 'h
 });
 
 /** [min, max, why] per numeric option; `why` ends the error message so it says what the bound is for. */
-const RANGES: Record<Exclude<NumericOption, 'maxEventBytes' | 'maxQueueBytes' | 'retryMaxMs'>, [number, number, string]> = {
+const RANGES: Record<
+  Exclude<NumericOption, 'maxEventBytes' | 'maxQueueBytes' | 'retryMaxMs'>,
+  [number, number, string]
+> = {
   maxBatchEvents: [1, 100, 'Spotzee accepts at most 100 events per request'],
   maxBatchBytes: [1 * KIB, 16 * MIB, 'a request body cap in bytes'],
   flushIntervalMs: [0, HOUR, 'how long a partial batch waits, in ms'],
@@ -94,7 +98,6 @@ const RANGES: Record<Exclude<NumericOption, 'maxEventBytes' | 'maxQueueBytes' | 
 };
 
 // Control characters in anything that ends up in a header or URL would allow header injection.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
 function fail(option: string, message: string): never {
@@ -108,7 +111,14 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function integerOption(options: DeliveryOptions, name: NumericOption, min: number, max: number, why: string, fallback?: number): number {
+function integerOption(
+  options: DeliveryOptions,
+  name: NumericOption,
+  min: number,
+  max: number,
+  why: string,
+  fallback?: number,
+): number {
   const value = (options as Record<string, unknown>)[name] ?? fallback ?? DEFAULT_DELIVERY_OPTIONS[name];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(name, `expected an integer from ${min} to ${max} (${why}), got ${describe(value)}.`);
@@ -125,7 +135,7 @@ function resolveBaseUrl(raw: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
     fail('baseUrl', `expected a URL such as ${DEFAULT_BASE_URL}, got ${describe(value)}.`);
   }
-  if (CONTROL_CHARS.test(value)) fail('baseUrl', 'contains control characters; remove them.');
+  if (hasControlCharacters(value)) fail('baseUrl', 'contains control characters; remove them.');
   let url: URL;
   try {
     url = new URL(value);
@@ -139,7 +149,10 @@ function resolveBaseUrl(raw: unknown): string {
     fail('baseUrl', `must use https (got ${url.protocol}); use the form ${DEFAULT_BASE_URL}.`);
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    fail('baseUrl', `must use https for ${url.hostname}: the API key would travel in clear text. Plain http is allowed only for loopback hosts (127.0.0.1, localhost, ::1), e.g. the local emulator.`);
+    fail(
+      'baseUrl',
+      `must use https for ${url.hostname}: the API key would travel in clear text. Plain http is allowed only for loopback hosts (127.0.0.1, localhost, ::1), e.g. the local emulator.`,
+    );
   }
   if (url.search !== '' || url.hash !== '') {
     fail('baseUrl', 'must not have a query string or fragment; requests go to `${baseUrl}/events`.');
@@ -151,14 +164,23 @@ function resolveApiKey(options: DeliveryOptions, dryRun: boolean): boolean {
   const key = options.apiKey;
   if (key === undefined || key === null || key === '') {
     if (dryRun) return false;
-    fail('apiKey', 'is missing. Pass your Spotzee secret key (sk_…), e.g. from the SPOTZEE_API_KEY environment variable, or set dryRun: true to run without sending.');
+    fail(
+      'apiKey',
+      'is missing. Pass your Spotzee secret key (sk_…), e.g. from the SPOTZEE_API_KEY environment variable, or set dryRun: true to run without sending.',
+    );
   }
   if (typeof key !== 'string') fail('apiKey', `expected a string, got ${describe(key)}.`);
-  if (/\s/.test(key) || CONTROL_CHARS.test(key)) {
-    fail('apiKey', 'contains whitespace or control characters; check how the environment variable is loaded (a trailing newline?).');
+  if (/\s/.test(key) || hasControlCharacters(key)) {
+    fail(
+      'apiKey',
+      'contains whitespace or control characters; check how the environment variable is loaded (a trailing newline?).',
+    );
   }
   if (key.startsWith('pk_')) {
-    fail('apiKey', 'is a publishable key (pk_…), meant for browsers. A backend must use a secret key (sk_…) from your Spotzee project settings.');
+    fail(
+      'apiKey',
+      'is a publishable key (pk_…), meant for browsers. A backend must use a secret key (sk_…) from your Spotzee project settings.',
+    );
   }
   return true;
 }
@@ -166,7 +188,11 @@ function resolveApiKey(options: DeliveryOptions, dryRun: boolean): boolean {
 function resolveLogger(logger: unknown): DeliveryLogger {
   if (logger === undefined || logger === null) return SILENT_LOGGER;
   const candidate = logger as Partial<DeliveryLogger>;
-  if (typeof candidate.log !== 'function' || typeof candidate.warn !== 'function' || typeof candidate.error !== 'function') {
+  if (
+    typeof candidate.log !== 'function' ||
+    typeof candidate.warn !== 'function' ||
+    typeof candidate.error !== 'function'
+  ) {
     fail('logger', 'must have log, warn and error methods (a Nest Logger or console both work).');
   }
   return logger as DeliveryLogger;
@@ -178,7 +204,10 @@ function resolveLogger(logger: unknown): DeliveryLogger {
  */
 export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDeliveryOptions {
   if (options === null || typeof options !== 'object') {
-    throw new SpotzeeConfigurationError('options', 'Spotzee options must be an object such as { apiKey: process.env.SPOTZEE_API_KEY }.');
+    throw new SpotzeeConfigurationError(
+      'options',
+      'Spotzee options must be an object such as { apiKey: process.env.SPOTZEE_API_KEY }.',
+    );
   }
   const dryRun = options.dryRun ?? false;
   if (typeof dryRun !== 'boolean') fail('dryRun', `expected true or false, got ${describe(dryRun)}.`);
@@ -202,9 +231,28 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
   // Bounds that depend on other options: one event must always fit a batch, and the queue must hold one.
   // Unless set, the event cap shrinks with a small batch cap instead of making it an error.
   const eventDefault = Math.min(DEFAULT_DELIVERY_OPTIONS.maxEventBytes, numbers.maxBatchBytes - 2);
-  numbers.maxEventBytes = integerOption(options, 'maxEventBytes', 64, numbers.maxBatchBytes - 2, 'bytes of one serialised event; at most maxBatchBytes - 2', eventDefault);
-  numbers.maxQueueBytes = integerOption(options, 'maxQueueBytes', numbers.maxEventBytes, 1024 * 1024 * MIB, 'bytes held in memory; at least maxEventBytes');
-  numbers.retryMaxMs = integerOption(options, 'retryMaxMs', numbers.retryBaseMs, DAY, 'the longest retry delay in ms; at least retryBaseMs');
+  numbers.maxEventBytes = integerOption(
+    options,
+    'maxEventBytes',
+    64,
+    numbers.maxBatchBytes - 2,
+    'bytes of one serialised event; at most maxBatchBytes - 2',
+    eventDefault,
+  );
+  numbers.maxQueueBytes = integerOption(
+    options,
+    'maxQueueBytes',
+    numbers.maxEventBytes,
+    1024 * 1024 * MIB,
+    'bytes held in memory; at least maxEventBytes',
+  );
+  numbers.retryMaxMs = integerOption(
+    options,
+    'retryMaxMs',
+    numbers.retryBaseMs,
+    DAY,
+    'the longest retry delay in ms; at least retryBaseMs',
+  );
 
   return {
     baseUrl,

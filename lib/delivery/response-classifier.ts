@@ -33,7 +33,10 @@ const TRANSIENT_4XX = new Set([408, 425]);
 
 function namedItems(problem: SpotzeeProblem, batchSize: number): Map<number, SpotzeeItemError[]> {
   const items = new Map<number, SpotzeeItemError[]>();
-  const all = problem.errors.length > 0 ? problem.errors : [{ param: problem.param, code: problem.code, message: problem.message }];
+  const all =
+    problem.errors.length > 0
+      ? problem.errors
+      : [{ param: problem.param, code: problem.code, message: problem.message }];
   for (const error of all) {
     const located = itemIndexOf(error.param);
     if (located === null || located.index >= batchSize) continue;
@@ -53,7 +56,9 @@ export function classifyResponse(
   if (status >= 200 && status < 300) {
     return { kind: 'delivered', replayed: (headers['idempotent-replayed'] ?? '').trim().toLowerCase() === 'true' };
   }
-  if (status === 429 || problem.code === 'rate_limited' || problem.code === 'idempotency_in_progress') return { kind: 'pause' };
+  if (status === 429 || problem.code === 'rate_limited' || problem.code === 'idempotency_in_progress') {
+    return { kind: 'pause' };
+  }
   if (problem.code === 'idempotency_key_mismatch') return { kind: 'mismatch' };
   if (problem.code === 'version_unsupported') return { kind: 'halt' };
   if (status >= 500 || TRANSIENT_4XX.has(status)) return { kind: 'retry' };

@@ -16,7 +16,14 @@ import type { ServerRejections } from './server-rejections.js';
 import { parseProblem } from './spotzee-problem.js';
 import type { SpotzeeProblem } from './spotzee-problem.js';
 
-const EMPTY_PROBLEM: SpotzeeProblem = { code: null, title: null, message: null, requestId: null, param: null, errors: [] };
+const EMPTY_PROBLEM: SpotzeeProblem = {
+  code: null,
+  title: null,
+  message: null,
+  requestId: null,
+  param: null,
+  errors: [],
+};
 
 export interface ResponseHandlerDeps {
   ledger: OutcomeLedger;
@@ -57,7 +64,8 @@ export class ResponseHandler {
     const problem = ok || response.truncated ? EMPTY_PROBLEM : parseProblem(response.body);
     // Even ids come from the server: scrub them like any other text we did not write.
     const rawRequestId = response.headers['x-request-id'] ?? problem.requestId;
-    const requestId = rawRequestId === null || rawRequestId === undefined ? null : this.#log.redact(rawRequestId.slice(0, 200));
+    const requestId =
+      rawRequestId === null || rawRequestId === undefined ? null : this.#log.redact(rawRequestId.slice(0, 200));
     const decision = classifyResponse(response.status, response.headers, problem, batch.size);
     const attempt: BatchAttempt = {
       batchKey: batch.key,
@@ -80,7 +88,9 @@ export class ResponseHandler {
   onNoResponse(batch: FrozenBatch, error: unknown, startedAt: number): void {
     if (batch.settled) return;
     const code = (error as { code?: unknown } | null)?.code;
-    const detail = this.#log.redact(`${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
+    const detail = this.#log.redact(
+      `${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`,
+    );
     this.#retries.retryLater(batch, null, `no response (${detail})`, null, null);
     this.#listeners.emit('attempt', {
       batchKey: batch.key,
@@ -96,7 +106,13 @@ export class ResponseHandler {
     });
   }
 
-  #act(batch: FrozenBatch, decision: Classification, response: TransportResponse, problem: SpotzeeProblem, requestId: string | null): BatchAttempt['decision'] {
+  #act(
+    batch: FrozenBatch,
+    decision: Classification,
+    response: TransportResponse,
+    problem: SpotzeeProblem,
+    requestId: string | null,
+  ): BatchAttempt['decision'] {
     const { status, headers } = response;
     if (decision.kind === 'delivered') {
       this.#gate.delivered();
@@ -109,7 +125,14 @@ export class ResponseHandler {
     const failure = M.failure(status, problem, requestId);
     switch (decision.kind) {
       case 'retry':
-        this.#retries.retryLater(batch, status, failure, requestId, parseRetryAfterMs(headers['retry-after']), problem.code);
+        this.#retries.retryLater(
+          batch,
+          status,
+          failure,
+          requestId,
+          parseRetryAfterMs(headers['retry-after']),
+          problem.code,
+        );
         return batch.settled ? 'dropped' : 'retry';
       case 'pause':
         this.#gate.pause(batch, parseRetryAfterMs(headers['retry-after']), failure);

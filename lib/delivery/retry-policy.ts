@@ -43,7 +43,14 @@ export class RetryPolicy {
   }
 
   /** Schedules the retry, or drops the batch's events when this failure spent the budget. */
-  retryLater(batch: FrozenBatch, status: number | null, failure: string, requestId: string | null, retryAfterMs: number | null, code: string | null = null): void {
+  retryLater(
+    batch: FrozenBatch,
+    status: number | null,
+    failure: string,
+    requestId: string | null,
+    retryAfterMs: number | null,
+    code: string | null = null,
+  ): void {
     batch.failures += 1;
     this.#gate.noteError(`Batch ${batch.key} failed: ${failure}`, status, code, requestId);
     const { maxAttempts: budget, retryBaseMs, retryMaxMs } = this.#options;
@@ -54,7 +61,13 @@ export class RetryPolicy {
       const line = this.#failureLog.admit(`exhausted|${kind}`, M.exhausted(batch, failure, budget));
       if (line !== null) this.#log.write('error', line);
       for (const entry of batch.entries) {
-        this.#ledger.drop(entry, 'retries_exhausted', `dropped after ${budget} failed attempts (last: ${failure}).`, true, true);
+        this.#ledger.drop(
+          entry,
+          'retries_exhausted',
+          `dropped after ${budget} failed attempts (last: ${failure}).`,
+          true,
+          true,
+        );
       }
       return;
     }

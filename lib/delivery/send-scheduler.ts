@@ -164,7 +164,10 @@ export class SendScheduler {
       at = pool.nextWaitingAt();
       const head = this.#queue.peek();
       if (head !== undefined && !pool.isBackingOff() && (this.#started || closing || head.seq <= this.#forceSeq)) {
-        at = Math.min(at, head.seq <= this.#forceSeq || closing ? now : head.enqueuedAt + this.#options.flushIntervalMs);
+        at = Math.min(
+          at,
+          head.seq <= this.#forceSeq || closing ? now : head.enqueuedAt + this.#options.flushIntervalMs,
+        );
       }
       if (at !== Infinity) at = Math.max(at, gate.pausedUntil);
     }

@@ -36,18 +36,36 @@ export class ServerRejections {
     this.#log = deps.log;
   }
 
-  rejectBatch(batch: FrozenBatch, reason: RejectionReason, problem: SpotzeeProblem, requestId: string | null, status: number): void {
+  rejectBatch(
+    batch: FrozenBatch,
+    reason: RejectionReason,
+    problem: SpotzeeProblem,
+    requestId: string | null,
+    status: number,
+  ): void {
     this.#pool.settle(batch);
     const failure = M.failure(status, problem, requestId);
     this.#gate.noteError(`Batch ${batch.key} rejected: ${failure}`, status, problem.code, requestId);
     for (const entry of batch.entries) {
       const { name, source } = entry.event;
-      this.#ledger.reject(entry, true, reason, M.eventRejected(describeEvent(name, source), failure), serverRejection(problem, requestId, status));
+      this.#ledger.reject(
+        entry,
+        true,
+        reason,
+        M.eventRejected(describeEvent(name, source), failure),
+        serverRejection(problem, requestId, status),
+      );
     }
   }
 
   /** Rejects the named items and resends the others as a new batch, under a new key. */
-  rejectItems(batch: FrozenBatch, items: Map<number, SpotzeeItemError[]>, problem: SpotzeeProblem, requestId: string | null, status: number): void {
+  rejectItems(
+    batch: FrozenBatch,
+    items: Map<number, SpotzeeItemError[]>,
+    problem: SpotzeeProblem,
+    requestId: string | null,
+    status: number,
+  ): void {
     this.#pool.settle(batch);
     const keep: QueuedEvent[] = [];
     const details: string[] = [];
@@ -58,16 +76,31 @@ export class ServerRejections {
         return;
       }
       const first = errors[0]!;
-      const text = errors.map((error) => `${error.param ?? 'event'}: ${error.message ?? error.code ?? 'invalid'}`).join('; ');
+      const text = errors
+        .map((error) => `${error.param ?? 'event'}: ${error.message ?? error.code ?? 'invalid'}`)
+        .join('; ');
       const { name, source } = entry.event;
-      const message = M.itemRejected(describeEvent(name, source), text, first.code ?? problem.code ?? `http_${status}`, requestId);
+      const message = M.itemRejected(
+        describeEvent(name, source),
+        text,
+        first.code ?? problem.code ?? `http_${status}`,
+        requestId,
+      );
       if (details.length < MAX_LOGGED_ITEMS) details.push(`#${index} ${describeEvent(name, source)} ${text}`);
       this.#ledger.reject(entry, true, 'server_rejected', message, serverRejection(problem, requestId, status, first));
     });
     const rejectedCount = batch.size - keep.length;
-    this.#gate.noteError(`Spotzee rejected ${rejectedCount} of ${batch.size} events in batch ${batch.key}`, status, problem.code, requestId);
+    this.#gate.noteError(
+      `Spotzee rejected ${rejectedCount} of ${batch.size} events in batch ${batch.key}`,
+      status,
+      problem.code,
+      requestId,
+    );
     if (keep.length > 0) this.#pool.add(keep, Date.now());
-    this.#log.write('warn', M.itemsRejected(batch, rejectedCount, status, problem.code, requestId, details, keep.length));
+    this.#log.write(
+      'warn',
+      M.itemsRejected(batch, rejectedCount, status, problem.code, requestId, details, keep.length),
+    );
   }
 
   /** A 400/422 naming no item, or a 413: halve until the bad event is alone. Each half gets a new key. */
@@ -82,7 +115,12 @@ export class ServerRejections {
 }
 
 /** The server's words on one rejected event: its code (or the status), the request id, the field. */
-function serverRejection(problem: SpotzeeProblem, requestId: string | null, status: number, item?: SpotzeeItemError): Partial<RejectedOutcome> {
+function serverRejection(
+  problem: SpotzeeProblem,
+  requestId: string | null,
+  status: number,
+  item?: SpotzeeItemError,
+): Partial<RejectedOutcome> {
   const extra: Partial<RejectedOutcome> = { requestId };
   extra.code = item?.code ?? problem.code ?? `http_${status}`;
   const param = item ? item.param : problem.param;

@@ -100,7 +100,10 @@ export class ShutdownDrain {
   close(options: CloseOptions = {}): Promise<CloseReport> {
     if (this.#closePromise !== null) return this.#closePromise;
     const requested = options?.deadlineMs;
-    const deadlineMs = typeof requested === 'number' && Number.isFinite(requested) && requested >= 0 ? requested : this.#options.shutdownDeadlineMs;
+    const deadlineMs =
+      typeof requested === 'number' && Number.isFinite(requested) && requested >= 0
+        ? requested
+        : this.#options.shutdownDeadlineMs;
     const startedAt = Date.now();
     const ledger = this.#ledger;
     const before = { delivered: ledger.delivered, rejected: ledger.rejected, dropped: ledger.dropped };
@@ -122,7 +125,10 @@ export class ShutdownDrain {
         durationMs: Date.now() - startedAt,
         timedOut,
       };
-      this.#log.write(timedOut ? 'error' : 'log', M.drained(report.durationMs, report.delivered, report.rejected, report.dropped, timedOut));
+      this.#log.write(
+        timedOut ? 'error' : 'log',
+        M.drained(report.durationMs, report.delivered, report.rejected, report.dropped, timedOut),
+      );
       return report;
     });
     return this.#closePromise;
@@ -136,13 +142,19 @@ export class ShutdownDrain {
     ledger.onDrained = null;
     this.#hooks.abortRequests();
     const gate = this.#gate;
-    const reason = gate.halted ? `${why} (Spotzee had refused the API key)` : gate.pausedUntil > Date.now() ? `${why} (Spotzee was rate limiting)` : why;
+    const reason = gate.halted
+      ? `${why} (Spotzee had refused the API key)`
+      : gate.pausedUntil > Date.now()
+        ? `${why} (Spotzee was rate limiting)`
+        : why;
     for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
       ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`);
     }
     for (const batch of this.#pool.snapshot()) {
       this.#pool.settle(batch);
-      for (const entry of batch.entries) ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`, true, true);
+      for (const entry of batch.entries) {
+        ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`, true, true);
+      }
     }
     this.#finish(true);
   }

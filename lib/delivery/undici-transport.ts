@@ -21,7 +21,10 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
 }
 
 /** Reads at most `limit` bytes; past it, stops and destroys the stream rather than buffering it. */
-async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ text: string | null; truncated: boolean }> {
+async function readBounded(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+): Promise<{ text: string | null; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

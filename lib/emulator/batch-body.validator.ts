@@ -36,10 +36,18 @@ export function validateBatchBody(body: string, maxNameLength: number): BatchVal
     );
   }
   if (parsed.length === 0) {
-    return bad(400, 'parameter_invalid_length', `The request body is an empty array; send 1 to ${MAX_EVENTS_PER_BATCH} events.`);
+    return bad(
+      400,
+      'parameter_invalid_length',
+      `The request body is an empty array; send 1 to ${MAX_EVENTS_PER_BATCH} events.`,
+    );
   }
   if (parsed.length > MAX_EVENTS_PER_BATCH) {
-    return bad(400, 'parameter_invalid_length', `The request body holds ${parsed.length} events; at most ${MAX_EVENTS_PER_BATCH} are accepted per request. Split the batch.`);
+    return bad(
+      400,
+      'parameter_invalid_length',
+      `The request body holds ${parsed.length} events; at most ${MAX_EVENTS_PER_BATCH} are accepted per request. Split the batch.`,
+    );
   }
   const errors: ProblemFieldError[] = [];
   parsed.forEach((item, index) => validateEvent(item, String(index), maxNameLength, errors));
@@ -60,12 +68,20 @@ export function validateBatchBody(body: string, maxNameLength: number): BatchVal
 
 function validateEvent(item: unknown, at: string, maxNameLength: number, errors: ProblemFieldError[]): void {
   if (!isPlainObject(item)) {
-    errors.push({ param: at, code: 'parameter_invalid_type', message: `Each event must be a JSON object (got ${jsonType(item)}).` });
+    errors.push({
+      param: at,
+      code: 'parameter_invalid_type',
+      message: `Each event must be a JSON object (got ${jsonType(item)}).`,
+    });
     return;
   }
   for (const field of Object.keys(item)) {
     if (!EVENT_FIELDS.has(field)) {
-      errors.push({ param: `${at}.${field}`, code: 'parameter_unknown', message: `Unknown field "${field}"; an event has only ${[...EVENT_FIELDS].join(', ')}.` });
+      errors.push({
+        param: `${at}.${field}`,
+        code: 'parameter_unknown',
+        message: `Unknown field "${field}"; an event has only ${[...EVENT_FIELDS].join(', ')}.`,
+      });
     }
   }
 
@@ -73,24 +89,40 @@ function validateEvent(item: unknown, at: string, maxNameLength: number, errors:
   if (name === undefined || name === null) {
     errors.push({ param: `${at}.name`, code: 'parameter_missing', message: 'name is required.' });
   } else if (typeof name !== 'string') {
-    errors.push({ param: `${at}.name`, code: 'parameter_invalid_type', message: `name must be a string (got ${jsonType(name)}).` });
+    errors.push({
+      param: `${at}.name`,
+      code: 'parameter_invalid_type',
+      message: `name must be a string (got ${jsonType(name)}).`,
+    });
   } else if (name.trim().length === 0) {
     errors.push({ param: `${at}.name`, code: 'parameter_invalid_empty', message: 'name must not be empty.' });
   } else if (name.length > maxNameLength) {
-    errors.push({ param: `${at}.name`, code: 'parameter_invalid_length', message: `name is ${name.length} characters; at most ${maxNameLength} are accepted.` });
+    errors.push({
+      param: `${at}.name`,
+      code: 'parameter_invalid_length',
+      message: `name is ${name.length} characters; at most ${maxNameLength} are accepted.`,
+    });
   }
 
   const externalOk = checkOptionalString(item, 'external_id', at, errors);
   const anonymousOk = checkOptionalString(item, 'anonymous_id', at, errors);
   if (externalOk && anonymousOk && !isNonEmptyString(item['external_id']) && !isNonEmptyString(item['anonymous_id'])) {
-    errors.push({ param: `${at}.external_id`, code: 'parameter_missing', message: 'At least one of external_id or anonymous_id must be a non-empty string.' });
+    errors.push({
+      param: `${at}.external_id`,
+      code: 'parameter_missing',
+      message: 'At least one of external_id or anonymous_id must be a non-empty string.',
+    });
   }
 
   checkOptionalObject(item, 'data', at, errors);
 
   const createdAt = item['created_at'];
   if (checkOptionalString(item, 'created_at', at, errors) && typeof createdAt === 'string' && !isIso8601(createdAt)) {
-    errors.push({ param: `${at}.created_at`, code: 'parameter_invalid_format', message: `created_at must be an ISO-8601 date-time with a zone, e.g. 2026-04-28T09:30:00.000Z (got "${truncate(createdAt)}").` });
+    errors.push({
+      param: `${at}.created_at`,
+      code: 'parameter_invalid_format',
+      message: `created_at must be an ISO-8601 date-time with a zone, e.g. 2026-04-28T09:30:00.000Z (got "${truncate(createdAt)}").`,
+    });
   }
 
   if ('user' in item) validateUser(item['user'], `${at}.user`, errors);
@@ -98,12 +130,20 @@ function validateEvent(item: unknown, at: string, maxNameLength: number, errors:
 
 function validateUser(user: unknown, at: string, errors: ProblemFieldError[]): void {
   if (!isPlainObject(user)) {
-    errors.push({ param: at, code: 'parameter_invalid_type', message: `user must be an object (got ${jsonType(user)}).` });
+    errors.push({
+      param: at,
+      code: 'parameter_invalid_type',
+      message: `user must be an object (got ${jsonType(user)}).`,
+    });
     return;
   }
   for (const field of Object.keys(user)) {
     if (!USER_FIELDS.has(field)) {
-      errors.push({ param: `${at}.${field}`, code: 'parameter_unknown', message: `Unknown user field "${field}"; user has only ${[...USER_FIELDS].join(', ')}.` });
+      errors.push({
+        param: `${at}.${field}`,
+        code: 'parameter_unknown',
+        message: `Unknown user field "${field}"; user has only ${[...USER_FIELDS].join(', ')}.`,
+      });
     }
   }
   for (const field of USER_STRING_FIELDS) checkOptionalString(user, field, at, errors);
@@ -111,17 +151,35 @@ function validateUser(user: unknown, at: string, errors: ProblemFieldError[]): v
 }
 
 /** True when the field is absent, null or a string; records an error otherwise. */
-function checkOptionalString(holder: Record<string, unknown>, field: string, at: string, errors: ProblemFieldError[]): boolean {
+function checkOptionalString(
+  holder: Record<string, unknown>,
+  field: string,
+  at: string,
+  errors: ProblemFieldError[],
+): boolean {
   const value = holder[field];
   if (value === undefined || value === null || typeof value === 'string') return true;
-  errors.push({ param: `${at}.${field}`, code: 'parameter_invalid_type', message: `${field} must be a string or null (got ${jsonType(value)}).` });
+  errors.push({
+    param: `${at}.${field}`,
+    code: 'parameter_invalid_type',
+    message: `${field} must be a string or null (got ${jsonType(value)}).`,
+  });
   return false;
 }
 
-function checkOptionalObject(holder: Record<string, unknown>, field: string, at: string, errors: ProblemFieldError[]): void {
+function checkOptionalObject(
+  holder: Record<string, unknown>,
+  field: string,
+  at: string,
+  errors: ProblemFieldError[],
+): void {
   const value = holder[field];
   if (value === undefined || value === null || isPlainObject(value)) return;
-  errors.push({ param: `${at}.${field}`, code: 'parameter_invalid_type', message: `${field} must be an object or null (got ${jsonType(value)}).` });
+  errors.push({
+    param: `${at}.${field}`,
+    code: 'parameter_invalid_type',
+    message: `${field} must be an object or null (got ${jsonType(value)}).`,
+  });
 }
 
 function isIso8601(value: string): boolean {

@@ -80,18 +80,29 @@ export function resolveEmulatorOptions(options: SpotzeeEmulatorOptions = {}): Re
   check(resolved.host.length > 0, 'host must not be empty.');
   if (resolved.apiKeys !== null) {
     check(resolved.apiKeys.size > 0, 'apiKeys must hold at least one key (omit it to accept any sk_… key).');
-    for (const key of resolved.apiKeys) check(typeof key === 'string' && /^\S+$/.test(key), 'apiKeys must be non-empty strings without spaces.');
+    for (const key of resolved.apiKeys) {
+      check(typeof key === 'string' && /^\S+$/.test(key), 'apiKeys must be non-empty strings without spaces.');
+    }
   }
   check(resolved.supportedVersions.size > 0, 'supportedVersions must hold at least one YYYY-MM-DD date.');
   check(isNonNegativeNumber(resolved.idempotencyTtlMs), 'idempotencyTtlMs must be a number ≥ 0.');
   check(isNonNegativeNumber(resolved.processingDelayMs), 'processingDelayMs must be a number ≥ 0.');
-  check(Number.isInteger(resolved.maxBodyBytes) && resolved.maxBodyBytes > 0, 'maxBodyBytes must be a positive integer.');
-  check(Number.isInteger(resolved.maxNameLength) && resolved.maxNameLength > 0, 'maxNameLength must be a positive integer.');
+  check(
+    Number.isInteger(resolved.maxBodyBytes) && resolved.maxBodyBytes > 0,
+    'maxBodyBytes must be a positive integer.',
+  );
+  check(
+    Number.isInteger(resolved.maxNameLength) && resolved.maxNameLength > 0,
+    'maxNameLength must be a positive integer.',
+  );
   check(
     resolved.inProgressRetryAfterSeconds === null || isNonNegativeNumber(resolved.inProgressRetryAfterSeconds),
     'inProgressRetryAfterSeconds must be a number ≥ 0.',
   );
-  check(Number.isInteger(resolved.maxRecordedRequests) && resolved.maxRecordedRequests >= 0, 'maxRecordedRequests must be an integer ≥ 0.');
+  check(
+    Number.isInteger(resolved.maxRecordedRequests) && resolved.maxRecordedRequests >= 0,
+    'maxRecordedRequests must be an integer ≥ 0.',
+  );
   return resolved;
 }
 

@@ -32,7 +32,12 @@ export class EmulatorWaits {
         reject(error);
       };
       const timer = setTimeout(
-        () => fail(new Error(`SpotzeeEmulator: timed out after ${timeoutMs} ms waiting for ${description}. ${this.progress()}`)),
+        () =>
+          fail(
+            new Error(
+              `SpotzeeEmulator: timed out after ${timeoutMs} ms waiting for ${description}. ${this.progress()}`,
+            ),
+          ),
         timeoutMs,
       );
       this.pending.add(fail);

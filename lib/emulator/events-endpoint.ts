@@ -91,7 +91,8 @@ export class EventsEndpoint {
                 status: 409,
                 code: 'idempotency_key_mismatch',
                 param: 'Idempotency-Key',
-                message: 'This Idempotency-Key was already used with a different request body. Retries must resend the exact same bytes; new requests need a new key.',
+                message:
+                  'This Idempotency-Key was already used with a different request body. Retries must resend the exact same bytes; new requests need a new key.',
               },
               call.requestId,
             ),
@@ -104,7 +105,8 @@ export class EventsEndpoint {
                 status: 409,
                 code: 'idempotency_in_progress',
                 param: 'Idempotency-Key',
-                message: 'A request with this Idempotency-Key is still being processed. Retry after the Retry-After delay.',
+                message:
+                  'A request with this Idempotency-Key is still being processed. Retry after the Retry-After delay.',
                 headers: { 'retry-after': formatRetryAfter(retryAfter) },
               },
               call.requestId,
@@ -129,17 +131,31 @@ export class EventsEndpoint {
     }
   }
 
-  private process(call: EndpointCall, idempotencyKey: string | null, apiVersion: string | null, limitHeaders: Record<string, string>): EndpointResult {
+  private process(
+    call: EndpointCall,
+    idempotencyKey: string | null,
+    apiVersion: string | null,
+    limitHeaders: Record<string, string>,
+  ): EndpointResult {
     const validation = validateBatchBody(call.bodyText, this.deps.options.maxNameLength);
     if (!validation.ok) return { response: problemResponse(validation.problem, call.requestId), acceptedEvents: 0 };
-    const batch = this.deps.journal.addBatch({ idempotencyKey, requestId: call.requestId, events: validation.events, body: call.bodyText, bytes: call.body.length, apiVersion });
+    const batch = this.deps.journal.addBatch({
+      idempotencyKey,
+      requestId: call.requestId,
+      events: validation.events,
+      body: call.bodyText,
+      bytes: call.body.length,
+      apiVersion,
+    });
     const onBatch = this.deps.options.onBatch;
     if (onBatch !== null) {
       try {
         onBatch(batch);
       } catch (error) {
         // A faulty listener must not turn an accepted batch into a failed request.
-        process.emitWarning(`SpotzeeEmulator: onBatch threw: ${error instanceof Error ? error.message : String(error)}`);
+        process.emitWarning(
+          `SpotzeeEmulator: onBatch threw: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     return { response: { status: 204, headers: { ...limitHeaders } }, acceptedEvents: validation.events.length };

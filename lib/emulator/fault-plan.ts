@@ -50,7 +50,6 @@ export class FaultPlan {
     }
     const entry: QueuedFault = { fault, remaining: times, hits: 0, match: options.match };
     this.queue.push(entry);
-    const plan = this;
     return {
       fault,
       get hits() {
@@ -59,9 +58,9 @@ export class FaultPlan {
       get remaining() {
         return entry.remaining;
       },
-      cancel() {
+      cancel: () => {
         entry.remaining = 0;
-        plan.queue = plan.queue.filter((queued) => queued !== entry);
+        this.queue = this.queue.filter((queued) => queued !== entry);
       },
     };
   }

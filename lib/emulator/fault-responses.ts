@@ -9,7 +9,10 @@ export function faultResponse(fault: EmulatorFault, requestId: string): Emulator
       const status = fault.status ?? 503;
       const code = fault.code ?? defaultCodeForStatus(status);
       const message =
-        fault.message ?? (status === 503 ? 'The service is temporarily unavailable (emulated fault). Retry with backoff.' : `Request failed with ${status} (emulated fault).`);
+        fault.message ??
+        (status === 503
+          ? 'The service is temporarily unavailable (emulated fault). Retry with backoff.'
+          : `Request failed with ${status} (emulated fault).`);
       return problemResponse({ status, code, message }, requestId);
     }
     case 'rate_limit': {

@@ -6,27 +6,41 @@ import { FAULT_KINDS, type EmulatorFault } from './emulator-fault.js';
  */
 export function assertValidFault(fault: EmulatorFault): void {
   if (fault === null || typeof fault !== 'object' || !FAULT_KINDS.includes(fault.kind)) {
-    throw new TypeError(`SpotzeeEmulator: unknown fault ${describe(fault)}; expected one of kinds ${FAULT_KINDS.join(', ')}.`);
+    throw new TypeError(
+      `SpotzeeEmulator: unknown fault ${describe(fault)}; expected one of kinds ${FAULT_KINDS.join(', ')}.`,
+    );
   }
   switch (fault.kind) {
     case 'status':
       if (fault.status !== undefined && !isIntegerIn(fault.status, 400, 599)) {
-        throw new TypeError(`SpotzeeEmulator: a 'status' fault needs a status between 400 and 599 (got ${describe(fault.status)}); use a 'raw' fault for other statuses.`);
+        throw new TypeError(
+          `SpotzeeEmulator: a 'status' fault needs a status between 400 and 599 (got ${describe(fault.status)}); use a 'raw' fault for other statuses.`,
+        );
       }
       return;
     case 'rate_limit':
-      if (fault.retryAfterSeconds !== undefined && fault.retryAfterSeconds !== null && !isNonNegativeNumber(fault.retryAfterSeconds)) {
-        throw new TypeError(`SpotzeeEmulator: 'retryAfterSeconds' must be a number ≥ 0 or null (got ${describe(fault.retryAfterSeconds)}).`);
+      if (
+        fault.retryAfterSeconds !== undefined &&
+        fault.retryAfterSeconds !== null &&
+        !isNonNegativeNumber(fault.retryAfterSeconds)
+      ) {
+        throw new TypeError(
+          `SpotzeeEmulator: 'retryAfterSeconds' must be a number ≥ 0 or null (got ${describe(fault.retryAfterSeconds)}).`,
+        );
       }
       return;
     case 'slow':
       if (!isNonNegativeNumber(fault.delayMs)) {
-        throw new TypeError(`SpotzeeEmulator: a 'slow' fault needs 'delayMs', a number ≥ 0 (got ${describe(fault.delayMs)}).`);
+        throw new TypeError(
+          `SpotzeeEmulator: a 'slow' fault needs 'delayMs', a number ≥ 0 (got ${describe(fault.delayMs)}).`,
+        );
       }
       return;
     case 'raw':
       if (!isIntegerIn(fault.status, 100, 599)) {
-        throw new TypeError(`SpotzeeEmulator: a 'raw' fault needs a status between 100 and 599 (got ${describe(fault.status)}).`);
+        throw new TypeError(
+          `SpotzeeEmulator: a 'raw' fault needs a status between 100 and 599 (got ${describe(fault.status)}).`,
+        );
       }
       return;
     default:

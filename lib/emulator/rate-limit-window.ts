@@ -33,13 +33,18 @@ export class RateLimitWindow {
   private readonly enforce: boolean;
   private windows = new Map<string, Window>();
 
-  constructor(options: RateLimitOptions = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    options: RateLimitOptions = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.limit = options.limit ?? 25_000;
     this.windowMs = (options.windowSeconds ?? 10) * 1000;
     this.tier = options.tier ?? 'enterprise';
     this.enforce = options.enforce ?? false;
     if (!(Number.isInteger(this.limit) && this.limit > 0) || !(this.windowMs > 0)) {
-      throw new TypeError('SpotzeeEmulator: rateLimit.limit must be a positive integer and rateLimit.windowSeconds a positive number.');
+      throw new TypeError(
+        'SpotzeeEmulator: rateLimit.limit must be a positive integer and rateLimit.windowSeconds a positive number.',
+      );
     }
   }
 

@@ -1,9 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 export type BodyRead =
-  | { kind: 'complete'; body: Buffer }
-  | { kind: 'too_large'; bytes: number }
-  | { kind: 'aborted'; bytes: number };
+  { kind: 'complete'; body: Buffer } | { kind: 'too_large'; bytes: number } | { kind: 'aborted'; bytes: number };
 
 /**
  * Reads the whole body, keeping at most `maxBytes`. An oversize body is drained rather than cut off:
@@ -24,7 +22,9 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise
         chunks.push(chunk);
       }
     });
-    req.on('end', () => resolve(tooLarge ? { kind: 'too_large', bytes } : { kind: 'complete', body: Buffer.concat(chunks, bytes) }));
+    req.on('end', () =>
+      resolve(tooLarge ? { kind: 'too_large', bytes } : { kind: 'complete', body: Buffer.concat(chunks, bytes) }),
+    );
     req.on('error', () => resolve({ kind: 'aborted', bytes }));
     req.on('close', () => {
       if (!req.complete) resolve({ kind: 'aborted', bytes });

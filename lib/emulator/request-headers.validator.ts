@@ -22,12 +22,26 @@ export interface AcceptedHeaders {
 export type HeaderCheck = { ok: true; value: AcceptedHeaders } | { ok: false; problem: ProblemInit };
 
 /** Everything the contract checks before looking at the body, in the order a real gateway would. */
-export function checkRequestHeaders(method: string, path: string, headers: IncomingHttpHeaders, policy: HeaderPolicy): HeaderCheck {
+export function checkRequestHeaders(
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+  policy: HeaderPolicy,
+): HeaderCheck {
   if (path !== EVENTS_PATH) {
-    return fail({ status: 404, code: 'not_found', message: `No route for ${method} ${path}. Events are sent with POST ${EVENTS_PATH}.` });
+    return fail({
+      status: 404,
+      code: 'not_found',
+      message: `No route for ${method} ${path}. Events are sent with POST ${EVENTS_PATH}.`,
+    });
   }
   if (method !== 'POST') {
-    return fail({ status: 405, code: 'method_not_allowed', message: `${method} is not allowed on ${EVENTS_PATH}; use POST.`, headers: { allow: 'POST' } });
+    return fail({
+      status: 405,
+      code: 'method_not_allowed',
+      message: `${method} is not allowed on ${EVENTS_PATH}; use POST.`,
+      headers: { allow: 'POST' },
+    });
   }
 
   const token = bearerToken(headers.authorization);
@@ -35,7 +49,8 @@ export function checkRequestHeaders(method: string, path: string, headers: Incom
     return fail({
       status: 401,
       code: 'authentication_required',
-      message: 'Missing or malformed Authorization header. Send `Authorization: Bearer sk_…` with a secret project key.',
+      message:
+        'Missing or malformed Authorization header. Send `Authorization: Bearer sk_…` with a secret project key.',
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
@@ -43,22 +58,38 @@ export function checkRequestHeaders(method: string, path: string, headers: Incom
     return fail({
       status: 403,
       code: 'permission_denied',
-      message: 'Publishable keys (pk_…) cannot send server-side events. Use a secret key (sk_…) from your project settings.',
+      message:
+        'Publishable keys (pk_…) cannot send server-side events. Use a secret key (sk_…) from your project settings.',
     });
   }
   const known = policy.apiKeys === null ? token.startsWith('sk_') : policy.apiKeys.has(token);
   if (!known) {
     // Never echo the key: error bodies end up in logs.
-    return fail({ status: 401, code: 'authentication_required', message: 'Invalid API key. Check that you are using a secret key (sk_…) of this project.', headers: { 'www-authenticate': 'Bearer' } });
+    return fail({
+      status: 401,
+      code: 'authentication_required',
+      message: 'Invalid API key. Check that you are using a secret key (sk_…) of this project.',
+      headers: { 'www-authenticate': 'Bearer' },
+    });
   }
 
   const version = single(headers['spotzee-version']);
   if (version !== null) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(version) || !isCalendarDate(version)) {
-      return fail({ status: 400, code: 'parameter_invalid_format', param: 'Spotzee-Version', message: `Spotzee-Version must be a date, YYYY-MM-DD (got "${clip(version)}").` });
+      return fail({
+        status: 400,
+        code: 'parameter_invalid_format',
+        param: 'Spotzee-Version',
+        message: `Spotzee-Version must be a date, YYYY-MM-DD (got "${clip(version)}").`,
+      });
     }
     if (!policy.supportedVersions.has(version)) {
-      return fail({ status: 400, code: 'version_unsupported', param: 'Spotzee-Version', message: `API version ${version} is not supported. Supported: ${[...policy.supportedVersions].join(', ')}.` });
+      return fail({
+        status: 400,
+        code: 'version_unsupported',
+        param: 'Spotzee-Version',
+        message: `API version ${version} is not supported. Supported: ${[...policy.supportedVersions].join(', ')}.`,
+      });
     }
   }
 

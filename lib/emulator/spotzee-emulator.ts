@@ -16,7 +16,12 @@ import { performance } from 'node:perf_hooks';
 import { redactHeaders } from './authorization-redaction.js';
 import type { ChaosOptions, EmulatorFault, FaultKind, InjectedFaultHandle, InjectOptions } from './emulator-fault.js';
 import { EmulatorJournal } from './emulator-journal.js';
-import { EMULATOR_API_KEY, resolveEmulatorOptions, type ResolvedEmulatorOptions, type SpotzeeEmulatorOptions } from './emulator-options.js';
+import {
+  EMULATOR_API_KEY,
+  resolveEmulatorOptions,
+  type ResolvedEmulatorOptions,
+  type SpotzeeEmulatorOptions,
+} from './emulator-options.js';
 import type { EmulatorStats, ReceivedBatch, ReceivedEvent, RequestRecord } from './emulator-records.js';
 import type { EmulatorResponse } from './emulator-response.js';
 import { EmulatorWaits, type WaitOptions } from './emulator-waits.js';
@@ -71,7 +76,10 @@ export class SpotzeeEmulator {
 
   private constructor(options: SpotzeeEmulatorOptions) {
     this.options = resolveEmulatorOptions(options);
-    this.journal = new EmulatorJournal({ retainEvents: this.options.retainEvents, maxRecordedRequests: this.options.maxRecordedRequests });
+    this.journal = new EmulatorJournal({
+      retainEvents: this.options.retainEvents,
+      maxRecordedRequests: this.options.maxRecordedRequests,
+    });
     this.idempotency = new IdempotencyStore(this.options.idempotencyTtlMs, this.options.clock);
     this.rateLimit = new RateLimitWindow(this.options.rateLimit, this.options.clock);
     this.endpoint = new EventsEndpoint({
@@ -91,7 +99,8 @@ export class SpotzeeEmulator {
   /** What the library's `baseUrl` option takes: `http://127.0.0.1:PORT/api/client`. */
   get baseUrl(): string {
     // A wildcard bind is reachable on loopback, and clients insist on loopback for plain http.
-    const bound = this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host === '::' ? '::1' : this.options.host;
+    const bound =
+      this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host === '::' ? '::1' : this.options.host;
     const host = bound.includes(':') ? `[${bound}]` : bound;
     return `http://${host}:${this.listeningPort}/api/client`;
   }
@@ -197,12 +206,19 @@ export class SpotzeeEmulator {
 
   /** Resolves with the request records once at least `count` requests finished. */
   async waitForRequests(count: number, options: WaitOptions = {}): Promise<RequestRecord[]> {
-    await this.waits.waitFor(() => this.journal.finishedRequests >= count, `at least ${count} finished requests`, options);
+    await this.waits.waitFor(
+      () => this.journal.finishedRequests >= count,
+      `at least ${count} finished requests`,
+      options,
+    );
     return [...this.journal.requests];
   }
 
   /** Resolves once `condition` holds; it is checked now and whenever a request starts or finishes and a batch is accepted. */
-  async waitUntil(condition: (emulator: SpotzeeEmulator) => boolean, options: WaitOptions & { description?: string } = {}): Promise<void> {
+  async waitUntil(
+    condition: (emulator: SpotzeeEmulator) => boolean,
+    options: WaitOptions & { description?: string } = {},
+  ): Promise<void> {
     await this.waits.waitFor(() => condition(this), options.description ?? 'the condition', options);
   }
 
@@ -229,7 +245,9 @@ export class SpotzeeEmulator {
       await this.handleRequest(req, res);
     } catch (error) {
       // Only a throwing user callback (a fault matcher) or invalid raw headers get here; say which.
-      process.emitWarning(`SpotzeeEmulator: request handling failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.emitWarning(
+        `SpotzeeEmulator: request handling failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'content-type': 'text/plain' });
         res.end('SpotzeeEmulator internal error');
@@ -263,7 +281,10 @@ export class SpotzeeEmulator {
       const body = read.kind === 'complete' ? read.body : Buffer.alloc(0);
       const bodyText = body.toString('utf8');
       // `unsent`: the server decided on a response (replay, rejection…) but deliberately never sent it.
-      const record = (response: EmulatorResponse | null, extra: { fault?: FaultKind; acceptedEvents?: number; unsent?: boolean } = {}): void => {
+      const record = (
+        response: EmulatorResponse | null,
+        extra: { fault?: FaultKind; acceptedEvents?: number; unsent?: boolean } = {},
+      ): void => {
         if (!isCurrent()) return;
         const entry: RequestRecord = {
           seq,
@@ -292,14 +313,27 @@ export class SpotzeeEmulator {
       }
       if (read.kind === 'too_large') {
         const response = problemResponse(
-          { status: 413, code: 'payload_too_large', message: `The request body is ${read.bytes} bytes; at most ${this.options.maxBodyBytes} are accepted. Send smaller batches.` },
+          {
+            status: 413,
+            code: 'payload_too_large',
+            message: `The request body is ${read.bytes} bytes; at most ${this.options.maxBodyBytes} are accepted. Send smaller batches.`,
+          },
           requestId,
         );
         this.send(req, res, requestId, response);
         return record(response);
       }
 
-      const fault = this.plan.next({ seq, method, path, headers, idempotencyKey, body: bodyText, bodyBytes, attempt: this.countAttempt(req, idempotencyKey) });
+      const fault = this.plan.next({
+        seq,
+        method,
+        path,
+        headers,
+        idempotencyKey,
+        body: bodyText,
+        bodyBytes,
+        attempt: this.countAttempt(req, idempotencyKey),
+      });
       if (fault !== null) this.journal.countFault(fault.kind);
 
       const early = fault === null ? null : faultResponse(fault, requestId);
@@ -407,7 +441,9 @@ export class SpotzeeEmulator {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     }
-    throw new Error(`SpotzeeEmulator: could not listen again on ${this.options.host}:${this.listeningPort}: ${(lastError as Error).message}`);
+    throw new Error(
+      `SpotzeeEmulator: could not listen again on ${this.options.host}:${this.listeningPort}: ${(lastError as Error).message}`,
+    );
   }
 
   private closeServer(): Promise<void> {

@@ -1,2 +1,6 @@
-export { SpotzeeHealthIndicator, type SpotzeeHealthDetails, type SpotzeeHealthOptions } from './spotzee.health-indicator.js';
+export {
+  SpotzeeHealthIndicator,
+  type SpotzeeHealthDetails,
+  type SpotzeeHealthOptions,
+} from './spotzee.health-indicator.js';
 export { SpotzeeHealthModule } from './spotzee-health.module.js';

@@ -62,12 +62,16 @@ export class SpotzeeHealthIndicator {
     if (health.halted) {
       return indicator.down({
         ...details,
-        message: 'Spotzee delivery is halted: Spotzee refused the configured API key or endpoint (see lastError). Events stay queued until it is fixed.',
+        message:
+          'Spotzee delivery is halted: Spotzee refused the configured API key or endpoint (see lastError). Events stay queued until it is fixed.',
       });
     }
     const limit = options.maxQueueDepth;
     if (limit !== undefined && health.queueDepth > limit) {
-      return indicator.down({ ...details, message: `${health.queueDepth} Spotzee events are waiting to be sent, over the limit of ${limit}.` });
+      return indicator.down({
+        ...details,
+        message: `${health.queueDepth} Spotzee events are waiting to be sent, over the limit of ${limit}.`,
+      });
     }
     return indicator.up(details);
   }

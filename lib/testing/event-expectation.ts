@@ -23,7 +23,13 @@ export interface AsymmetricMatcherLike {
 /** An expectation object, or a predicate over the wire event and its record. */
 export type EventMatch = EventExpectation | ((event: SpotzeeWireEvent, record: RecordedEvent) => boolean);
 
-const EXPECTATION_KEYS: ReadonlyArray<keyof EventExpectation> = ['data', 'externalId', 'anonymousId', 'user', 'idempotencyKey'];
+const EXPECTATION_KEYS: ReadonlyArray<keyof EventExpectation> = [
+  'data',
+  'externalId',
+  'anonymousId',
+  'user',
+  'idempotencyKey',
+];
 
 /** Why the record does not match (one line), or undefined when it does. */
 export function explainMismatch(record: RecordedEvent, match: EventMatch | undefined): string | undefined {

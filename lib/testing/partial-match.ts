@@ -12,7 +12,11 @@ interface AsymmetricMatcher {
 }
 
 export function isAsymmetricMatcher(value: unknown): value is AsymmetricMatcher {
-  return typeof value === 'object' && value !== null && typeof (value as Partial<AsymmetricMatcher>).asymmetricMatch === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<AsymmetricMatcher>).asymmetricMatch === 'function'
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -46,7 +46,11 @@ export function describeRecorder(snapshot: RecorderSnapshot): string {
     lines.push('No Spotzee events were recorded.');
   }
   list('Recorded Spotzee events', snapshot.records, (record, index) => `${index + 1}. ${describeRecord(record)}`);
-  list('Rejected at capture', snapshot.rejections, (outcome) => `- ${outcome.event.name} (${outcome.reason}): ${outcome.message}`);
+  list(
+    'Rejected at capture',
+    snapshot.rejections,
+    (outcome) => `- ${outcome.event.name} (${outcome.reason}): ${outcome.message}`,
+  );
   list('Dropped', snapshot.dropped, (outcome) => `- ${outcome.event.name} (${outcome.reason}): ${outcome.message}`);
   if (snapshot.openRequests > 0) {
     const requests = snapshot.openRequests === 1 ? '1 request is' : `${snapshot.openRequests} requests are`;

@@ -84,7 +84,8 @@ export class SpotzeeRecorder {
 
   /** The first recorded event with this name that matches, or undefined. */
   find(name: string, match?: EventMatch): SpotzeeWireEvent | undefined {
-    return this.recorded.find((record) => record.event.name === name && explainMismatch(record, match) === undefined)?.event;
+    return this.recorded.find((record) => record.event.name === name && explainMismatch(record, match) === undefined)
+      ?.event;
   }
 
   /**

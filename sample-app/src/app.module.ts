@@ -26,6 +26,11 @@ import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
     OrdersModule,
     SubscriptionsModule,
   ],
-  providers: [{ provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) }],
+  providers: [
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    },
+  ],
 })
 export class AppModule {}

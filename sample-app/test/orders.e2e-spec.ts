@@ -17,7 +17,12 @@ describe('sample app: /orders', () => {
   it('sends order_placed for the signed-in customer, with data and identify taken from the response', async () => {
     const response = await shop.request('POST', '/orders', {
       headers: customer.auth,
-      body: { items: [{ sku: 'mug-001', quantity: 2 }, { sku: 'bag-004', quantity: 1 }] },
+      body: {
+        items: [
+          { sku: 'mug-001', quantity: 2 },
+          { sku: 'bag-004', quantity: 1 },
+        ],
+      },
     });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ id: 'ord_1', totalCents: 4180, status: 'placed' });
@@ -43,7 +48,10 @@ describe('sample app: /orders', () => {
     const retry = await shop.request('POST', '/orders', { headers, body: order });
     expect(retry.body.id).toBe(first.body.id);
     // A different checkout is a different order: the marker that the retry has been processed.
-    await shop.request('POST', '/orders', { headers: { ...customer.auth, 'idempotency-key': 'checkout-43' }, body: order });
+    await shop.request('POST', '/orders', {
+      headers: { ...customer.auth, 'idempotency-key': 'checkout-43' },
+      body: order,
+    });
 
     await shop.settle(3);
     expect(shop.wireEventsNamed('order_placed').map((event) => event.data?.order_id)).toEqual(['ord_1', 'ord_2']);
@@ -51,7 +59,10 @@ describe('sample app: /orders', () => {
   });
 
   it('sends nothing for a declined payment, then order_cancelled for the cancellation', async () => {
-    const order = await shop.request('POST', '/orders', { headers: customer.auth, body: { items: [{ sku: 'cap-003', quantity: 1 }] } });
+    const order = await shop.request('POST', '/orders', {
+      headers: customer.auth,
+      body: { items: [{ sku: 'cap-003', quantity: 1 }] },
+    });
 
     const declined = await shop.request('POST', `/orders/${order.body.id}/pay`, {
       headers: customer.auth,
@@ -74,8 +85,14 @@ describe('sample app: /orders', () => {
   });
 
   it('sends order_paid for an approved payment', async () => {
-    const order = await shop.request('POST', '/orders', { headers: customer.auth, body: { items: [{ sku: 'mug-001', quantity: 1 }] } });
-    const paid = await shop.request('POST', `/orders/${order.body.id}/pay`, { headers: customer.auth, body: { cardNumber: '4242424242424242' } });
+    const order = await shop.request('POST', '/orders', {
+      headers: customer.auth,
+      body: { items: [{ sku: 'mug-001', quantity: 1 }] },
+    });
+    const paid = await shop.request('POST', `/orders/${order.body.id}/pay`, {
+      headers: customer.auth,
+      body: { cardNumber: '4242424242424242' },
+    });
     expect(paid.status).toBe(200);
 
     await shop.settle(3);
@@ -92,11 +109,17 @@ describe('sample app: /orders', () => {
   it('sends nothing for unauthenticated or invalid orders', async () => {
     const anonymous = await shop.request('POST', '/orders', { body: { items: [{ sku: 'mug-001', quantity: 1 }] } });
     expect(anonymous.status).toBe(401);
-    const unknownSku = await shop.request('POST', '/orders', { headers: customer.auth, body: { items: [{ sku: 'nope', quantity: 1 }] } });
+    const unknownSku = await shop.request('POST', '/orders', {
+      headers: customer.auth,
+      body: { items: [{ sku: 'nope', quantity: 1 }] },
+    });
     expect(unknownSku.status).toBe(400);
     const noItems = await shop.request('POST', '/orders', { headers: customer.auth, body: { items: [] } });
     expect(noItems.status).toBe(400);
-    await shop.request('POST', '/orders', { headers: customer.auth, body: { items: [{ sku: 'bag-004', quantity: 1 }] } });
+    await shop.request('POST', '/orders', {
+      headers: customer.auth,
+      body: { items: [{ sku: 'bag-004', quantity: 1 }] },
+    });
 
     const events = await shop.settle(2);
     expect(events.map((event) => event.name)).toEqual(['signed_up', 'order_placed']);

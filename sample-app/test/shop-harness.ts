@@ -24,7 +24,10 @@ export class ShopUnderTest {
   static async start(): Promise<ShopUnderTest> {
     // Only the configured key is accepted: proves the key from ConfigService is the one on the wire.
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_API_KEY] });
-    const previousEnv = { SPOTZEE_API_KEY: process.env.SPOTZEE_API_KEY, SPOTZEE_BASE_URL: process.env.SPOTZEE_BASE_URL };
+    const previousEnv = {
+      SPOTZEE_API_KEY: process.env.SPOTZEE_API_KEY,
+      SPOTZEE_BASE_URL: process.env.SPOTZEE_BASE_URL,
+    };
     process.env.SPOTZEE_API_KEY = TEST_API_KEY;
     process.env.SPOTZEE_BASE_URL = emulator.baseUrl;
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
@@ -37,7 +40,11 @@ export class ShopUnderTest {
     return this.app.get(SpotzeeTracker);
   }
 
-  async request<T = any>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<ShopResponse<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<ShopResponse<T>> {
     const response = await fetch(`${this.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...options.headers },

@@ -36,6 +36,6 @@ function run(what, args) {
     execFileSync(process.execPath, args, { cwd: root, stdio: 'pipe', encoding: 'utf8' });
   } catch (error) {
     const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
-    throw new Error(`Building ${what} failed${output ? `:\n${output}` : `: ${error.message}`}`);
+    throw new Error(`Building ${what} failed${output ? `:\n${output}` : `: ${error.message}`}`, { cause: error });
   }
 }

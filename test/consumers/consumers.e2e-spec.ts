@@ -62,7 +62,9 @@ describe('the packed tarball in consumer apps', () => {
     // alongside the build.
     const [built, ...opened] = await Promise.allSettled([
       buildAndPackLibrary(repoRoot, join(runDir, 'library')),
-      ...['nest11-cjs', 'nest12-esm'].map(async (name) => apps.set(name, await ConsumerApp.open(fixturesDir, name, runDir))),
+      ...['nest11-cjs', 'nest12-esm'].map(async (name) =>
+        apps.set(name, await ConsumerApp.open(fixturesDir, name, runDir)),
+      ),
     ]);
     for (const result of [built, ...opened]) if (result.status === 'rejected') throw result.reason;
     tarball = (built as PromiseFulfilledResult<LibraryTarball>).value;
@@ -121,7 +123,14 @@ describe('the packed tarball in consumer apps', () => {
   };
 
   /** The events one successful order produces in the Nest 11 and Nest 12 apps. */
-  const orderEvents = (order: { id: string; customerId: string; visitor: string; email: string; sku: string; quantity: number }) => [
+  const orderEvents = (order: {
+    id: string;
+    customerId: string;
+    visitor: string;
+    email: string;
+    sku: string;
+    quantity: number;
+  }) => [
     {
       name: 'order_placed',
       external_id: order.customerId,
@@ -172,7 +181,14 @@ describe('the packed tarball in consumer apps', () => {
 
     it('contains every file its manifest points at: main, module, types and each exports condition of each subpath', () => {
       const targets = manifestTargets(readManifest(packageDir()));
-      expect(targets).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.d.ts']));
+      expect(targets).toEqual(
+        expect.arrayContaining([
+          'dist/cjs/index.js',
+          'dist/esm/index.js',
+          'dist/cjs/index.d.ts',
+          'dist/esm/index.d.ts',
+        ]),
+      );
       expect(targets.filter((target) => !tarball.files.includes(target))).toEqual([]);
     });
 
@@ -186,7 +202,9 @@ describe('the packed tarball in consumer apps', () => {
       expect(outsideBuilds.sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
       const tests = tarball.files.filter((file) => /(\.spec|\.e2e-spec|\.test)\.|(^|\/)(test|fixtures)\//.test(file));
       expect(tests).toEqual([]);
-      const strayTypeScript = tarball.files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.startsWith('lib/'));
+      const strayTypeScript = tarball.files.filter(
+        (file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.startsWith('lib/'),
+      );
       expect(strayTypeScript).toEqual([]);
     });
 
@@ -197,59 +215,105 @@ describe('the packed tarball in consumer apps', () => {
   });
 
   describe('Nest 11, CommonJS', () => {
-    it('type-checks against the require-condition declarations (tsc, module nodenext)', async () => {
-      await compiled('nest11-cjs');
-    }, RUN_TIMEOUT_MS);
+    it(
+      'type-checks against the require-condition declarations (tsc, module nodenext)',
+      async () => {
+        await compiled('nest11-cjs');
+      },
+      RUN_TIMEOUT_MS,
+    );
 
-    it("passes its own Jest 29 suite (ts-jest, CommonJS mode): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing", async () => {
-      expectExitZero(await run('nest11-cjs', ['node_modules/jest/bin/jest.js', '--ci', '--runInBand']));
-      expect(received()).toEqual(
-        orderEvents({ id: 'ord_2', customerId: 'cus_42', visitor: 'visitor_7', email: 'ada@example.com', sku: 'sku_tea', quantity: 2 }),
-      );
-      expectCleanDelivery();
-    }, RUN_TIMEOUT_MS);
+    it(
+      "passes its own Jest 29 suite (ts-jest, CommonJS mode): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing",
+      async () => {
+        expectExitZero(await run('nest11-cjs', ['node_modules/jest/bin/jest.js', '--ci', '--runInBand']));
+        expect(received()).toEqual(
+          orderEvents({
+            id: 'ord_2',
+            customerId: 'cus_42',
+            visitor: 'visitor_7',
+            email: 'ada@example.com',
+            sku: 'sku_tea',
+            quantity: 2,
+          }),
+        );
+        expectCleanDelivery();
+      },
+      RUN_TIMEOUT_MS,
+    );
 
-    it('works with both builds loaded in one process: module from one, decorators and tokens from the other', async () => {
-      await compiled('nest11-cjs');
-      expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs', 'mixed-module']));
-      expect(received()).toEqual(dualLoadEvents());
-      expectCleanDelivery();
-    }, RUN_TIMEOUT_MS);
+    it(
+      'works with both builds loaded in one process: module from one, decorators and tokens from the other',
+      async () => {
+        await compiled('nest11-cjs');
+        expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs', 'mixed-module']));
+        expect(received()).toEqual(dualLoadEvents());
+        expectCleanDelivery();
+      },
+      RUN_TIMEOUT_MS,
+    );
 
-    it(FOREIGN_INTERCEPTOR, async () => {
-      await compiled('nest11-cjs');
-      expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs', 'foreign-interceptor']));
-      expect(received()).toEqual(dualLoadEvents());
-      expectCleanDelivery();
-    }, RUN_TIMEOUT_MS);
+    it(
+      FOREIGN_INTERCEPTOR,
+      async () => {
+        await compiled('nest11-cjs');
+        expectExitZero(await run('nest11-cjs', ['dist/src/dual-load.mjs', 'foreign-interceptor']));
+        expect(received()).toEqual(dualLoadEvents());
+        expectCleanDelivery();
+      },
+      RUN_TIMEOUT_MS,
+    );
   });
 
   describe('Nest 12, ESM', () => {
-    it('compiles against the import-condition declarations (tsc, module nodenext)', async () => {
-      await compiled('nest12-esm');
-    }, RUN_TIMEOUT_MS);
+    it(
+      'compiles against the import-condition declarations (tsc, module nodenext)',
+      async () => {
+        await compiled('nest12-esm');
+      },
+      RUN_TIMEOUT_MS,
+    );
 
-    it('boots under node, serves a decorated request and delivers its events', async () => {
-      await compiled('nest12-esm');
-      expectExitZero(await run('nest12-esm', ['dist/main.js']));
-      expect(received()).toEqual(
-        orderEvents({ id: 'ord_2', customerId: 'cus_12', visitor: 'visitor_12', email: 'grace@example.com', sku: 'sku_coffee', quantity: 3 }),
-      );
-      expectCleanDelivery();
-    }, RUN_TIMEOUT_MS);
+    it(
+      'boots under node, serves a decorated request and delivers its events',
+      async () => {
+        await compiled('nest12-esm');
+        expectExitZero(await run('nest12-esm', ['dist/main.js']));
+        expect(received()).toEqual(
+          orderEvents({
+            id: 'ord_2',
+            customerId: 'cus_12',
+            visitor: 'visitor_12',
+            email: 'grace@example.com',
+            sku: 'sku_coffee',
+            quantity: 3,
+          }),
+        );
+        expectCleanDelivery();
+      },
+      RUN_TIMEOUT_MS,
+    );
 
-    it('works with both builds loaded in one process: module from one, decorators and tokens from the other', async () => {
-      await compiled('nest12-esm');
-      expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs', 'mixed-module']));
-      expect(received()).toEqual(dualLoadEvents());
-      expectCleanDelivery();
-    }, RUN_TIMEOUT_MS);
+    it(
+      'works with both builds loaded in one process: module from one, decorators and tokens from the other',
+      async () => {
+        await compiled('nest12-esm');
+        expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs', 'mixed-module']));
+        expect(received()).toEqual(dualLoadEvents());
+        expectCleanDelivery();
+      },
+      RUN_TIMEOUT_MS,
+    );
 
-    it(FOREIGN_INTERCEPTOR, async () => {
-      await compiled('nest12-esm');
-      expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs', 'foreign-interceptor']));
-      expect(received()).toEqual(dualLoadEvents());
-      expectCleanDelivery();
-    }, RUN_TIMEOUT_MS);
+    it(
+      FOREIGN_INTERCEPTOR,
+      async () => {
+        await compiled('nest12-esm');
+        expectExitZero(await run('nest12-esm', ['dist/dual-load.mjs', 'foreign-interceptor']));
+        expect(received()).toEqual(dualLoadEvents());
+        expectCleanDelivery();
+      },
+      RUN_TIMEOUT_MS,
+    );
   });
 });

@@ -12,7 +12,17 @@ export interface LibraryTarball {
 }
 
 /** Not copied to the staging area: what the build does not read, and what must not be shared. */
-const NOT_STAGED = new Set(['.git', '.tmp', 'node_modules', 'dist', 'dist-sample', 'coverage', 'test', 'sample-app', 'bench']);
+const NOT_STAGED = new Set([
+  '.git',
+  '.tmp',
+  'node_modules',
+  'dist',
+  'dist-sample',
+  'coverage',
+  'test',
+  'sample-app',
+  'bench',
+]);
 
 /**
  * Builds the library with its own `scripts/build.mjs` and packs it with `npm pack`, exactly as a
@@ -35,6 +45,9 @@ export async function buildAndPackLibrary(repoRoot: string, workDir: string): Pr
   const packed = await runOrThrow('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], {
     cwd: stageDir,
   });
-  const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
   return { path: join(packDir, filename), stageDir, files: files.map((file) => file.path) };
 }

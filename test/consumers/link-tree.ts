@@ -24,7 +24,9 @@ export function linkTree(from: string, to: string, copied: ReadonlySet<string> =
         linkSync(source, target);
       } catch (error) {
         // Another file system, or one without hard links: fall back to a copy.
-        if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EMLINK'].includes(String((error as NodeJS.ErrnoException).code))) throw error;
+        if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EMLINK'].includes(String((error as NodeJS.ErrnoException).code))) {
+          throw error;
+        }
         copyFileSync(source, target);
       }
     }

@@ -48,10 +48,13 @@ export function runCommand(file: string, args: string[], options: RunOptions): P
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
     });
-    const killer = setTimeout(() => {
-      output += `\n[killed after ${options.killAfterMs} ms]\n`;
-      child.kill('SIGKILL');
-    }, options.killAfterMs ?? 5 * 60_000);
+    const killer = setTimeout(
+      () => {
+        output += `\n[killed after ${options.killAfterMs} ms]\n`;
+        child.kill('SIGKILL');
+      },
+      options.killAfterMs ?? 5 * 60_000,
+    );
     child.on('error', (error) => {
       clearTimeout(killer);
       resolve({ command, code: null, signal: null, output: `${output}\n${error.message}`, stdout });

@@ -75,7 +75,9 @@ describe('randomised faults', () => {
     expect(stats.idempotencyMismatches).toBe(0);
     const faulted = Object.values(stats.faults).reduce((sum, n) => sum + n, 0);
     expect(faulted / stats.requests).toBeGreaterThanOrEqual(0.2);
-    for (const kind of ['status', 'rate_limit', 'reset', 'lost_response', 'slow'] as const) expect(stats.faults[kind]).toBeGreaterThan(0);
+    for (const kind of ['status', 'rate_limit', 'reset', 'lost_response', 'slow'] as const) {
+      expect(stats.faults[kind]).toBeGreaterThan(0);
+    }
     expect(stats.replays).toBeGreaterThan(0);
     expect(engine.stats().retries).toBeGreaterThan(0);
     expect(engine.stats().rateLimited).toBeGreaterThan(0);

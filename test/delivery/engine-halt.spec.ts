@@ -11,7 +11,10 @@ describe('halt on refused credentials', () => {
     const { engine, emulator } = harness;
     const health: DeliveryHealth[] = [];
     engine.on('health', (h) => health.push(h));
-    emulator.inject({ kind: 'status', status: 401, code: 'authentication_required', message: 'The API key is invalid.' }, { times: 2 });
+    emulator.inject(
+      { kind: 'status', status: 401, code: 'authentication_required', message: 'The API key is invalid.' },
+      { times: 2 },
+    );
     engine.start();
     harness.capture({});
     harness.capture({});
@@ -24,8 +27,14 @@ describe('halt on refused credentials', () => {
     expect(engine.stats()).toMatchObject({ halted: true, healthy: false, pending: 8, delivered: 0 });
     const h = engine.health();
     expect(h).toMatchObject({ healthy: false, halted: true, queueDepth: 8 });
-    expect(h.lastError).toMatchObject({ status: 401, code: 'authentication_required', requestId: expect.stringMatching(/^req_/) });
-    expect(h.lastError!.message).toMatch(/Spotzee refused the API key: check that apiKey is a valid secret key.*HTTP 401 authentication_required "The API key is invalid\."/);
+    expect(h.lastError).toMatchObject({
+      status: 401,
+      code: 'authentication_required',
+      requestId: expect.stringMatching(/^req_/),
+    });
+    expect(h.lastError!.message).toMatch(
+      /Spotzee refused the API key: check that apiKey is a valid secret key.*HTTP 401 authentication_required "The API key is invalid\."/,
+    );
 
     await eventually(() => engine.stats().delivered === 8, 'recovery after the probes');
     const statuses = [...emulator.requests].sort((a, b) => a.seq - b.seq).map((r) => r.status);
@@ -49,7 +58,13 @@ describe('halt on refused credentials', () => {
     // close() probes once more, then gives up at once instead of waiting a minute for the next probe.
     const report = await harness.engine.close({ deadlineMs: 5000 });
     expect(report).toMatchObject({ dropped: 1, timedOut: true });
-    expect(harness.outcomes).toEqual([expect.objectContaining({ outcome: 'dropped', reason: 'shutdown_deadline', message: expect.stringMatching(/refused the API key/) })]);
+    expect(harness.outcomes).toEqual([
+      expect.objectContaining({
+        outcome: 'dropped',
+        reason: 'shutdown_deadline',
+        message: expect.stringMatching(/refused the API key/),
+      }),
+    ]);
     expect(harness.emulator.requests).toHaveLength(2);
   });
 
@@ -58,6 +73,8 @@ describe('halt on refused credentials', () => {
     harness.emulator.inject({ kind: 'raw', status: 404, body: 'Not Found' });
     harness.capture({});
     await harness.engine.flush();
-    expect(harness.engine.health().lastError!.message).toMatch(/^Check baseUrl \(http:\/\/127\.0\.0\.1:\d+\/api\/client\): requests go to .*\/events\. HTTP 404/);
+    expect(harness.engine.health().lastError!.message).toMatch(
+      /^Check baseUrl \(http:\/\/127\.0\.0\.1:\d+\/api\/client\): requests go to .*\/events\. HTTP 404/,
+    );
   });
 });

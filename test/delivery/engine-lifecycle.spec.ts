@@ -2,7 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { DeliveryEngine } from '../../lib/delivery/index.js';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { eventually } from '../support/eventually.js';
-import { FAST_OPTIONS, TEST_KEY, event, expectInvariant, startHarness, stopHarnessesAfterEach } from './support/engine-harness.js';
+import {
+  FAST_OPTIONS,
+  TEST_KEY,
+  event,
+  expectInvariant,
+  startHarness,
+  stopHarnessesAfterEach,
+} from './support/engine-harness.js';
 
 stopHarnessesAfterEach();
 
@@ -18,7 +25,10 @@ describe('flush()', () => {
   it('waits for events committed before the call, retries included, not for later ones', async () => {
     const harness = await startHarness({ maxBatchEvents: 1, maxAttempts: 100, retryBaseMs: 20, retryMaxMs: 200 });
     const { engine, emulator } = harness;
-    const stuck = emulator.inject({ kind: 'status', status: 503 }, { times: Infinity, match: (r) => r.body.includes('"late"') });
+    const stuck = emulator.inject(
+      { kind: 'status', status: 503 },
+      { times: Infinity, match: (r) => r.body.includes('"late"') },
+    );
     emulator.inject({ kind: 'status', status: 500 }, { times: 2, match: (r) => r.body.includes('"early"') });
     engine.start();
     harness.capture({ name: 'early' });
@@ -57,7 +67,9 @@ describe('close()', () => {
     expect(report).toMatchObject({ delivered: 7, rejected: 0, dropped: 0, timedOut: false });
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
     expect(emulator.events).toHaveLength(7);
-    expect(harness.logger.messages('log')).toContain(`Spotzee drained in ${report.durationMs} ms: 7 delivered, 0 rejected, 0 dropped.`);
+    expect(harness.logger.messages('log')).toContain(
+      `Spotzee drained in ${report.durationMs} ms: 7 delivered, 0 rejected, 0 dropped.`,
+    );
   });
 
   it('drains even when start() was never called', async () => {
@@ -74,7 +86,11 @@ describe('close()', () => {
     await harness.engine.flush();
     expect(harness.engine.stats()).toMatchObject({ captured: 1, dropped: 1, pending: 0 });
     expect(harness.outcomes).toEqual([
-      expect.objectContaining({ outcome: 'dropped', reason: 'closed', message: 'Spotzee event "too_late" not queued: the Spotzee engine is shut down.' }),
+      expect.objectContaining({
+        outcome: 'dropped',
+        reason: 'closed',
+        message: 'Spotzee event "too_late" not queued: the Spotzee engine is shut down.',
+      }),
     ]);
     expect(harness.emulator.requests).toHaveLength(0);
   });
@@ -90,8 +106,13 @@ describe('close()', () => {
     expect(engine.stats()).toMatchObject({ captured: 5, dropped: 5, pending: 0 });
     expect(engine.stats().requests).toBeGreaterThan(1);
     expect(harness.outcomes.every((o) => o.outcome === 'dropped' && o.reason === 'shutdown_deadline')).toBe(true);
-    expect(harness.logger.messages('error')).toContain(`Spotzee drained in ${report.durationMs} ms: 0 delivered, 0 rejected, 5 dropped; events still pending at the deadline were dropped.`);
-    await eventually(() => harness.logger.matching(/^Spotzee dropped 5 events: 5 shutdown_deadline/).length === 1, 'the drop summary');
+    expect(harness.logger.messages('error')).toContain(
+      `Spotzee drained in ${report.durationMs} ms: 0 delivered, 0 rejected, 5 dropped; events still pending at the deadline were dropped.`,
+    );
+    await eventually(
+      () => harness.logger.matching(/^Spotzee dropped 5 events: 5 shutdown_deadline/).length === 1,
+      'the drop summary',
+    );
     await emulator.up();
   });
 

@@ -50,7 +50,10 @@ describe('bounded queue', () => {
   });
 
   it('drop-oldest never touches a frozen, in-flight batch', async () => {
-    const harness = await startHarness({ maxQueueEvents: 4, overflow: 'drop-oldest', maxBatchEvents: 2, maxInFlight: 1 }, { processingDelayMs: 300 });
+    const harness = await startHarness(
+      { maxQueueEvents: 4, overflow: 'drop-oldest', maxBatchEvents: 2, maxInFlight: 1 },
+      { processingDelayMs: 300 },
+    );
     const { engine, emulator } = harness;
     engine.start();
     harness.capture({ data: { i: 0 } });
@@ -73,12 +76,20 @@ describe('dedupe window', () => {
     harness.capture({ data: { i: 5 } });
     expect(harness.engine.stats()).toMatchObject({ captured: 5, duplicates: 1, dropped: 1, pending: 4 });
     expect(drops(harness)).toEqual([
-      expect.objectContaining({ reason: 'duplicate', message: expect.stringMatching(/idempotencyKey "order_placed:ord_1" was already captured within the dedupe window/) }),
+      expect.objectContaining({
+        reason: 'duplicate',
+        message: expect.stringMatching(
+          /idempotencyKey "order_placed:ord_1" was already captured within the dedupe window/,
+        ),
+      }),
     ]);
     await harness.engine.flush();
     expect(harness.emulator.events.map((e) => seqOf(e.event.data))).toEqual([1, 3, 4, 5]);
     // Duplicates are expected behaviour: debug, not warn.
-    await eventually(() => harness.logger.messages('debug').some((line) => /^Spotzee dropped 1 event: 1 duplicate/.test(line)), 'the drop line');
+    await eventually(
+      () => harness.logger.messages('debug').some((line) => /^Spotzee dropped 1 event: 1 duplicate/.test(line)),
+      'the drop line',
+    );
     await new Promise((resolve) => setTimeout(resolve, 350));
     harness.capture({ idempotencyKey: 'order_placed:ord_1', data: { i: 6 } });
     await harness.engine.flush();
@@ -100,8 +111,12 @@ describe('dedupe window', () => {
 describe('capture-time rejections', () => {
   it('are counted and emitted per event but logged once per (reason, name, source)', async () => {
     const harness = await startHarness();
-    for (let i = 0; i < 50; i++) harness.engine.capture({ name: 'order_placed', source: 'POST /orders', data: [] as never, externalId: 'u' });
-    for (let i = 0; i < 50; i++) harness.engine.capture({ name: 'order_placed', source: 'OrdersService', data: [] as never, externalId: 'u' });
+    for (let i = 0; i < 50; i++) {
+      harness.engine.capture({ name: 'order_placed', source: 'POST /orders', data: [] as never, externalId: 'u' });
+    }
+    for (let i = 0; i < 50; i++) {
+      harness.engine.capture({ name: 'order_placed', source: 'OrdersService', data: [] as never, externalId: 'u' });
+    }
     const result = harness.engine.prepare({ name: '', externalId: 'u' });
     expect(result.ok).toBe(false);
     expectInvariant(harness.engine);

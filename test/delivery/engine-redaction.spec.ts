@@ -9,15 +9,46 @@ describe('API key redaction', () => {
   it('never lets the key reach logs, errors, stats, health, options or listener payloads', async () => {
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY] });
     const echo = `key ${TEST_KEY} / Authorization: Bearer ${TEST_KEY}`;
-    emulator.inject({ kind: 'raw', status: 500, body: { code: 'internal_error', message: `upstream failed for ${echo}` } });
-    emulator.inject({ kind: 'raw', status: 429, headers: { 'retry-after': '0.01' }, body: { code: 'rate_limited', message: echo } });
-    emulator.inject({ kind: 'raw', status: 422, body: { code: 'validation_failed', message: echo, errors: [{ param: '0.name', code: 'bad', message: echo }] } });
-    emulator.inject({ kind: 'raw', status: 401, body: { code: 'authentication_required', message: `The key ${TEST_KEY} is invalid`, request_id: TEST_KEY } });
-    emulator.inject({ kind: 'raw', status: 415, headers: { 'x-request-id': `req_${TEST_KEY}` }, body: { code: 'unsupported', message: echo } });
+    emulator.inject({
+      kind: 'raw',
+      status: 500,
+      body: { code: 'internal_error', message: `upstream failed for ${echo}` },
+    });
+    emulator.inject({
+      kind: 'raw',
+      status: 429,
+      headers: { 'retry-after': '0.01' },
+      body: { code: 'rate_limited', message: echo },
+    });
+    emulator.inject({
+      kind: 'raw',
+      status: 422,
+      body: { code: 'validation_failed', message: echo, errors: [{ param: '0.name', code: 'bad', message: echo }] },
+    });
+    emulator.inject({
+      kind: 'raw',
+      status: 401,
+      body: { code: 'authentication_required', message: `The key ${TEST_KEY} is invalid`, request_id: TEST_KEY },
+    });
+    emulator.inject({
+      kind: 'raw',
+      status: 415,
+      headers: { 'x-request-id': `req_${TEST_KEY}` },
+      body: { code: 'unsupported', message: echo },
+    });
     emulator.inject({ kind: 'reset' });
 
     const logger = new RecordingLogger();
-    const engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, logger, ...FAST_OPTIONS, maxBatchEvents: 1, maxInFlight: 1, maxAttempts: 2, maxQueueEvents: 20 });
+    const engine = new DeliveryEngine({
+      apiKey: TEST_KEY,
+      baseUrl: emulator.baseUrl,
+      logger,
+      ...FAST_OPTIONS,
+      maxBatchEvents: 1,
+      maxInFlight: 1,
+      maxAttempts: 2,
+      maxQueueEvents: 20,
+    });
     const emitted: unknown[] = [];
     for (const type of ['captured', 'delivered', 'rejected', 'dropped', 'outcome', 'attempt', 'health'] as const) {
       engine.on(type, (payload: unknown) => emitted.push({ type, payload }));

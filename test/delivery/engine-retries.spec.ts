@@ -42,7 +42,9 @@ describe('retries', () => {
     // The same failure twice in a row is one line: outages must not flood the log.
     const warnings = harness.logger.matching(/failed: HTTP 503/);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^Spotzee batch spz_\S+ \(5 events\) failed: HTTP 503 service_unavailable ".*" \(request_id req_\w+\), attempt 1\/8; retrying in \d+\.\d+ s\.$/);
+    expect(warnings[0]).toMatch(
+      /^Spotzee batch spz_\S+ \(5 events\) failed: HTTP 503 service_unavailable ".*" \(request_id req_\w+\), attempt 1\/8; retrying in \d+\.\d+ s\.$/,
+    );
   });
 
   it('after an outage, the first accepted batch wakes the others from their backoff', async () => {
@@ -50,7 +52,11 @@ describe('retries', () => {
     // batches (and every event queued behind them) would wait that minute out after Spotzee came back.
     let draws = 0;
     const random = () => (draws++ === 0 ? 0.02 : 1);
-    const harness = await startHarness({ maxBatchEvents: 10, maxInFlight: 4, retryBaseMs: 60_000, retryMaxMs: 60_000 }, {}, { random });
+    const harness = await startHarness(
+      { maxBatchEvents: 10, maxInFlight: 4, retryBaseMs: 60_000, retryMaxMs: 60_000 },
+      {},
+      { random },
+    );
     const seen = attempts(harness);
     await harness.emulator.down();
     harness.engine.start();
@@ -65,7 +71,9 @@ describe('retries', () => {
     expect(harness.engine.stats()).toMatchObject({ delivered: 60, dropped: 0, retries: 4 });
     // Each batch frozen during the outage was retried exactly once, under its own key.
     const retried = seen.filter((a) => a.decision === 'retry').map((a) => a.batchKey);
-    const deliveredOnSecondAttempt = seen.filter((a) => a.decision === 'delivered' && a.attempt === 2).map((a) => a.batchKey);
+    const deliveredOnSecondAttempt = seen
+      .filter((a) => a.decision === 'delivered' && a.attempt === 2)
+      .map((a) => a.batchKey);
     expect(deliveredOnSecondAttempt.sort()).toEqual(retried.sort());
   });
 
@@ -105,7 +113,10 @@ describe('retries', () => {
     expect(harness.emulator.stats().idempotencyMismatches).toBe(0);
     // Whether the retry meets "in progress" or the replay depends on timing; either way: one event, one key.
     expect(harness.emulator.requests.length).toBeGreaterThanOrEqual(2);
-    expect(harness.logger.matching(/no response \(SPOTZEE_REQUEST_TIMEOUT: no answer within requestTimeoutMs \(150 ms\)/).length).toBeGreaterThanOrEqual(1);
+    expect(
+      harness.logger.matching(/no response \(SPOTZEE_REQUEST_TIMEOUT: no answer within requestTimeoutMs \(150 ms\)/)
+        .length,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('drops the events as retries_exhausted once maxAttempts transient failures are spent', async () => {
@@ -120,11 +131,23 @@ describe('retries', () => {
     expect(new Set(harness.emulator.requests.map((r) => r.idempotencyKey)).size).toBe(1);
     expect(harness.engine.stats()).toMatchObject({ captured: 2, dropped: 2, delivered: 0, rejected: 0, pending: 0 });
     expect(harness.outcomes).toEqual([
-      expect.objectContaining({ outcome: 'dropped', reason: 'retries_exhausted', message: expect.stringMatching(/^Spotzee event "invoice_paid" dropped after 3 failed attempts \(last: HTTP 500 internal_error/) }),
+      expect.objectContaining({
+        outcome: 'dropped',
+        reason: 'retries_exhausted',
+        message: expect.stringMatching(
+          /^Spotzee event "invoice_paid" dropped after 3 failed attempts \(last: HTTP 500 internal_error/,
+        ),
+      }),
       expect.objectContaining({ outcome: 'dropped', reason: 'retries_exhausted' }),
     ]);
-    expect(harness.logger.messages('error')).toEqual([expect.stringMatching(/attempt 3\/3; giving up, its events are dropped \(retries_exhausted\)/)]);
-    expect(harness.engine.health().lastError).toMatchObject({ status: 500, code: 'internal_error', requestId: expect.stringMatching(/^req_/) });
+    expect(harness.logger.messages('error')).toEqual([
+      expect.stringMatching(/attempt 3\/3; giving up, its events are dropped \(retries_exhausted\)/),
+    ]);
+    expect(harness.engine.health().lastError).toMatchObject({
+      status: 500,
+      code: 'internal_error',
+      requestId: expect.stringMatching(/^req_/),
+    });
   });
 
   it('pauses ALL sending on 429 for Retry-After, doubling on repeats, without spending attempts', async () => {
@@ -146,12 +169,24 @@ describe('retries', () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(95);
     expect(gaps[2]).toBeGreaterThanOrEqual(195);
     expect(seen.slice(0, 3).map((a) => a.decision)).toEqual(['paused', 'paused', 'paused']);
-    expect(harness.logger.matching(/^Spotzee asked to slow down: HTTP 429 rate_limited .*; pausing all sending for \d\.\d\d s\.$/)).toHaveLength(3);
+    expect(
+      harness.logger.matching(
+        /^Spotzee asked to slow down: HTTP 429 rate_limited .*; pausing all sending for \d\.\d\d s\.$/,
+      ),
+    ).toHaveLength(3);
   });
 
   it('treats 409 idempotency_in_progress as a pause, not a failure', async () => {
     const harness = await startHarness({ maxAttempts: 1 });
-    harness.emulator.inject({ kind: 'raw', status: 409, headers: { 'retry-after': '0.02' }, body: { status: 'error', code: 'idempotency_in_progress', message: 'busy' } }, { times: 2 });
+    harness.emulator.inject(
+      {
+        kind: 'raw',
+        status: 409,
+        headers: { 'retry-after': '0.02' },
+        body: { status: 'error', code: 'idempotency_in_progress', message: 'busy' },
+      },
+      { times: 2 },
+    );
     harness.engine.start();
     harness.capture({});
     await harness.engine.flush();
@@ -167,6 +202,8 @@ describe('retries', () => {
     expect(harness.logger.matching(/pausing all sending for (9\.\d+|10\.0) s/)).toHaveLength(1);
     const report = await harness.engine.close({ deadlineMs: 3000 });
     expect(report).toMatchObject({ dropped: 1, timedOut: true });
-    expect(harness.outcomes).toEqual([expect.objectContaining({ reason: 'shutdown_deadline', message: expect.stringMatching(/rate limiting/) })]);
+    expect(harness.outcomes).toEqual([
+      expect.objectContaining({ reason: 'shutdown_deadline', message: expect.stringMatching(/rate limiting/) }),
+    ]);
   });
 });

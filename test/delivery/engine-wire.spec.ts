@@ -47,15 +47,29 @@ describe('DeliveryEngine on the wire', () => {
       created_at: captured[0]!.createdAt,
     });
     expect(batch!.events[2]!.created_at).toBe('2026-04-01T00:00:00.000Z');
-    expect(engine.stats()).toMatchObject({ captured: 3, delivered: 3, pending: 0, requests: 1, retries: 0, inFlightRequests: 0 });
+    expect(engine.stats()).toMatchObject({
+      captured: 3,
+      delivered: 3,
+      pending: 0,
+      requests: 1,
+      retries: 0,
+      inFlightRequests: 0,
+    });
     expect(harness.outcomes.map((o) => o.outcome)).toEqual(['delivered', 'delivered', 'delivered']);
-    expect(harness.outcomes[0]).toMatchObject({ batchKey: batch!.idempotencyKey, requestId: batch!.requestId, replayed: false });
+    expect(harness.outcomes[0]).toMatchObject({
+      batchKey: batch!.idempotencyKey,
+      requestId: batch!.requestId,
+      replayed: false,
+    });
   });
 
   it('passes the exact Authorization header and the same Buffer the batch was frozen with', async () => {
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY] });
     const transport = observedUndici(emulator.baseUrl);
-    const engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 5 }, { transport });
+    const engine = new DeliveryEngine(
+      { apiKey: TEST_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 5 },
+      { transport },
+    );
     engine.start();
     engine.capture(event());
     await engine.flush();
@@ -123,7 +137,10 @@ describe('DeliveryEngine on the wire', () => {
   it('keeps at most maxInFlight requests open', async () => {
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY], processingDelayMs: 20 });
     const transport = observedUndici(emulator.baseUrl);
-    const engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, maxBatchEvents: 5, maxInFlight: 3 }, { transport });
+    const engine = new DeliveryEngine(
+      { apiKey: TEST_KEY, baseUrl: emulator.baseUrl, maxBatchEvents: 5, maxInFlight: 3 },
+      { transport },
+    );
     engine.start();
     for (let i = 0; i < 200; i++) engine.capture(event());
     await engine.flush();
@@ -139,7 +156,10 @@ describe('DeliveryEngine on the wire', () => {
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY] });
     const seen: unknown[] = [];
     const transport = observedUndici(emulator.baseUrl, () => seen.push(als.getStore()));
-    const engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 5, maxBatchEvents: 2 }, { transport });
+    const engine = new DeliveryEngine(
+      { apiKey: TEST_KEY, baseUrl: emulator.baseUrl, flushIntervalMs: 5, maxBatchEvents: 2 },
+      { transport },
+    );
     engine.on('delivered', () => seen.push(als.getStore()));
     engine.start();
     await als.run({ requestId: 'req-1' }, async () => {
@@ -164,7 +184,13 @@ describe('DeliveryEngine on the wire', () => {
     engine.capture(event({ name: 'user_signed_up' }));
     await engine.flush();
     expect(engine.stats()).toMatchObject({ captured: 1, delivered: 1, requests: 1 });
-    expect(logger.messages('debug').some((line) => /^Dry run: batch spz_\S+ \(1 event, \d+ bytes\) not sent: \[\{"name":"user_signed_up"/.test(line))).toBe(true);
+    expect(
+      logger
+        .messages('debug')
+        .some((line) =>
+          /^Dry run: batch spz_\S+ \(1 event, \d+ bytes\) not sent: \[\{"name":"user_signed_up"/.test(line),
+        ),
+    ).toBe(true);
     const report = await engine.close();
     expect(report).toMatchObject({ delivered: 0, dropped: 0, timedOut: false });
   });

@@ -6,7 +6,11 @@ const LIMITS = { maxNameLength: 40, maxEventBytes: 2048 };
 const NOW = Date.parse('2026-04-28T09:30:00.123Z');
 
 function prepare(input: Partial<TrackInput>): PrepareResult {
-  return prepareEvent({ name: 'order_placed', externalId: 'user_1', source: 'POST /orders', ...input } as TrackInput, LIMITS, NOW);
+  return prepareEvent(
+    { name: 'order_placed', externalId: 'user_1', source: 'POST /orders', ...input } as TrackInput,
+    LIMITS,
+    NOW,
+  );
 }
 
 function rejection(input: Partial<TrackInput>) {
@@ -44,11 +48,17 @@ describe('prepareEvent', () => {
 
   it('omits absent ids, data and user, and sends only wire fields (never source)', () => {
     const result = prepare({ externalId: null, anonymousId: 'anon_1', data: null, identify: {} });
-    expect(result.ok && JSON.parse(result.event.json)).toEqual({ name: 'order_placed', anonymous_id: 'anon_1', created_at: '2026-04-28T09:30:00.123Z' });
+    expect(result.ok && JSON.parse(result.event.json)).toEqual({
+      name: 'order_placed',
+      anonymous_id: 'anon_1',
+      created_at: '2026-04-28T09:30:00.123Z',
+    });
   });
 
   it('mints distinct ids', () => {
-    const ids = new Set(Array.from({ length: 1000 }, () => (prepare({}) as { ok: true; event: { id: string } }).event.id));
+    const ids = new Set(
+      Array.from({ length: 1000 }, () => (prepare({}) as { ok: true; event: { id: string } }).event.id),
+    );
     expect(ids.size).toBe(1000);
   });
 
@@ -59,7 +69,10 @@ describe('prepareEvent', () => {
   });
 
   it('normalises createdAt from a Date or an ISO string with a zone', () => {
-    expect(prepare({ createdAt: new Date('2026-01-02T03:04:05Z') }).ok && (prepare({ createdAt: new Date('2026-01-02T03:04:05Z') }) as { event: { createdAt: string } }).event.createdAt).toBe('2026-01-02T03:04:05.000Z');
+    expect(
+      prepare({ createdAt: new Date('2026-01-02T03:04:05Z') }).ok &&
+        (prepare({ createdAt: new Date('2026-01-02T03:04:05Z') }) as { event: { createdAt: string } }).event.createdAt,
+    ).toBe('2026-01-02T03:04:05.000Z');
     const fromString = prepare({ createdAt: '2026-01-02T04:04:05+01:00' });
     expect(fromString.ok && fromString.event.createdAt).toBe('2026-01-02T03:04:05.000Z');
   });
@@ -71,21 +84,56 @@ describe('prepareEvent', () => {
       ['non-string name', { name: 42 as unknown as string }, 'invalid_name', /must be a string, got a number/],
       ['long name', { name: 'x'.repeat(41) }, 'invalid_name', /41 characters long, over the limit of 40/],
       ['control chars in name', { name: 'order\nplaced' }, 'invalid_name', /control characters/],
-      ['array data', { data: [1, 2] as unknown as Record<string, unknown> }, 'invalid_data', /plain object, got an array/],
+      [
+        'array data',
+        { data: [1, 2] as unknown as Record<string, unknown> },
+        'invalid_data',
+        /plain object, got an array/,
+      ],
       ['string data', { data: 'hello' as unknown as Record<string, unknown> }, 'invalid_data', /got a string/],
       ['Date data', { data: new Date() as unknown as Record<string, unknown> }, 'invalid_data', /got a Date instance/],
-      ['class instance data', { data: new Money(3) as unknown as Record<string, unknown> }, 'invalid_data', /got a Money instance/],
+      [
+        'class instance data',
+        { data: new Money(3) as unknown as Record<string, unknown> },
+        'invalid_data',
+        /got a Money instance/,
+      ],
       ['no contact', { externalId: null }, 'missing_contact', /neither externalId nor anonymousId/],
-      ['empty contact ids', { externalId: '', anonymousId: '' }, 'missing_contact', /neither externalId nor anonymousId/],
-      ['numeric externalId', { externalId: 7 as unknown as string }, 'missing_contact', /externalId must be a string, got a number.*String\(user\.id\)/],
-      ['empty idempotency key', { idempotencyKey: '' }, 'invalid_idempotency_key', /1 to 255 characters, got 0 characters/],
+      [
+        'empty contact ids',
+        { externalId: '', anonymousId: '' },
+        'missing_contact',
+        /neither externalId nor anonymousId/,
+      ],
+      [
+        'numeric externalId',
+        { externalId: 7 as unknown as string },
+        'missing_contact',
+        /externalId must be a string, got a number.*String\(user\.id\)/,
+      ],
+      [
+        'empty idempotency key',
+        { idempotencyKey: '' },
+        'invalid_idempotency_key',
+        /1 to 255 characters, got 0 characters/,
+      ],
       ['long idempotency key', { idempotencyKey: 'k'.repeat(256) }, 'invalid_idempotency_key', /got 256 characters/],
       ['control chars in key', { idempotencyKey: 'a\r\nInjected: 1' }, 'invalid_idempotency_key', /control characters/],
       ['invalid Date', { createdAt: new Date('nope') }, 'invalid_created_at', /valid Date or an ISO-8601 string/],
       ['non-ISO string', { createdAt: 'March 3, 2026' }, 'invalid_created_at', /ISO-8601/],
       ['ISO without zone', { createdAt: '2026-03-03T10:00:00' }, 'invalid_created_at', /time zone/],
-      ['unknown user field', { identify: { email: 'a@b.c', plan: 'pro' } as never }, 'invalid_user', /unknown field "plan".*under data/],
-      ['non-string email', { identify: { email: 42 } as never }, 'invalid_user', /identify.email must be a string or null/],
+      [
+        'unknown user field',
+        { identify: { email: 'a@b.c', plan: 'pro' } as never },
+        'invalid_user',
+        /unknown field "plan".*under data/,
+      ],
+      [
+        'non-string email',
+        { identify: { email: 42 } as never },
+        'invalid_user',
+        /identify.email must be a string or null/,
+      ],
       ['array user data', { identify: { data: [] } as never }, 'invalid_user', /identify.data must be a plain object/],
       ['non-object identify', { identify: 'a@b.c' as never }, 'invalid_user', /identify must be a plain object/],
     ])('%s', (_label, input, reason, message) => {
@@ -118,7 +166,15 @@ describe('prepareEvent', () => {
     });
 
     it('reports a throwing toJSON without throwing', () => {
-      const rejected = rejection({ data: { x: { toJSON: () => { throw new Error('boom'); } } } });
+      const rejected = rejection({
+        data: {
+          x: {
+            toJSON: () => {
+              throw new Error('boom');
+            },
+          },
+        },
+      });
       expect(rejected.reason).toBe('not_serialisable');
       expect(rejected.message).toMatch(/boom/);
     });

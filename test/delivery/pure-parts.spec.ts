@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { LIBRARY_VERSION, MemoryEventQueue, USER_AGENT, batchBody, batchKey, createRedactor, prepareEvent } from '../../lib/delivery/index.js';
+import {
+  LIBRARY_VERSION,
+  MemoryEventQueue,
+  USER_AGENT,
+  batchBody,
+  batchKey,
+  createRedactor,
+  prepareEvent,
+} from '../../lib/delivery/index.js';
 import type { PreparedEvent } from '../../lib/delivery/index.js';
 import { parseRetryAfterMs, rateLimitPauseMs, retryDelayMs } from '../../lib/delivery/backoff.js';
 import { DedupeWindow } from '../../lib/delivery/dedupe-window.js';
@@ -9,7 +17,10 @@ import { classifyResponse } from '../../lib/delivery/response-classifier.js';
 import { parseProblem } from '../../lib/delivery/spotzee-problem.js';
 
 function prepared(overrides: Record<string, unknown> = {}): PreparedEvent {
-  const result = prepareEvent({ name: 'order_placed', externalId: 'u1', ...overrides }, { maxNameLength: 255, maxEventBytes: 65536 });
+  const result = prepareEvent(
+    { name: 'order_placed', externalId: 'u1', ...overrides },
+    { maxNameLength: 255, maxEventBytes: 65536 },
+  );
   if (!result.ok) throw new Error(result.rejection.message);
   return result.event;
 }
@@ -42,7 +53,9 @@ describe('batch key and body', () => {
   });
 
   it('stays short and header-safe whatever the user keys hold', () => {
-    const key = batchKey(Array.from({ length: 100 }, (_, i) => prepared({ idempotencyKey: `ünïcode ${'x'.repeat(200)} ${i}` })));
+    const key = batchKey(
+      Array.from({ length: 100 }, (_, i) => prepared({ idempotencyKey: `ünïcode ${'x'.repeat(200)} ${i}` })),
+    );
     expect(key.length).toBeLessThanOrEqual(255);
     expect(key).toMatch(/^[\x21-\x7e]+$/);
   });
@@ -84,7 +97,12 @@ describe('backoff', () => {
 describe('classifier', () => {
   const none = parseProblem(null);
   const classify = (status: number, body: unknown = null, headers: Record<string, string> = {}, size = 10) =>
-    classifyResponse(status, headers, parseProblem(body === null ? null : typeof body === 'string' ? body : JSON.stringify(body)), size);
+    classifyResponse(
+      status,
+      headers,
+      parseProblem(body === null ? null : typeof body === 'string' ? body : JSON.stringify(body)),
+      size,
+    );
 
   it.each<[number, unknown, Record<string, string>, string]>([
     [204, null, {}, 'delivered'],
@@ -104,7 +122,12 @@ describe('classifier', () => {
     [404, null, {}, 'halt'],
     [301, null, {}, 'halt'],
     [400, { code: 'version_unsupported' }, {}, 'halt'],
-    [422, { code: 'validation_failed', errors: [{ param: '3.name', code: 'parameter_invalid_empty' }] }, {}, 'reject_items'],
+    [
+      422,
+      { code: 'validation_failed', errors: [{ param: '3.name', code: 'parameter_invalid_empty' }] },
+      {},
+      'reject_items',
+    ],
     [400, { code: 'parameter_unknown', param: '0.foo' }, {}, 'reject_items'],
     [422, { code: 'validation_failed', errors: [{ param: 'body' }] }, {}, 'split'],
     [422, { code: 'validation_failed', errors: [{ param: '12.name' }] }, {}, 'split'],
@@ -117,10 +140,21 @@ describe('classifier', () => {
   });
 
   it('reads the replay header and maps item indexes', () => {
-    expect(classifyResponse(204, { 'idempotent-replayed': 'true' }, none, 1)).toEqual({ kind: 'delivered', replayed: true });
-    const decision = classify(422, { errors: [{ param: '3.name', code: 'c', message: 'm' }, { param: '3.data.x' }, { param: '0' }] });
+    expect(classifyResponse(204, { 'idempotent-replayed': 'true' }, none, 1)).toEqual({
+      kind: 'delivered',
+      replayed: true,
+    });
+    const decision = classify(422, {
+      errors: [{ param: '3.name', code: 'c', message: 'm' }, { param: '3.data.x' }, { param: '0' }],
+    });
     expect(decision.kind === 'reject_items' && [...decision.items.entries()]).toEqual([
-      [3, [{ param: 'name', code: 'c', message: 'm' }, { param: 'data.x', code: null, message: null }]],
+      [
+        3,
+        [
+          { param: 'name', code: 'c', message: 'm' },
+          { param: 'data.x', code: null, message: null },
+        ],
+      ],
       [0, [{ param: null, code: null, message: null }]],
     ]);
   });
@@ -128,7 +162,9 @@ describe('classifier', () => {
   it('treats deprecated numeric codes and malformed bodies as unknown', () => {
     expect(parseProblem('{"code": 4001, "message": 7, "errors": "nope"}')).toEqual({ ...none });
     expect(parseProblem('[1,2]')).toEqual(none);
-    expect(parseProblem('{"errors":[null, 3, {"param": 5}]}').errors).toEqual([{ param: null, code: null, message: null }]);
+    expect(parseProblem('{"errors":[null, 3, {"param": 5}]}').errors).toEqual([
+      { param: null, code: null, message: null },
+    ]);
   });
 });
 

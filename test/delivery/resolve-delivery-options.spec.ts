@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_DELIVERY_OPTIONS, DeliveryEngine, SpotzeeConfigurationError, resolveDeliveryOptions } from '../../lib/delivery/index.js';
+import {
+  DEFAULT_DELIVERY_OPTIONS,
+  DeliveryEngine,
+  SpotzeeConfigurationError,
+  resolveDeliveryOptions,
+} from '../../lib/delivery/index.js';
 import type { DeliveryOptions } from '../../lib/delivery/index.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 
@@ -26,9 +31,13 @@ describe('resolveDeliveryOptions', () => {
   });
 
   it('normalises the base URL and allows http only on loopback', () => {
-    expect(resolveDeliveryOptions({ apiKey: KEY, baseUrl: 'https://eu.example.com/api/client///' }).baseUrl).toBe('https://eu.example.com/api/client');
+    expect(resolveDeliveryOptions({ apiKey: KEY, baseUrl: 'https://eu.example.com/api/client///' }).baseUrl).toBe(
+      'https://eu.example.com/api/client',
+    );
     for (const host of ['127.0.0.1:4010', 'localhost:4010', '[::1]:4010', '127.1.2.3']) {
-      expect(resolveDeliveryOptions({ apiKey: KEY, baseUrl: `http://${host}/api/client` }).baseUrl).toBe(`http://${host}/api/client`);
+      expect(resolveDeliveryOptions({ apiKey: KEY, baseUrl: `http://${host}/api/client` }).baseUrl).toBe(
+        `http://${host}/api/client`,
+      );
     }
   });
 
@@ -38,17 +47,32 @@ describe('resolveDeliveryOptions', () => {
     ['key with a newline', { apiKey: `${KEY}\n` }, 'apiKey', /whitespace or control characters.*trailing newline/],
     ['non-string key', { apiKey: 42 as unknown as string }, 'apiKey', /expected a string/],
     ['malformed URL', { apiKey: KEY, baseUrl: 'apix.spotzee.com' }, 'baseUrl', /not an absolute URL/],
-    ['http on a public host', { apiKey: KEY, baseUrl: 'http://apix.spotzee.com/api/client' }, 'baseUrl', /must use https for apix\.spotzee\.com.*clear text.*loopback/],
+    [
+      'http on a public host',
+      { apiKey: KEY, baseUrl: 'http://apix.spotzee.com/api/client' },
+      'baseUrl',
+      /must use https for apix\.spotzee\.com.*clear text.*loopback/,
+    ],
     ['ftp', { apiKey: KEY, baseUrl: 'ftp://example.com' }, 'baseUrl', /must use https/],
     ['credentials in URL', { apiKey: KEY, baseUrl: 'https://user:pw@example.com' }, 'baseUrl', /credentials/],
     ['query string', { apiKey: KEY, baseUrl: 'https://example.com/api?x=1' }, 'baseUrl', /query string/],
     ['control chars in URL', { apiKey: KEY, baseUrl: 'https://example.com/\r\nX: 1' }, 'baseUrl', /control characters/],
     ['bad version', { apiKey: KEY, apiVersion: 'latest' }, 'apiVersion', /YYYY-MM-DD/],
-    ['batch over 100', { apiKey: KEY, maxBatchEvents: 101 }, 'maxBatchEvents', /1 to 100.*at most 100 events per request.*got 101/],
+    [
+      'batch over 100',
+      { apiKey: KEY, maxBatchEvents: 101 },
+      'maxBatchEvents',
+      /1 to 100.*at most 100 events per request.*got 101/,
+    ],
     ['zero in flight', { apiKey: KEY, maxInFlight: 0 }, 'maxInFlight', /from 1 to 64/],
     ['fractional attempts', { apiKey: KEY, maxAttempts: 2.5 }, 'maxAttempts', /integer/],
     ['NaN timeout', { apiKey: KEY, requestTimeoutMs: Number.NaN }, 'requestTimeoutMs', /integer/],
-    ['event larger than batch', { apiKey: KEY, maxBatchBytes: 4096, maxEventBytes: 8192 }, 'maxEventBytes', /maxBatchBytes - 2/],
+    [
+      'event larger than batch',
+      { apiKey: KEY, maxBatchBytes: 4096, maxEventBytes: 8192 },
+      'maxEventBytes',
+      /maxBatchBytes - 2/,
+    ],
     ['queue smaller than an event', { apiKey: KEY, maxQueueBytes: 10 }, 'maxQueueBytes', /at least maxEventBytes/],
     ['retry cap under base', { apiKey: KEY, retryBaseMs: 500, retryMaxMs: 100 }, 'retryMaxMs', /at least retryBaseMs/],
     ['unknown overflow', { apiKey: KEY, overflow: 'block' as never }, 'overflow', /drop-newest.*drop-oldest/],

@@ -14,7 +14,10 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
   });
 
   it('accepts a bare array with 204, no body, a request id and rate-limit headers, and records it exactly', async () => {
-    const events = [wireEvent(), wireEvent({ name: 'order_cancelled', external_id: null, anonymous_id: 'anon_7', user: undefined })];
+    const events = [
+      wireEvent(),
+      wireEvent({ name: 'order_cancelled', external_id: null, anonymous_id: 'anon_7', user: undefined }),
+    ];
     const body = JSON.stringify(events);
     const response = await post(emulator(), body, { idempotencyKey: 'batch_1' });
 
@@ -29,13 +32,30 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
 
     const requestId = response.headers.get('x-request-id');
     expect(emulator().batches).toHaveLength(1);
-    expect(emulator().batches[0]).toMatchObject({ index: 0, idempotencyKey: 'batch_1', requestId, body, bytes: Buffer.byteLength(body), apiVersion: '2026-04-28' });
+    expect(emulator().batches[0]).toMatchObject({
+      index: 0,
+      idempotencyKey: 'batch_1',
+      requestId,
+      body,
+      bytes: Buffer.byteLength(body),
+      apiVersion: '2026-04-28',
+    });
     expect(emulator().events.map((received) => received.event)).toEqual(JSON.parse(body));
-    expect(emulator().events[1]).toMatchObject({ idempotencyKey: 'batch_1', requestId, batchIndex: 0, indexInBatch: 1 });
+    expect(emulator().events[1]).toMatchObject({
+      idempotencyKey: 'batch_1',
+      requestId,
+      batchIndex: 0,
+      indexInBatch: 1,
+    });
     expect(emulator().events[1]!.receivedAt).toBeInstanceOf(Date);
     expect(emulator().eventsNamed('order_cancelled')).toHaveLength(1);
     expect(emulator().eventsNamed('nothing')).toEqual([]);
-    expect(emulator().stats()).toMatchObject({ requests: 1, acceptedBatches: 1, acceptedEvents: 2, statuses: { '204': 1 } });
+    expect(emulator().stats()).toMatchObject({
+      requests: 1,
+      acceptedBatches: 1,
+      acceptedEvents: 2,
+      statuses: { '204': 1 },
+    });
   });
 
   it('keeps user data keys exactly as sent', async () => {
@@ -129,11 +149,14 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
       expect(emulator().batches[0]!.apiVersion).toBeNull();
     });
 
-    it.each(['2026-4-28', 'latest', '2026-02-30'])('400s a malformed date %p with parameter_invalid_format', async (version) => {
-      const response = await post(emulator(), [wireEvent()], { headers: { 'spotzee-version': version } });
-      expect(response.status).toBe(400);
-      expect(await problemOf(response)).toMatchObject({ code: 'parameter_invalid_format', param: 'Spotzee-Version' });
-    });
+    it.each(['2026-4-28', 'latest', '2026-02-30'])(
+      '400s a malformed date %p with parameter_invalid_format',
+      async (version) => {
+        const response = await post(emulator(), [wireEvent()], { headers: { 'spotzee-version': version } });
+        expect(response.status).toBe(400);
+        expect(await problemOf(response)).toMatchObject({ code: 'parameter_invalid_format', param: 'Spotzee-Version' });
+      },
+    );
 
     it('400s an unknown date with version_unsupported', async () => {
       const response = await post(emulator(), [wireEvent()], { headers: { 'spotzee-version': '2019-01-01' } });
@@ -169,7 +192,10 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
     });
 
     it('accepts JSON with a charset parameter', async () => {
-      expect((await post(emulator(), [wireEvent()], { headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(204);
+      expect(
+        (await post(emulator(), [wireEvent()], { headers: { 'content-type': 'application/json; charset=utf-8' } }))
+          .status,
+      ).toBe(204);
     });
   });
 
@@ -177,9 +203,19 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
     it.each([
       ['malformed JSON', '[{"name": "x",', 'invalid_json', /not valid JSON/],
       ['an object', JSON.stringify(wireEvent()), 'parameter_invalid_type', /JSON array of 1 to 100 events/],
-      ['the old { events } envelope', JSON.stringify({ events: [wireEvent()] }), 'parameter_invalid_type', /envelope from older guides is not accepted/],
+      [
+        'the old { events } envelope',
+        JSON.stringify({ events: [wireEvent()] }),
+        'parameter_invalid_type',
+        /envelope from older guides is not accepted/,
+      ],
       ['an empty array', '[]', 'parameter_invalid_length', /empty array/],
-      ['101 events', JSON.stringify(Array.from({ length: 101 }, () => wireEvent())), 'parameter_invalid_length', /at most 100/],
+      [
+        '101 events',
+        JSON.stringify(Array.from({ length: 101 }, () => wireEvent())),
+        'parameter_invalid_length',
+        /at most 100/,
+      ],
       ['an empty body', '', 'invalid_json', /not valid JSON/],
     ])('rejects %s', async (_case, body, code, message) => {
       const response = await post(emulator(), body);
@@ -192,7 +228,10 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
     });
 
     it('accepts exactly 100 events', async () => {
-      const response = await post(emulator(), Array.from({ length: 100 }, (_, i) => wireEvent({ external_id: `u_${i}` })));
+      const response = await post(
+        emulator(),
+        Array.from({ length: 100 }, (_, i) => wireEvent({ external_id: `u_${i}` })),
+      );
       expect(response.status).toBe(204);
       expect(emulator().events).toHaveLength(100);
     });
@@ -231,13 +270,21 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
       expect(problem.message).toContain('7 of 8 events are invalid');
       expect(problem.errors).toEqual([
         { param: '1.name', code: 'parameter_invalid_empty', message: expect.any(String) },
-        { param: '2.external_id', code: 'parameter_missing', message: 'At least one of external_id or anonymous_id must be a non-empty string.' },
+        {
+          param: '2.external_id',
+          code: 'parameter_missing',
+          message: 'At least one of external_id or anonymous_id must be a non-empty string.',
+        },
         { param: '3.event_id', code: 'parameter_unknown', message: expect.stringContaining('event_id') },
         { param: '3.data', code: 'parameter_invalid_type', message: 'data must be an object or null (got an array).' },
         { param: '3.created_at', code: 'parameter_invalid_format', message: expect.stringContaining('ISO-8601') },
         { param: '4', code: 'parameter_invalid_type', message: 'Each event must be a JSON object (got a string).' },
         { param: '5.user.nickname', code: 'parameter_unknown', message: expect.stringContaining('nickname') },
-        { param: '5.user.email', code: 'parameter_invalid_type', message: 'email must be a string or null (got a number).' },
+        {
+          param: '5.user.email',
+          code: 'parameter_invalid_type',
+          message: 'email must be a string or null (got a number).',
+        },
         { param: '5.user.data', code: 'parameter_invalid_type', message: expect.any(String) },
         { param: '6.name', code: 'parameter_invalid_type', message: 'name must be a string (got a number).' },
         { param: '6.external_id', code: 'parameter_invalid_type', message: expect.any(String) },
@@ -254,7 +301,18 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
         { name: 'visited', anonymous_id: 'anon_1' },
         { name: 'signed_up', external_id: 'u_1', anonymous_id: 'anon_1', data: null, created_at: null },
         { name: 'renewed', external_id: 'u_2', user: {}, created_at: '2026-04-28' },
-        { name: 'renewed', external_id: 'u_3', user: { email: null, phone: '+33600000000', timezone: 'Europe/Paris', locale: 'fr-FR', data: { plan: 'pro' } }, created_at: '2026-04-28T11:30:00+02:00' },
+        {
+          name: 'renewed',
+          external_id: 'u_3',
+          user: {
+            email: null,
+            phone: '+33600000000',
+            timezone: 'Europe/Paris',
+            locale: 'fr-FR',
+            data: { plan: 'pro' },
+          },
+          created_at: '2026-04-28T11:30:00+02:00',
+        },
         { name: 'x', external_id: 'u_4', anonymous_id: '', created_at: '2026-04-28T09:30Z' },
       ];
       const response = await post(emulator(), batch);
@@ -265,10 +323,11 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
     it('rejects a user that is not an object, and names over maxNameLength', async () => {
       const response = await post(emulator(), [wireEvent({ user: null }), wireEvent({ name: 'n'.repeat(256) })]);
       expect(response.status).toBe(422);
-      expect((await problemOf(response)).errors.map((error: { param: string; code: string }) => `${error.param}:${error.code}`)).toEqual([
-        '0.user:parameter_invalid_type',
-        '1.name:parameter_invalid_length',
-      ]);
+      expect(
+        (await problemOf(response)).errors.map(
+          (error: { param: string; code: string }) => `${error.param}:${error.code}`,
+        ),
+      ).toEqual(['0.user:parameter_invalid_type', '1.name:parameter_invalid_length']);
     });
 
     it('rejects created_at values that are not real ISO-8601 instants', async () => {
@@ -321,7 +380,11 @@ describe('SpotzeeEmulator: the POST /events contract', () => {
       expect(second).toMatchObject({ status: 403, code: 'permission_denied' });
       expect(second!.headers['authorization']).toBe('Bearer pk_…');
       expect(third!.headers['authorization']).toBe('Basic …');
-      const everything = JSON.stringify({ requests: emulator().requests, stats: emulator().stats(), batches: emulator().batches });
+      const everything = JSON.stringify({
+        requests: emulator().requests,
+        stats: emulator().stats(),
+        batches: emulator().batches,
+      });
       expect(everything).not.toContain(SECRET_KEY);
       expect(everything).not.toContain('secretvalue');
       expect(everything).not.toContain('dXNlcjpwYXNz');

@@ -12,11 +12,27 @@ describe('SpotzeeEmulator: faults', () => {
       const failed = await post(emulator(), [wireEvent()], { idempotencyKey: 'k' });
       expect(failed.status).toBe(503);
       const problem = await problemOf(failed);
-      expect(problem).toMatchObject({ status: 'error', code: 'service_unavailable', request_id: failed.headers.get('x-request-id') });
+      expect(problem).toMatchObject({
+        status: 'error',
+        code: 'service_unavailable',
+        request_id: failed.headers.get('x-request-id'),
+      });
       expect(emulator().events).toHaveLength(0);
-      expect(emulator().requests[0]).toMatchObject({ status: 503, code: 'service_unavailable', fault: 'status', idempotencyKey: 'k' });
+      expect(emulator().requests[0]).toMatchObject({
+        status: 503,
+        code: 'service_unavailable',
+        fault: 'status',
+        idempotencyKey: 'k',
+      });
       expect((await post(emulator(), [wireEvent()])).status).toBe(204);
-      expect(emulator().stats().faults).toEqual({ status: 1, rate_limit: 0, reset: 0, lost_response: 0, slow: 0, raw: 0 });
+      expect(emulator().stats().faults).toEqual({
+        status: 1,
+        rate_limit: 0,
+        reset: 0,
+        lost_response: 0,
+        slow: 0,
+        raw: 0,
+      });
     });
 
     it('maps other statuses to their codes, and takes an explicit code and message', async () => {
@@ -25,7 +41,10 @@ describe('SpotzeeEmulator: faults', () => {
       emulator().inject({ kind: 'status', status: 502, code: 'bad_gateway', message: 'upstream down' });
       expect(await problemOf(await post(emulator(), [wireEvent()]))).toMatchObject({ code: 'internal_error' });
       expect(await problemOf(await post(emulator(), [wireEvent()]))).toMatchObject({ code: 'payment_required' });
-      expect(await problemOf(await post(emulator(), [wireEvent()]))).toMatchObject({ code: 'bad_gateway', message: 'upstream down' });
+      expect(await problemOf(await post(emulator(), [wireEvent()]))).toMatchObject({
+        code: 'bad_gateway',
+        message: 'upstream down',
+      });
       expect(emulator().stats().clientErrors).toEqual({ payment_required: 1 });
     });
 
@@ -64,7 +83,12 @@ describe('SpotzeeEmulator: faults', () => {
       const error = await networkError(post(emulator(), [wireEvent()], { idempotencyKey: 'k' }));
       expect(error.message).toBe('fetch failed');
       expect(emulator().events).toHaveLength(0);
-      expect(emulator().requests[0]).toMatchObject({ status: null, fault: 'reset', acceptedEvents: 0, idempotencyKey: 'k' });
+      expect(emulator().requests[0]).toMatchObject({
+        status: null,
+        fault: 'reset',
+        acceptedEvents: 0,
+        idempotencyKey: 'k',
+      });
       expect(emulator().stats().statuses).toEqual({ none: 1 });
       expect((await post(emulator(), [wireEvent()])).status).toBe(204);
     });
@@ -82,7 +106,12 @@ describe('SpotzeeEmulator: faults', () => {
       expect(retry.status).toBe(204);
       expect(retry.headers.get('idempotent-replayed')).toBe('true');
       expect(emulator().events).toHaveLength(2);
-      expect(emulator().stats()).toMatchObject({ acceptedBatches: 1, acceptedEvents: 2, replays: 1, faults: { lost_response: 1 } });
+      expect(emulator().stats()).toMatchObject({
+        acceptedBatches: 1,
+        acceptedEvents: 2,
+        replays: 1,
+        faults: { lost_response: 1 },
+      });
     });
 
     it('loses a rejection the same way: the retry replays the 422', async () => {
@@ -107,7 +136,9 @@ describe('SpotzeeEmulator: faults', () => {
     it('still accepts the batch when the client gave up, so the retry is replayed', async () => {
       emulator().inject({ kind: 'slow', delayMs: 600 });
       const body = JSON.stringify([wireEvent()]);
-      const gaveUp = await networkError(post(emulator(), body, { idempotencyKey: 'k', signal: AbortSignal.timeout(50) }));
+      const gaveUp = await networkError(
+        post(emulator(), body, { idempotencyKey: 'k', signal: AbortSignal.timeout(50) }),
+      );
       expect(gaveUp.name).toBe('TimeoutError');
       expect(emulator().events).toHaveLength(0);
 
@@ -122,7 +153,12 @@ describe('SpotzeeEmulator: faults', () => {
 
   describe('raw', () => {
     it('sends exactly the given status, headers and body, and accepts nothing', async () => {
-      emulator().inject({ kind: 'raw', status: 500, headers: { 'Content-Type': 'application/json' }, body: '{"status":"error",' });
+      emulator().inject({
+        kind: 'raw',
+        status: 500,
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"status":"error",',
+      });
       const response = await post(emulator(), [wireEvent()]);
       expect(response.status).toBe(500);
       expect(response.headers.get('content-type')).toBe('application/json');
@@ -133,7 +169,12 @@ describe('SpotzeeEmulator: faults', () => {
     });
 
     it('JSON-encodes object bodies and lets headers override the request id', async () => {
-      emulator().inject({ kind: 'raw', status: 400, headers: { 'X-Request-Id': 'req_fixed' }, body: { status: 'error', code: 'brand_new_code' } });
+      emulator().inject({
+        kind: 'raw',
+        status: 400,
+        headers: { 'X-Request-Id': 'req_fixed' },
+        body: { status: 'error', code: 'brand_new_code' },
+      });
       const response = await post(emulator(), [wireEvent()]);
       expect(response.headers.get('x-request-id')).toBe('req_fixed');
       expect(response.headers.get('content-type')).toBe('application/json');
@@ -180,12 +221,21 @@ describe('SpotzeeEmulator: faults', () => {
       expect((await post(emulator(), body, { idempotencyKey: 'b' })).status).toBe(503);
       expect((await post(emulator(), body)).status).toBe(204);
       expect(seen.map((request) => request.attempt)).toEqual([1, 2, 1, 0]);
-      expect(seen[0]).toMatchObject({ seq: 1, method: 'POST', path: '/api/client/events', idempotencyKey: 'a', body: JSON.stringify(body) });
+      expect(seen[0]).toMatchObject({
+        seq: 1,
+        method: 'POST',
+        path: '/api/client/events',
+        idempotencyKey: 'a',
+        body: JSON.stringify(body),
+      });
       expect(seen[0]!.headers['authorization']).toBe('Bearer sk_…');
     });
 
     it('targets a batch by its content', async () => {
-      emulator().inject({ kind: 'status', status: 500 }, { times: Infinity, match: (request) => request.body.includes('"poison"') });
+      emulator().inject(
+        { kind: 'status', status: 500 },
+        { times: Infinity, match: (request) => request.body.includes('"poison"') },
+      );
       expect((await post(emulator(), [wireEvent({ name: 'poison' })])).status).toBe(500);
       expect((await post(emulator(), [wireEvent()])).status).toBe(204);
       expect((await post(emulator(), [wireEvent({ name: 'poison' })])).status).toBe(500);
@@ -214,7 +264,9 @@ describe('SpotzeeEmulator: faults', () => {
       expect(() => emulator().inject({ kind: 'explode' } as never)).toThrow(/unknown fault/);
       expect(() => emulator().inject({ kind: 'reset' }, { times: 0 })).toThrow(/'times'/);
       expect(() => emulator().chaos({ rate: 2 })).toThrow(/between 0 and 1/);
-      expect(() => emulator().chaos({ rate: 0.5, faults: [{ fault: { kind: 'reset' }, weight: 0 }] })).toThrow(/weights/);
+      expect(() => emulator().chaos({ rate: 0.5, faults: [{ fault: { kind: 'reset' }, weight: 0 }] })).toThrow(
+        /weights/,
+      );
     });
   });
 
@@ -236,7 +288,12 @@ describe('SpotzeeEmulator: faults', () => {
       const options: ChaosOptions = {
         rate: 0.3,
         seed: 42,
-        faults: [{ kind: 'status', status: 503 }, { fault: { kind: 'rate_limit', retryAfterSeconds: 0.05 }, weight: 2 }, { kind: 'reset' }, { kind: 'lost_response' }],
+        faults: [
+          { kind: 'status', status: 503 },
+          { fault: { kind: 'rate_limit', retryAfterSeconds: 0.05 }, weight: 2 },
+          { kind: 'reset' },
+          { kind: 'lost_response' },
+        ],
       };
       const first = await faultSequence(options, 80);
       const second = await faultSequence(options, 80);
@@ -266,7 +323,11 @@ describe('SpotzeeEmulator: faults', () => {
     });
 
     it('leaves unmatched requests alone', async () => {
-      emulator().chaos({ rate: 1, faults: [{ kind: 'status', status: 500 }], match: (request) => request.idempotencyKey === 'doomed' });
+      emulator().chaos({
+        rate: 1,
+        faults: [{ kind: 'status', status: 500 }],
+        match: (request) => request.idempotencyKey === 'doomed',
+      });
       expect((await post(emulator(), [wireEvent()], { idempotencyKey: 'fine' })).status).toBe(204);
       expect((await post(emulator(), [wireEvent()], { idempotencyKey: 'doomed' })).status).toBe(500);
     });

@@ -30,7 +30,10 @@ describe('SpotzeeEmulator: idempotency', () => {
     expect(changed.status).toBe(409);
     expect(await problemOf(changed)).toMatchObject({ code: 'idempotency_key_mismatch', param: 'Idempotency-Key' });
     expect(emulator().events).toHaveLength(1);
-    expect(emulator().stats()).toMatchObject({ idempotencyMismatches: 1, clientErrors: { idempotency_key_mismatch: 1 } });
+    expect(emulator().stats()).toMatchObject({
+      idempotencyMismatches: 1,
+      clientErrors: { idempotency_key_mismatch: 1 },
+    });
   });
 
   it('compares bytes, not JSON meaning: reordered keys are a mismatch', async () => {
@@ -69,7 +72,11 @@ describe('SpotzeeEmulator: idempotency', () => {
     const later = await post(emulator(), body, { idempotencyKey: 'busy' });
     expect(later.headers.get('idempotent-replayed')).toBe('true');
     expect(emulator().events).toHaveLength(1);
-    expect(emulator().stats()).toMatchObject({ idempotencyInProgress: 1, replays: 1, clientErrors: { idempotency_in_progress: 1 } });
+    expect(emulator().stats()).toMatchObject({
+      idempotencyInProgress: 1,
+      replays: 1,
+      clientErrors: { idempotency_in_progress: 1 },
+    });
   });
 
   it('409s a different body under a running key as a mismatch, not in progress', async () => {
@@ -117,7 +124,10 @@ describe('SpotzeeEmulator: idempotency', () => {
   });
 
   it('does not remember header-level rejections made before the key is claimed', async () => {
-    expect((await post(emulator(), [wireEvent()], { idempotencyKey: 'k', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect(
+      (await post(emulator(), [wireEvent()], { idempotencyKey: 'k', headers: { 'content-type': 'text/plain' } }))
+        .status,
+    ).toBe(415);
     expect((await post(emulator(), [wireEvent()], { idempotencyKey: 'k' })).status).toBe(204);
   });
 
@@ -127,7 +137,10 @@ describe('SpotzeeEmulator: idempotency', () => {
     const otherProject = await post(emulator(), body, { idempotencyKey: 'shared', key: 'sk_project_b' });
     expect(otherProject.status).toBe(204);
     expect(otherProject.headers.get('idempotent-replayed')).toBeNull();
-    const mismatchElsewhere = await post(emulator(), [wireEvent({ name: 'other' })], { idempotencyKey: 'shared', key: 'sk_project_c' });
+    const mismatchElsewhere = await post(emulator(), [wireEvent({ name: 'other' })], {
+      idempotencyKey: 'shared',
+      key: 'sk_project_c',
+    });
     expect(mismatchElsewhere.status).toBe(204);
     expect(emulator().events).toHaveLength(3);
   });
@@ -169,9 +182,15 @@ describe('SpotzeeEmulator: idempotency', () => {
     const busy = await SpotzeeEmulator.start({ processingDelayMs: 5 });
     try {
       const body = JSON.stringify([wireEvent()]);
-      const responses = await Promise.all(Array.from({ length: 200 }, () => post(busy, body, { idempotencyKey: 'storm' })));
+      const responses = await Promise.all(
+        Array.from({ length: 200 }, () => post(busy, body, { idempotencyKey: 'storm' })),
+      );
       const outcomes = responses.map((response) =>
-        response.status === 204 ? (response.headers.get('idempotent-replayed') === 'true' ? 'replay' : 'accepted') : String(response.status),
+        response.status === 204
+          ? response.headers.get('idempotent-replayed') === 'true'
+            ? 'replay'
+            : 'accepted'
+          : String(response.status),
       );
       expect(outcomes.filter((outcome) => outcome === 'accepted')).toHaveLength(1);
       expect(outcomes.every((outcome) => ['accepted', 'replay', '409'].includes(outcome))).toBe(true);

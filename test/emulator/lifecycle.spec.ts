@@ -85,12 +85,16 @@ describe('SpotzeeEmulator: lifecycle, waits and load', () => {
     it('waitForRequests and waitUntil resolve on their conditions', async () => {
       const emulator = await start();
       const requests = emulator.waitForRequests(2);
-      const condition = emulator.waitUntil((em) => em.stats().clientErrors['validation_failed'] === 1, { description: 'a 422' });
+      const condition = emulator.waitUntil((em) => em.stats().clientErrors['validation_failed'] === 1, {
+        description: 'a 422',
+      });
       await post(emulator, [wireEvent()]);
       await post(emulator, [wireEvent({ name: '' })]);
       expect((await requests).map((record) => record.status)).toEqual([204, 422]);
       await condition;
-      await expect(emulator.waitUntil(() => false, { timeoutMs: 20, description: 'never' })).rejects.toThrow('waiting for never');
+      await expect(emulator.waitUntil(() => false, { timeoutMs: 20, description: 'never' })).rejects.toThrow(
+        'waiting for never',
+      );
     });
 
     it('stop() rejects pending waits', async () => {
@@ -184,7 +188,10 @@ describe('SpotzeeEmulator: lifecycle, waits and load', () => {
 
     it('enforces a rate limit window when asked, with Retry-After until the reset', async () => {
       let now = 1_000_000;
-      const emulator = await start({ rateLimit: { limit: 2, windowSeconds: 10, tier: 'starter', enforce: true }, clock: () => now });
+      const emulator = await start({
+        rateLimit: { limit: 2, windowSeconds: 10, tier: 'starter', enforce: true },
+        clock: () => now,
+      });
       const first = await post(emulator, [wireEvent()]);
       expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
       expect(first.headers.get('x-ratelimit-tier')).toBe('starter');
@@ -210,7 +217,9 @@ describe('SpotzeeEmulator: lifecycle, waits and load', () => {
     });
 
     it('refuses invalid options with a clear message', async () => {
-      await expect(SpotzeeEmulator.start({ port: 70000 })).rejects.toThrow('SpotzeeEmulator: port must be an integer 0..65535');
+      await expect(SpotzeeEmulator.start({ port: 70000 })).rejects.toThrow(
+        'SpotzeeEmulator: port must be an integer 0..65535',
+      );
       await expect(SpotzeeEmulator.start({ apiKeys: [] })).rejects.toThrow('apiKeys must hold at least one key');
       await expect(SpotzeeEmulator.start({ processingDelayMs: -1 })).rejects.toThrow('processingDelayMs');
     });
@@ -230,10 +239,18 @@ describe('SpotzeeEmulator: lifecycle, waits and load', () => {
       expect(responses.every((response) => response.status === 204)).toBe(true);
       const seqs = emulator.events.map((received) => (received.event.data as { seq: number }).seq);
       expect(new Set(seqs).size).toBe(20_000);
-      expect(emulator.stats()).toMatchObject({ requests: 200, acceptedBatches: 200, acceptedEvents: 20_000, idempotencyMismatches: 0, inFlight: 0 });
+      expect(emulator.stats()).toMatchObject({
+        requests: 200,
+        acceptedBatches: 200,
+        acceptedEvents: 20_000,
+        idempotencyMismatches: 0,
+        inFlight: 0,
+      });
       for (const batch of emulator.batches) {
         const events = emulator.events.slice(batch.index * 100, batch.index * 100 + 100);
-        expect(events.every((received) => received.batchIndex === batch.index && received.requestId === batch.requestId)).toBe(true);
+        expect(
+          events.every((received) => received.batchIndex === batch.index && received.requestId === batch.requestId),
+        ).toBe(true);
       }
     });
 
@@ -261,7 +278,9 @@ describe('SpotzeeEmulator: lifecycle, waits and load', () => {
       await Promise.all(Array.from({ length: 200 }, (_, r) => deliver(r)));
       const stats = emulator.stats();
       expect(stats.acceptedEvents).toBe(10_000);
-      expect(new Set(emulator.events.map((received) => (received.event.data as { seq: number }).seq)).size).toBe(10_000);
+      expect(new Set(emulator.events.map((received) => (received.event.data as { seq: number }).seq)).size).toBe(
+        10_000,
+      );
       expect(stats.idempotencyMismatches).toBe(0);
       expect(stats.acceptedBatches).toBe(200);
       expect(stats.faults.lost_response).toBeGreaterThan(0);

@@ -43,7 +43,10 @@ describe('GraphQL (Apollo, code-first)', () => {
 
   beforeEach(() => emulator.reset());
 
-  async function graphql(query: string, headers: Record<string, string> = {}): Promise<{ status: number; body: GraphqlResponse }> {
+  async function graphql(
+    query: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: GraphqlResponse }> {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
@@ -56,18 +59,27 @@ describe('GraphQL (Apollo, code-first)', () => {
     expect(logger.messages('warn')).toEqual([]);
   });
 
-  it('sends a successful mutation\'s decorator event and the events it tracked, with the request\'s contact', async () => {
-    const { status, body } = await graphql('mutation { placeOrder(total: 25, email: "ada@example.com") { id total } }', {
-      authorization: 'Bearer user_42',
-      'x-anonymous-id': 'anon_7',
-    });
+  it("sends a successful mutation's decorator event and the events it tracked, with the request's contact", async () => {
+    const { status, body } = await graphql(
+      'mutation { placeOrder(total: 25, email: "ada@example.com") { id total } }',
+      {
+        authorization: 'Bearer user_42',
+        'x-anonymous-id': 'anon_7',
+      },
+    );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ placeOrder: { id: 'ord_1', total: 25 } });
 
     await tracker.flush();
     expect(emulator.events.map(({ event }) => event)).toEqual([
-      { name: 'checkout_started', external_id: 'user_42', anonymous_id: 'anon_7', data: { total: 25 }, created_at: expect.any(String) },
+      {
+        name: 'checkout_started',
+        external_id: 'user_42',
+        anonymous_id: 'anon_7',
+        data: { total: 25 },
+        created_at: expect.any(String),
+      },
       {
         name: 'order_placed',
         external_id: 'user_42',
@@ -95,10 +107,14 @@ describe('GraphQL (Apollo, code-first)', () => {
     await tracker.flush();
     expect(emulator.requests).toHaveLength(0);
     // Discarded, not rejected: the events were valid, the operation that produced them failed.
-    expect(tracker.stats()).toMatchObject({ captured: before.captured, rejected: before.rejected, dropped: before.dropped });
+    expect(tracker.stats()).toMatchObject({
+      captured: before.captured,
+      rejected: before.rejected,
+      dropped: before.dropped,
+    });
   });
 
-  it('sends one event per top-level field of a query, each with the request\'s contact', async () => {
+  it("sends one event per top-level field of a query, each with the request's contact", async () => {
     const { status, body } = await graphql('{ products { sku } cart { items } }', { 'x-anonymous-id': 'anon_9' });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
@@ -129,7 +145,9 @@ describe('GraphQL (Apollo, code-first)', () => {
     const count = 40;
     const responses = await Promise.all(
       Array.from({ length: count }, (_, n) =>
-        graphql(`mutation { placeOrder(total: ${n + 1}, email: "u${n}@example.com") { id } }`, { authorization: `Bearer user_${n}` }),
+        graphql(`mutation { placeOrder(total: ${n + 1}, email: "u${n}@example.com") { id } }`, {
+          authorization: `Bearer user_${n}`,
+        }),
       ),
     );
     expect(responses.every(({ body }) => body.errors === undefined)).toBe(true);

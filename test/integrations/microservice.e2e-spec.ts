@@ -44,7 +44,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
     return emulator().events.map(({ event }) => ({ ...event }));
   }
 
-  describe('standalone microservice (the module\'s APP_INTERCEPTOR applies)', () => {
+  describe("standalone microservice (the module's APP_INTERCEPTOR applies)", () => {
     let microservice: INestMicroservice;
     let client: ClientProxy;
     let tracker: SpotzeeTracker;
@@ -59,35 +59,52 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
       await microservice?.close();
     });
 
-    it('commits a @MessagePattern handler\'s events when it completes, ids taken from the payload', async () => {
+    it("commits a @MessagePattern handler's events when it completes, ids taken from the payload", async () => {
       const receipt = await charge(client, { paymentId: 'pay_1', customerId: 'cus_1', amount: 30 });
       expect(receipt).toEqual({ paymentId: 'pay_1', amount: 30, status: 'captured' });
 
       await tracker.flush();
       expect(wire()).toEqual([
         { name: 'payment_attempted', external_id: 'cus_1', data: { amount: 30 }, created_at: expect.any(String) },
-        { name: 'payment_captured', external_id: 'cus_1', data: { payment_id: 'pay_1', amount: 30 }, created_at: expect.any(String) },
+        {
+          name: 'payment_captured',
+          external_id: 'cus_1',
+          data: { payment_id: 'pay_1', amount: 30 },
+          created_at: expect.any(String),
+        },
       ]);
       expect(emulator().batches).toHaveLength(1);
-      expect(emulator().batches[0]!.body).toBe(`[${emulator().events.map(({ event }) => JSON.stringify(event)).join(',')}]`);
+      expect(emulator().batches[0]!.body).toBe(
+        `[${emulator()
+          .events.map(({ event }) => JSON.stringify(event))
+          .join(',')}]`,
+      );
     });
 
-    it('sends none of a @MessagePattern handler\'s events when it throws', async () => {
+    it("sends none of a @MessagePattern handler's events when it throws", async () => {
       const before = tracker.stats();
-      await expect(charge(client, { paymentId: 'pay_2', customerId: 'cus_2', amount: 5, decline: true })).rejects.toEqual({
+      await expect(
+        charge(client, { paymentId: 'pay_2', customerId: 'cus_2', amount: 5, decline: true }),
+      ).rejects.toEqual({
         code: 'card_declined',
         message: 'card declined',
       });
 
       await tracker.flush();
       expect(emulator().requests).toHaveLength(0);
-      expect(tracker.stats()).toMatchObject({ captured: before.captured, rejected: before.rejected, dropped: before.dropped });
+      expect(tracker.stats()).toMatchObject({
+        captured: before.captured,
+        rejected: before.rejected,
+        dropped: before.dropped,
+      });
       expect(handlerFailures).toEqual(['billing.charge']);
     });
 
-    it('commits an @EventPattern handler\'s events when it completes', async () => {
+    it("commits an @EventPattern handler's events when it completes", async () => {
       const before = tracker.stats().captured;
-      await lastValueFrom(client.emit<void, Renewal>('subscription.renewed', { customerId: 'cus_3', plan: 'pro' }), { defaultValue: undefined });
+      await lastValueFrom(client.emit<void, Renewal>('subscription.renewed', { customerId: 'cus_3', plan: 'pro' }), {
+        defaultValue: undefined,
+      });
 
       // Fire-and-forget: no reply to wait on, so wait for the commit itself.
       await eventually(() => tracker.stats().captured === before + 2, 'the renewal handler committed');
@@ -98,20 +115,27 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
       ]);
     });
 
-    it('sends none of an @EventPattern handler\'s events when it throws', async () => {
+    it("sends none of an @EventPattern handler's events when it throws", async () => {
       const before = tracker.stats();
-      await lastValueFrom(client.emit<void, Renewal>('subscription.renewed', { customerId: 'cus_4', plan: 'pro', failInvoicing: true }), {
-        defaultValue: undefined,
-      });
+      await lastValueFrom(
+        client.emit<void, Renewal>('subscription.renewed', { customerId: 'cus_4', plan: 'pro', failInvoicing: true }),
+        {
+          defaultValue: undefined,
+        },
+      );
 
       // Exception filters run after the interceptor saw the error: once the failure is noted, the events are gone.
       await eventually(() => handlerFailures.includes('subscription.renewed'), 'the renewal handler failed');
       await tracker.flush();
       expect(emulator().requests).toHaveLength(0);
-      expect(tracker.stats()).toMatchObject({ captured: before.captured, rejected: before.rejected, dropped: before.dropped });
+      expect(tracker.stats()).toMatchObject({
+        captured: before.captured,
+        rejected: before.rejected,
+        dropped: before.dropped,
+      });
     });
 
-    it('keeps each message\'s events to itself across 50 concurrent calls', async () => {
+    it("keeps each message's events to itself across 50 concurrent calls", async () => {
       const count = 50;
       const outcomes = await Promise.allSettled(
         Array.from({ length: count }, (_, n) =>
@@ -131,16 +155,25 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
     });
 
     it('sends one event, not two, when a controller also opts in with @UseInterceptors(SpotzeeInterceptor)', async () => {
-      await lastValueFrom(client.send<Receipt, Charge>('billing.refund', { paymentId: 'pay_5', customerId: 'cus_5', amount: 12 }));
+      await lastValueFrom(
+        client.send<Receipt, Charge>('billing.refund', { paymentId: 'pay_5', customerId: 'cus_5', amount: 12 }),
+      );
       await tracker.flush();
       expect(wire()).toEqual([
-        { name: 'payment_refunded', external_id: 'cus_5', data: { payment_id: 'pay_5', amount: 12 }, created_at: expect.any(String) },
+        {
+          name: 'payment_refunded',
+          external_id: 'cus_5',
+          data: { payment_id: 'pay_5', amount: 12 },
+          created_at: expect.any(String),
+        },
       ]);
     });
   });
 
   describe('hybrid application (HTTP + connected TCP microservice)', () => {
-    async function startHybrid(inheritAppConfig: boolean): Promise<{ app: INestApplication; client: ClientProxy; tracker: SpotzeeTracker }> {
+    async function startHybrid(
+      inheritAppConfig: boolean,
+    ): Promise<{ app: INestApplication; client: ClientProxy; tracker: SpotzeeTracker }> {
       const app = (await compileBilling()).createNestApplication(new ExpressAdapter(), { logger: false });
       const microservice = app.connectMicroservice<MicroserviceOptions>({ ...LOOPBACK_TCP }, { inheritAppConfig });
       await app.startAllMicroservices();
@@ -152,7 +185,9 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
       const { app, client, tracker } = await startHybrid(true);
       try {
         await charge(client, { paymentId: 'pay_6', customerId: 'cus_6', amount: 8 });
-        await expect(charge(client, { paymentId: 'pay_7', customerId: 'cus_7', amount: 9, decline: true })).rejects.toMatchObject({
+        await expect(
+          charge(client, { paymentId: 'pay_7', customerId: 'cus_7', amount: 9, decline: true }),
+        ).rejects.toMatchObject({
           code: 'card_declined',
         });
         await tracker.flush();
@@ -172,7 +207,9 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
         // Nest gives a connected microservice no global enhancers: the decorator never runs, and the
         // service's track() is outside any request, so it is queued at once.
         await charge(client, { paymentId: 'pay_8', customerId: 'cus_8', amount: 3 });
-        await lastValueFrom(client.send<Receipt, Charge>('billing.refund', { paymentId: 'pay_8', customerId: 'cus_8', amount: 3 }));
+        await lastValueFrom(
+          client.send<Receipt, Charge>('billing.refund', { paymentId: 'pay_8', customerId: 'cus_8', amount: 3 }),
+        );
         await tracker.flush();
         expect(wire().map(({ name }) => name)).toEqual(['payment_attempted', 'payment_refunded']);
       } finally {

@@ -29,7 +29,10 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
 
   async function boot(options: SpotzeeModuleOptions): Promise<{ running: PostingApp; tracker: SpotzeeTracker }> {
     const moduleRef = await Test.createTestingModule({
-      imports: [SpotzeeModule.forRoot({ baseUrl: emulator().baseUrl, logger: SILENT_LOGGER, ...options }), HealthModule],
+      imports: [
+        SpotzeeModule.forRoot({ baseUrl: emulator().baseUrl, logger: SILENT_LOGGER, ...options }),
+        HealthModule,
+      ],
     }).compile();
     running = await listen(moduleRef, new ExpressAdapter());
     return { running, tracker: running.app.get(SpotzeeTracker) };
@@ -98,14 +101,23 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
 
     const down = await health();
     expect(down.status).toBe(503);
-    expect(down.body.error!.spotzee).toMatchObject({ status: 'down', halted: true, lastError: { status: 403, code: 'permission_denied' } });
+    expect(down.body.error!.spotzee).toMatchObject({
+      status: 'down',
+      halted: true,
+      lastError: { status: 403, code: 'permission_denied' },
+    });
 
     await emulator().waitForEvents(1);
     await eventually(() => !tracker.health().halted && tracker.health().queueDepth === 0, 'delivery resumed');
     const up = await health();
     expect(up.status).toBe(200);
     // The last problem stays visible for diagnosis; the status says it is over.
-    expect(up.body.info!.spotzee).toMatchObject({ status: 'up', halted: false, queueDepth: 0, lastError: { status: 403 } });
+    expect(up.body.info!.spotzee).toMatchObject({
+      status: 'up',
+      halted: false,
+      queueDepth: 0,
+      lastError: { status: 403 },
+    });
   });
 
   it('reports a backlog over maxQueueDepth as down on a readiness endpoint, under its own key', async () => {

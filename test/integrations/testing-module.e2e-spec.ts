@@ -43,11 +43,15 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
 
   beforeEach(() => recorder.clear());
 
-  it('records the decorator event and the service\'s events, in commit order, exactly as they would be sent', async () => {
-    const response = await running.post('/orders', { total: 25, email: 'ada@example.com' }, {
-      authorization: 'Bearer user_1',
-      'x-anonymous-id': 'anon_1',
-    });
+  it("records the decorator event and the service's events, in commit order, exactly as they would be sent", async () => {
+    const response = await running.post(
+      '/orders',
+      { total: 25, email: 'ada@example.com' },
+      {
+        authorization: 'Bearer user_1',
+        'x-anonymous-id': 'anon_1',
+      },
+    );
     expect(response.status).toBe(201);
 
     await recorder.waitFor('order_placed');
@@ -58,7 +62,13 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
       user: { email: 'ada@example.com' },
     });
     expect(recorder.events).toEqual([
-      { name: 'checkout_started', external_id: 'user_1', anonymous_id: 'anon_1', data: { total: 25 }, created_at: expect.any(String) },
+      {
+        name: 'checkout_started',
+        external_id: 'user_1',
+        anonymous_id: 'anon_1',
+        data: { total: 25 },
+        created_at: expect.any(String),
+      },
       placed,
     ]);
     const [, record] = recorder.records;
@@ -70,16 +80,25 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
     );
   });
 
-  it('records track() calls a service makes after awaits, with the request\'s contact', async () => {
+  it("records track() calls a service makes after awaits, with the request's contact", async () => {
     const response = await running.post('/orders/ord_9/cancel', {}, { authorization: 'Bearer user_2' });
     expect(response.status).toBe(200);
 
     const [cancelled] = await recorder.waitFor('order_cancelled');
-    expect(cancelled).toEqual({ name: 'order_cancelled', external_id: 'user_2', data: { order_id: 'ord_9' }, created_at: expect.any(String) });
+    expect(cancelled).toEqual({
+      name: 'order_cancelled',
+      external_id: 'user_2',
+      data: { order_id: 'ord_9' },
+      created_at: expect.any(String),
+    });
   });
 
   it('records nothing for a failed request, not even what the service tracked before it failed', async () => {
-    const response = await running.post('/orders', { total: -1, email: 'x@example.com' }, { authorization: 'Bearer user_3' });
+    const response = await running.post(
+      '/orders',
+      { total: -1, email: 'x@example.com' },
+      { authorization: 'Bearer user_3' },
+    );
     expect(response.status).toBe(400);
 
     await recorder.settled();
@@ -144,7 +163,9 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
   it('keeps a data bug out of the recording and says why', () => {
     running.app.get(OrdersService).exportReport('cus_4', 10n);
     recorder.expectNoEvents('report_exported');
-    expect(recorder.rejections.map(({ reason, event }) => [reason, event.name])).toEqual([['not_serialisable', 'report_exported']]);
+    expect(recorder.rejections.map(({ reason, event }) => [reason, event.name])).toEqual([
+      ['not_serialisable', 'report_exported'],
+    ]);
     expect(recorder.rejections[0]!.message).toContain('report_exported');
   });
 
@@ -153,7 +174,9 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
     orders.renewSubscriptions([{ customerId: 'cus_5', plan: 'basic' }]);
     orders.renewSubscriptions([{ customerId: 'cus_5', plan: 'basic' }]);
     expect(recorder.named('subscription_renewed')).toHaveLength(1);
-    expect(recorder.dropped.map(({ reason, event }) => [reason, event.name])).toEqual([['duplicate', 'subscription_renewed']]);
+    expect(recorder.dropped.map(({ reason, event }) => [reason, event.name])).toEqual([
+      ['duplicate', 'subscription_renewed'],
+    ]);
   });
 
   it('fails expectEvent with a message that shows what was recorded instead', async () => {
@@ -169,16 +192,24 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
     }
     expect(failure).toBeInstanceOf(SpotzeeAssertionError);
     const message = (failure as Error).message;
-    expect(message).toContain('Expected a Spotzee event "order_cancelled" matching {"externalId":"user_7","data":{"order_id":"ord_1"}}');
+    expect(message).toContain(
+      'Expected a Spotzee event "order_cancelled" matching {"externalId":"user_7","data":{"order_id":"ord_1"}}',
+    );
     expect(message).toContain('external_id: expected "user_7", got "user_6"');
     expect(message).toContain('Recorded Spotzee events (1):');
-    expect(message).toContain('1. order_cancelled external_id="user_6" data={"order_id":"ord_1"}  (POST /orders/:id/cancel)');
+    expect(message).toContain(
+      '1. order_cancelled external_id="user_6" data={"order_id":"ord_1"}  (POST /orders/:id/cancel)',
+    );
     expect(message).toContain('Rejected at capture (1):');
     expect(message).toContain('- report_exported (not_serialisable)');
 
     expect(() => recorder.expectEvent('order_shipped')).toThrow('no "order_shipped" event was recorded.');
-    expect(() => recorder.expectNoEvents('order_cancelled')).toThrow('Expected no "order_cancelled" events, but 1 were recorded.');
-    expect(() => recorder.expectEvent('order_cancelled', { externalID: 'user_6' } as never)).toThrow('unknown expectation key "externalID"');
+    expect(() => recorder.expectNoEvents('order_cancelled')).toThrow(
+      'Expected no "order_cancelled" events, but 1 were recorded.',
+    );
+    expect(() => recorder.expectEvent('order_cancelled', { externalID: 'user_6' } as never)).toThrow(
+      'unknown expectation key "externalID"',
+    );
   });
 
   it('fails waitFor with what was recorded when the event never comes', async () => {
@@ -193,7 +224,9 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
     await recorder.waitFor('order_placed', { count: 2 });
 
     expect(recorder.find('order_placed', { data: { total: 90 } })?.external_id).toBe('user_9');
-    expect(recorder.find('order_placed', (event: SpotzeeWireEvent) => event.external_id === 'user_8')?.data).toMatchObject({ total: 10 });
+    expect(
+      recorder.find('order_placed', (event: SpotzeeWireEvent) => event.external_id === 'user_8')?.data,
+    ).toMatchObject({ total: 10 });
     expect(recorder.find('order_placed', { data: { total: 11 } })).toBeUndefined();
     expect(recorder.named('checkout_started')).toHaveLength(2);
   });
@@ -212,7 +245,7 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
   });
 });
 
-describe('SpotzeeTestingModule in place of the application\'s own SpotzeeModule', () => {
+describe("SpotzeeTestingModule in place of the application's own SpotzeeModule", () => {
   it('replaces the exact forRootAsync import with overrideModule, so the app boots without a key', async () => {
     await expect(Test.createTestingModule({ imports: [AppModule] }).compile()).rejects.toThrow('SPOTZEE_API_KEY');
 
@@ -265,7 +298,11 @@ describe('SpotzeeTestingModule records what SpotzeeModule sends', () => {
   async function journey(running: PostingApp, collect: () => Promise<SpotzeeWireEvent[]>): Promise<SpotzeeWireEvent[]> {
     try {
       await running.post('/accounts', { email: 'p@example.com' }, { 'x-anonymous-id': 'anon_p' });
-      await running.post('/orders', { total: 42, email: 'p@example.com' }, { authorization: 'Bearer acc_1', 'x-anonymous-id': 'anon_p' });
+      await running.post(
+        '/orders',
+        { total: 42, email: 'p@example.com' },
+        { authorization: 'Bearer acc_1', 'x-anonymous-id': 'anon_p' },
+      );
       await running.post('/orders', { total: 0, email: 'p@example.com' }, { authorization: 'Bearer acc_1' });
       await running.post('/orders/ord_1/cancel', {}, { authorization: 'Bearer acc_1' });
       running.app.get(OrdersService).renewSubscriptions([{ customerId: 'acc_1', plan: 'pro' }]);
@@ -279,7 +316,12 @@ describe('SpotzeeTestingModule records what SpotzeeModule sends', () => {
     const real = await listen(
       await Test.createTestingModule({
         imports: [
-          SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, schemas, logger: SILENT_LOGGER }),
+          SpotzeeModule.forRoot({
+            apiKey: EMULATOR_API_KEY,
+            baseUrl: emulator().baseUrl,
+            schemas,
+            logger: SILENT_LOGGER,
+          }),
           OrdersModule,
         ],
       }).compile(),
@@ -291,7 +333,9 @@ describe('SpotzeeTestingModule records what SpotzeeModule sends', () => {
     });
 
     const tested = await listen(
-      await Test.createTestingModule({ imports: [SpotzeeTestingModule.forRoot({ schemas, logger: SILENT_LOGGER }), OrdersModule] }).compile(),
+      await Test.createTestingModule({
+        imports: [SpotzeeTestingModule.forRoot({ schemas, logger: SILENT_LOGGER }), OrdersModule],
+      }).compile(),
       new ExpressAdapter(),
     );
     const recorded = await journey(tested, async () => {
@@ -300,7 +344,13 @@ describe('SpotzeeTestingModule records what SpotzeeModule sends', () => {
       return recorder.events;
     });
 
-    expect(sent.map(({ name }) => name)).toEqual(['account_created', 'checkout_started', 'order_placed', 'order_cancelled', 'subscription_renewed']);
+    expect(sent.map(({ name }) => name)).toEqual([
+      'account_created',
+      'checkout_started',
+      'order_placed',
+      'order_cancelled',
+      'subscription_renewed',
+    ]);
     expect(recorded).toEqual(sent);
   });
 });

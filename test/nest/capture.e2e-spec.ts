@@ -70,10 +70,14 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
 
   it('sends the decorator event with ids, data and user block exactly as mapped, stamped at capture', async () => {
     const before = Date.now();
-    const response = await post('/orders', { total: 25, email: 'ada@example.com' }, {
-      authorization: 'Bearer user_42',
-      'x-anonymous-id': 'anon_7',
-    });
+    const response = await post(
+      '/orders',
+      { total: 25, email: 'ada@example.com' },
+      {
+        authorization: 'Bearer user_42',
+        'x-anonymous-id': 'anon_7',
+      },
+    );
     expect(response.status).toBe(201);
     const order = (await response.json()) as { id: string };
     const answeredAt = Date.now();
@@ -129,7 +133,9 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
   it('never mixes contexts across 200 concurrent requests from different users', async () => {
     const count = 200;
     const responses = await Promise.all(
-      Array.from({ length: count }, (_, n) => post(`/visits/${n}`, {}, { authorization: `Bearer user_${n}`, 'x-anonymous-id': `anon_${n}` })),
+      Array.from({ length: count }, (_, n) =>
+        post(`/visits/${n}`, {}, { authorization: `Bearer user_${n}`, 'x-anonymous-id': `anon_${n}` }),
+      ),
     );
     expect(responses.every((response) => response.status === 201)).toBe(true);
     await settle();
@@ -202,9 +208,17 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
 
     expect(names()).toEqual(['healthy_event']);
     expect(rejections).toHaveLength(1);
-    expect(rejections[0]).toMatchObject({ reason: 'invalid_data', param: 'data', event: { name: 'broken_mapper', externalId: 'user_8' } });
-    expect(rejections[0]!.message).toContain("@EmitsEvent('broken_mapper') on POST /misc/broken threw: Error: mapper bug");
-    expect(logger.messages('warn').some((line) => line.includes('broken_mapper') && line.includes('mapper bug'))).toBe(true);
+    expect(rejections[0]).toMatchObject({
+      reason: 'invalid_data',
+      param: 'data',
+      event: { name: 'broken_mapper', externalId: 'user_8' },
+    });
+    expect(rejections[0]!.message).toContain(
+      "@EmitsEvent('broken_mapper') on POST /misc/broken threw: Error: mapper bug",
+    );
+    expect(logger.messages('warn').some((line) => line.includes('broken_mapper') && line.includes('mapper bug'))).toBe(
+      true,
+    );
     const after = tracker.stats();
     expect(after.rejected - before.rejected).toBe(1);
     expect(after.captured - before.captured).toBe(2);
@@ -243,7 +257,9 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
       ['schema_failed', 'total_checked', 'data.total'],
       ['schema_failed', 'quantity_checked', 'data.quantity'],
     ]);
-    expect(rejections[1]!.message).toContain('Event "quantity_checked" from POST /misc/dto does not match its schema: data.quantity: quantity must not be less than 1');
+    expect(rejections[1]!.message).toContain(
+      'Event "quantity_checked" from POST /misc/dto does not match its schema: data.quantity: quantity must not be less than 1',
+    );
   });
 
   it('never throws from track(): bad input outside a request becomes a counted, reported rejection', async () => {

@@ -25,11 +25,31 @@ describe('@EmitsEvent refuses bad arguments where it is written', () => {
   };
 
   it.each<[string, () => MethodDecorator, string]>([
-    ['an empty name', () => EmitsEvent(''), 'BillingController.charge: @EmitsEvent() needs a non-empty event name string, got "". Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed.'],
-    ['a non-string name', () => EmitsEvent(42 as never), 'BillingController.charge: @EmitsEvent() needs a non-empty event name string, got number 42. Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed.'],
-    ['a mapper that is not a function', () => EmitsEvent('invoice_paid', { data: { total: 1 } as never }), `BillingController.charge: @EmitsEvent('invoice_paid') option "data" must be a function (result, context) => …, got an object (Object).`],
-    ['a misspelt option', () => EmitsEvent('invoice_paid', { identity: () => ({}) } as never), `BillingController.charge: @EmitsEvent('invoice_paid') has an unknown option "identity". Known options: data, identify, contact, idempotencyKey, when, schema.`],
-    ['a schema that is not one', () => EmitsEvent('invoice_paid', { schema: { parse() {} } as never }), `BillingController.charge: @EmitsEvent('invoice_paid') option "schema" must be a Standard Schema (zod, valibot, arktype…) or a class-validator DTO class.`],
+    [
+      'an empty name',
+      () => EmitsEvent(''),
+      'BillingController.charge: @EmitsEvent() needs a non-empty event name string, got "". Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed.',
+    ],
+    [
+      'a non-string name',
+      () => EmitsEvent(42 as never),
+      'BillingController.charge: @EmitsEvent() needs a non-empty event name string, got number 42. Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed.',
+    ],
+    [
+      'a mapper that is not a function',
+      () => EmitsEvent('invoice_paid', { data: { total: 1 } as never }),
+      `BillingController.charge: @EmitsEvent('invoice_paid') option "data" must be a function (result, context) => …, got an object (Object).`,
+    ],
+    [
+      'a misspelt option',
+      () => EmitsEvent('invoice_paid', { identity: () => ({}) } as never),
+      `BillingController.charge: @EmitsEvent('invoice_paid') has an unknown option "identity". Known options: data, identify, contact, idempotencyKey, when, schema.`,
+    ],
+    [
+      'a schema that is not one',
+      () => EmitsEvent('invoice_paid', { schema: { parse() {} } as never }),
+      `BillingController.charge: @EmitsEvent('invoice_paid') option "schema" must be a Standard Schema (zod, valibot, arktype…) or a class-validator DTO class.`,
+    ],
   ])('%s', (_case, decorate, message) => {
     expect(define(decorate)).toThrow(new SpotzeeConfigurationError('@EmitsEvent', message));
     expect(define(decorate)).toThrow(SpotzeeConfigurationError);
@@ -41,7 +61,9 @@ describe('@EmitsEvent refuses bad arguments where it is written', () => {
       @EmitsEvent('parcel_labelled')
       ship(): void {}
     }
-    const definitions = Reflect.getMetadata(EMITS_EVENT_METADATA, ShippingController.prototype.ship) as Array<{ name: string }>;
+    const definitions = Reflect.getMetadata(EMITS_EVENT_METADATA, ShippingController.prototype.ship) as Array<{
+      name: string;
+    }>;
     expect(definitions.map((definition) => definition.name)).toEqual(['parcel_shipped', 'parcel_labelled']);
   });
 });
@@ -131,8 +153,13 @@ describe.each(PLATFORMS)('start-up checks on %s', (_platform, createAdapter) => 
   });
 
   it('fails the boot on definitions it finds invalid in metadata', async () => {
-    const error = await startupError({ imports: [SpotzeeModule.forRoot(base)], controllers: [LegacyController] }, createAdapter());
-    expect(error.message).toContain('LegacyController.sync: @EmitsEvent() needs a non-empty event name string, got "".');
+    const error = await startupError(
+      { imports: [SpotzeeModule.forRoot(base)], controllers: [LegacyController] },
+      createAdapter(),
+    );
+    expect(error.message).toContain(
+      'LegacyController.sync: @EmitsEvent() needs a non-empty event name string, got "".',
+    );
   });
 
   it('warns about a decorator on a provider method, where it can never fire', async () => {

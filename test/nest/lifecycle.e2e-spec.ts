@@ -77,7 +77,12 @@ describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
     const { app, url } = await startApp(
       {
         imports: [
-          SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, flushIntervalMs: 60_000, logger }),
+          SpotzeeModule.forRoot({
+            apiKey: EMULATOR_API_KEY,
+            baseUrl: emulator().baseUrl,
+            flushIntervalMs: 60_000,
+            logger,
+          }),
           ResponseProbeModule,
         ],
         controllers: [SlowController],
@@ -97,13 +102,15 @@ describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
     await app.close();
     expect((await slow).status).toBe(201);
 
-    expect(emulator().events.map(({ event }) => event.name).sort()).toEqual([
-      'quick_request_finished',
-      'slow_request_finished',
-      'slow_request_tracked',
-    ]);
+    expect(
+      emulator()
+        .events.map(({ event }) => event.name)
+        .sort(),
+    ).toEqual(['quick_request_finished', 'slow_request_finished', 'slow_request_tracked']);
     expect(app.get(SpotzeeTracker).stats()).toMatchObject({ captured: 3, delivered: 3, pending: 0, dropped: 0 });
-    expect(logger.messages('log')).toContainEqual(expect.stringMatching(/^Spotzee drained in \d+ ms: 3 delivered, 0 rejected, 0 dropped\.$/));
+    expect(logger.messages('log')).toContainEqual(
+      expect.stringMatching(/^Spotzee drained in \d+ ms: 3 delivered, 0 rejected, 0 dropped\.$/),
+    );
   });
 
   it('reports what misses the shutdown deadline as dropped instead of hanging', async () => {
@@ -153,7 +160,9 @@ describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
     );
     try {
       expect((await fetch(`${url}/opt/out`, { method: 'POST' })).status).toBe(400);
-      expect((await fetch(`${url}/opt/in`, { method: 'POST', headers: { 'x-anonymous-id': 'anon_in' } })).status).toBe(201);
+      expect((await fetch(`${url}/opt/in`, { method: 'POST', headers: { 'x-anonymous-id': 'anon_in' } })).status).toBe(
+        201,
+      );
       await eventually(responseProbe.allClosed, 'all responses closed');
       await app.get(SpotzeeTracker).flush();
       // Without the interceptor there is no request context: track() is queued at once, even though the request failed.

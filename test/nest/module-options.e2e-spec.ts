@@ -42,7 +42,10 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
     imports: NonNullable<Parameters<typeof startApp>[0]['imports']>,
     exercise: (app: INestApplication, url: string) => Promise<void>,
   ): Promise<void> {
-    const { app, url } = await startApp({ imports: [...imports, ResponseProbeModule], controllers: [SignalsController] }, createAdapter());
+    const { app, url } = await startApp(
+      { imports: [...imports, ResponseProbeModule], controllers: [SignalsController] },
+      createAdapter(),
+    );
     try {
       await exercise(app, url);
     } finally {
@@ -70,22 +73,33 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
     });
     await run([configModule, spotzee], async (app, url) => {
       expect(app.get('spotzee:tracker')).toBe(app.get(SpotzeeTracker));
-      expect((await fetch(`${url}/signals`, { method: 'POST', headers: { 'x-anonymous-id': 'anon_cfg' } })).status).toBe(201);
+      expect(
+        (await fetch(`${url}/signals`, { method: 'POST', headers: { 'x-anonymous-id': 'anon_cfg' } })).status,
+      ).toBe(201);
       await settled(app);
-      expect(emulator().events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([['signal_sent', 'anon_cfg']]);
+      expect(emulator().events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([
+        ['signal_sent', 'anon_cfg'],
+      ]);
       expect(emulator().requests[0]!.headers.authorization).toBe('Bearer sk_…');
     });
   });
 
   it('uses a custom contact resolver', async () => {
     const contact = (context: ExecutionContext) => ({
-      externalId: String(context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['x-customer']),
+      externalId: String(
+        context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['x-customer'],
+      ),
     });
-    await run([SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, contact })], async (app, url) => {
-      await fetch(`${url}/signals`, { method: 'POST', headers: { 'x-customer': 'cus_77' } });
-      await settled(app);
-      expect(emulator().events.map(({ event }) => [event.external_id, event.anonymous_id])).toEqual([['cus_77', undefined]]);
-    });
+    await run(
+      [SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl, contact })],
+      async (app, url) => {
+        await fetch(`${url}/signals`, { method: 'POST', headers: { 'x-customer': 'cus_77' } });
+        await settled(app);
+        expect(emulator().events.map(({ event }) => [event.external_id, event.anonymous_id])).toEqual([
+          ['cus_77', undefined],
+        ]);
+      },
+    );
   });
 
   it('sends the events of a failed request with sendOnFailedRequest: true', async () => {
@@ -115,17 +129,48 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
     const SECRET = 'SECRETPART123456';
 
     async function failure(options: SpotzeeModuleOptions): Promise<Error> {
-      return startupError({ imports: [SpotzeeModule.forRoot(options)], controllers: [SignalsController] }, createAdapter());
+      return startupError(
+        { imports: [SpotzeeModule.forRoot(options)], controllers: [SignalsController] },
+        createAdapter(),
+      );
     }
 
     it.each<[string, SpotzeeModuleOptions, RegExp]>([
-      ['a publishable key', { apiKey: `pk_live_${SECRET}` }, /Invalid Spotzee option apiKey: is a publishable key \(pk_…\), meant for browsers\. A backend must use a secret key \(sk_…\)/],
-      ['a missing key', { apiKey: undefined }, /Invalid Spotzee option apiKey: is missing\. Pass your Spotzee secret key \(sk_…\)/],
-      ['plain http to a remote host', { apiKey: `sk_live_${SECRET}`, baseUrl: 'http://api.example.com/api/client' }, /Invalid Spotzee option baseUrl: .*https/],
-      ['a malformed anonymous id header', { apiKey: `sk_live_${SECRET}`, anonymousIdHeader: 'x anonymous id' }, /Invalid Spotzee option anonymousIdHeader: expected an HTTP header name such as "x-anonymous-id", got "x anonymous id"\./],
-      ['an unknown event name policy', { apiKey: `sk_live_${SECRET}`, eventNames: 'loud' as never }, /Invalid Spotzee option eventNames: expected 'warn', 'strict' or 'off', got "loud"\./],
-      ['a contact resolver that is not a function', { apiKey: `sk_live_${SECRET}`, contact: 'user.id' as never }, /Invalid Spotzee option contact: expected a function/],
-      ['a schema that is not one', { apiKey: `sk_live_${SECRET}`, schemas: { order_placed: { parse: () => 1 } as never } }, /Invalid Spotzee option schemas\.order_placed: expected a Standard Schema/],
+      [
+        'a publishable key',
+        { apiKey: `pk_live_${SECRET}` },
+        /Invalid Spotzee option apiKey: is a publishable key \(pk_…\), meant for browsers\. A backend must use a secret key \(sk_…\)/,
+      ],
+      [
+        'a missing key',
+        { apiKey: undefined },
+        /Invalid Spotzee option apiKey: is missing\. Pass your Spotzee secret key \(sk_…\)/,
+      ],
+      [
+        'plain http to a remote host',
+        { apiKey: `sk_live_${SECRET}`, baseUrl: 'http://api.example.com/api/client' },
+        /Invalid Spotzee option baseUrl: .*https/,
+      ],
+      [
+        'a malformed anonymous id header',
+        { apiKey: `sk_live_${SECRET}`, anonymousIdHeader: 'x anonymous id' },
+        /Invalid Spotzee option anonymousIdHeader: expected an HTTP header name such as "x-anonymous-id", got "x anonymous id"\./,
+      ],
+      [
+        'an unknown event name policy',
+        { apiKey: `sk_live_${SECRET}`, eventNames: 'loud' as never },
+        /Invalid Spotzee option eventNames: expected 'warn', 'strict' or 'off', got "loud"\./,
+      ],
+      [
+        'a contact resolver that is not a function',
+        { apiKey: `sk_live_${SECRET}`, contact: 'user.id' as never },
+        /Invalid Spotzee option contact: expected a function/,
+      ],
+      [
+        'a schema that is not one',
+        { apiKey: `sk_live_${SECRET}`, schemas: { order_placed: { parse: () => 1 } as never } },
+        /Invalid Spotzee option schemas\.order_placed: expected a Standard Schema/,
+      ],
     ])('with %s, saying how to fix it and never echoing the key', async (_case, options, expected) => {
       const error = await failure(options);
       expect(error).toBeInstanceOf(SpotzeeConfigurationError);

@@ -98,102 +98,107 @@ describe('graceful shutdown: a real process receives SIGTERM mid-load', () => {
     });
   }
 
-  it(
-    'delivers every event captured before the signal, and those of requests still running, within the deadline',
-    async () => {
-      // Slow enough that batches are still in flight when the signal arrives.
-      emulator = await SpotzeeEmulator.start({ processingDelayMs: 25 });
-      // Partial batches wait for the drain: at the signal, events are certainly queued, not yet sent.
-      child = startChild(emulator, { flushIntervalMs: 60_000, shutdownDeadlineMs: 30_000 });
-      const { url } = (await child.waitForReport('ready')) as unknown as { url: string };
+  it('delivers every event captured before the signal, and those of requests still running, within the deadline', async () => {
+    // Slow enough that batches are still in flight when the signal arrives.
+    emulator = await SpotzeeEmulator.start({ processingDelayMs: 25 });
+    // Partial batches wait for the drain: at the signal, events are certainly queued, not yet sent.
+    child = startChild(emulator, { flushIntervalMs: 60_000, shutdownDeadlineMs: 30_000 });
+    const { url } = (await child.waitForReport('ready')) as unknown as { url: string };
 
-      // One single-event request first: with two events per order the count stays odd, so whatever
-      // the timing, some events are always waiting in the queue when the signal arrives.
-      expect(await postOnce(`${url}/orders/seed/visit`, { 'x-anonymous-id': 'visitor_seed' })).toEqual({ status: 201, body: '{"uid":"seed"}' });
-      const load = new OrderLoad(url, 40);
-      await eventually(() => load.succeeded.length >= 300, '300 orders placed', 30_000);
-      child.signal('SIGTERM');
-      load.signalSent();
-      load.stop();
-      await load.done;
-      const exit = await child.exited;
+    // One single-event request first: with two events per order the count stays odd, so whatever
+    // the timing, some events are always waiting in the queue when the signal arrives.
+    expect(await postOnce(`${url}/orders/seed/visit`, { 'x-anonymous-id': 'visitor_seed' })).toEqual({
+      status: 201,
+      body: '{"uid":"seed"}',
+    });
+    const load = new OrderLoad(url, 40);
+    await eventually(() => load.succeeded.length >= 300, '300 orders placed', 30_000);
+    child.signal('SIGTERM');
+    load.signalSent();
+    load.stop();
+    await load.done;
+    const exit = await child.exited;
 
-      const atSignal = child.report('signal')!.stats as DeliveryStats;
-      const drained = child.report('drained') as unknown as Drained;
-      expect(drained).toBeDefined();
-      // Nest re-raises the signal once its shutdown hooks are done.
-      expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
+    const atSignal = child.report('signal')!.stats as DeliveryStats;
+    const drained = child.report('drained') as unknown as Drained;
+    expect(drained).toBeDefined();
+    // Nest re-raises the signal once its shutdown hooks are done.
+    expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
 
-      expect(atSignal.pending).toBeGreaterThan(0);
-      expect(atSignal.captured).toBeGreaterThanOrEqual(1 + 2 * 300);
-      // Everything captured by then, and by the requests that were still running, was delivered.
-      expect(drained.stats.captured).toBeGreaterThanOrEqual(atSignal.captured);
-      expect(drained.stats).toMatchObject({ delivered: drained.stats.captured, rejected: 0, dropped: 0, pending: 0 });
-      expect(drained.report).toMatchObject({ dropped: 0, rejected: 0, timedOut: false });
-      expect(drained.dropsByReason).toEqual({});
-      expect(child.log).toContain(`Spotzee drained in ${drained.report.durationMs} ms: ${drained.report.delivered} delivered, 0 rejected, 0 dropped.`);
+    expect(atSignal.pending).toBeGreaterThan(0);
+    expect(atSignal.captured).toBeGreaterThanOrEqual(1 + 2 * 300);
+    // Everything captured by then, and by the requests that were still running, was delivered.
+    expect(drained.stats.captured).toBeGreaterThanOrEqual(atSignal.captured);
+    expect(drained.stats).toMatchObject({ delivered: drained.stats.captured, rejected: 0, dropped: 0, pending: 0 });
+    expect(drained.report).toMatchObject({ dropped: 0, rejected: 0, timedOut: false });
+    expect(drained.dropsByReason).toEqual({});
+    expect(child.log).toContain(
+      `Spotzee drained in ${drained.report.durationMs} ms: ${drained.report.delivered} delivered, 0 rejected, 0 dropped.`,
+    );
 
-      // On Spotzee's side: each of them exactly once, including every order whose response came back.
-      const received = uidsOf(emulator);
-      expect(new Set(received).size).toBe(received.length);
-      expect(received).toHaveLength(drained.stats.delivered);
-      const receivedSet = new Set(received);
-      expect(load.succeeded.length).toBe(load.answers.length);
-      const missing = ['seed/viewed', ...load.succeeded.flatMap(({ uid }) => [`${uid}/placed`, `${uid}/stock`])].filter((uid) => !receivedSet.has(uid));
-      expect(missing).toEqual([]);
-      // Requests that were running when the signal arrived were answered, and their events made it too.
-      expect(load.succeeded.filter((answer) => !answer.beforeSignal).length).toBeGreaterThan(0);
-      // Orders that had not reached the app when its server closed were refused or reset at the socket, never half-served.
-      expect(load.errors.filter((error) => !/ECONNREFUSED|ECONNRESET|socket hang up/.test(error))).toEqual([]);
-    },
-    120_000,
-  );
+    // On Spotzee's side: each of them exactly once, including every order whose response came back.
+    const received = uidsOf(emulator);
+    expect(new Set(received).size).toBe(received.length);
+    expect(received).toHaveLength(drained.stats.delivered);
+    const receivedSet = new Set(received);
+    expect(load.succeeded.length).toBe(load.answers.length);
+    const missing = ['seed/viewed', ...load.succeeded.flatMap(({ uid }) => [`${uid}/placed`, `${uid}/stock`])].filter(
+      (uid) => !receivedSet.has(uid),
+    );
+    expect(missing).toEqual([]);
+    // Requests that were running when the signal arrived were answered, and their events made it too.
+    expect(load.succeeded.filter((answer) => !answer.beforeSignal).length).toBeGreaterThan(0);
+    // Orders that had not reached the app when its server closed were refused or reset at the socket, never half-served.
+    expect(load.errors.filter((error) => !/ECONNREFUSED|ECONNRESET|socket hang up/.test(error))).toEqual([]);
+  }, 120_000);
 
-  it(
-    'reports what could not be sent before the deadline as dropped (shutdown_deadline), matching captured - delivered',
-    async () => {
-      emulator = await SpotzeeEmulator.start();
-      child = startChild(emulator, {
-        flushIntervalMs: 50,
-        shutdownDeadlineMs: 1_500,
-        // The retry budget must outlast the outage, so that the deadline is what ends it.
-        maxAttempts: 100,
-        retryBaseMs: 100,
-        retryMaxMs: 1_000,
-      });
-      const { url } = (await child.waitForReport('ready')) as unknown as { url: string };
+  it('reports what could not be sent before the deadline as dropped (shutdown_deadline), matching captured - delivered', async () => {
+    emulator = await SpotzeeEmulator.start();
+    child = startChild(emulator, {
+      flushIntervalMs: 50,
+      shutdownDeadlineMs: 1_500,
+      // The retry budget must outlast the outage, so that the deadline is what ends it.
+      maxAttempts: 100,
+      retryBaseMs: 100,
+      retryMaxMs: 1_000,
+    });
+    const { url } = (await child.waitForReport('ready')) as unknown as { url: string };
 
-      const beforeOutage = await runConcurrently(100, 20, (n) => postOnce(`${url}/orders/a${n}`, { 'x-anonymous-id': `visitor_a${n}` }));
-      expect(beforeOutage.every((answer) => answer.status === 201)).toBe(true);
-      const flushed = JSON.parse((await postOnce(`${url}/flush`)).body) as DeliveryStats;
-      expect(flushed).toMatchObject({ captured: 200, delivered: 200, pending: 0 });
+    const beforeOutage = await runConcurrently(100, 20, (n) =>
+      postOnce(`${url}/orders/a${n}`, { 'x-anonymous-id': `visitor_a${n}` }),
+    );
+    expect(beforeOutage.every((answer) => answer.status === 201)).toBe(true);
+    const flushed = JSON.parse((await postOnce(`${url}/flush`)).body) as DeliveryStats;
+    expect(flushed).toMatchObject({ captured: 200, delivered: 200, pending: 0 });
 
-      // Spotzee goes away and stays away past the deadline; the app keeps serving its users.
-      await emulator.down();
-      const duringOutage = await runConcurrently(100, 20, (n) => postOnce(`${url}/orders/b${n}`, { 'x-anonymous-id': `visitor_b${n}` }));
-      expect(duringOutage.every((answer) => answer.status === 201)).toBe(true);
-      child.signal('SIGTERM');
-      const exit = await child.exited;
-      expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
+    // Spotzee goes away and stays away past the deadline; the app keeps serving its users.
+    await emulator.down();
+    const duringOutage = await runConcurrently(100, 20, (n) =>
+      postOnce(`${url}/orders/b${n}`, { 'x-anonymous-id': `visitor_b${n}` }),
+    );
+    expect(duringOutage.every((answer) => answer.status === 201)).toBe(true);
+    child.signal('SIGTERM');
+    const exit = await child.exited;
+    expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
 
-      const drained = child.report('drained') as unknown as Drained;
-      expect(drained).toBeDefined();
-      const { stats } = drained;
-      expect(stats.captured).toBe(400);
-      expect(stats.delivered).toBe(200);
-      expect(stats.pending).toBe(0);
-      expect(stats.rejected).toBe(0);
-      expect(stats.dropped).toBe(stats.captured - stats.delivered);
-      expect(drained.dropsByReason).toEqual({ shutdown_deadline: stats.captured - stats.delivered });
-      expect(drained.report).toMatchObject({ delivered: 0, rejected: 0, dropped: 200, timedOut: true });
-      expect(child.log).toContain(`Spotzee drained in ${drained.report.durationMs} ms: 0 delivered, 0 rejected, 200 dropped; events still pending at the deadline were dropped.`);
+    const drained = child.report('drained') as unknown as Drained;
+    expect(drained).toBeDefined();
+    const { stats } = drained;
+    expect(stats.captured).toBe(400);
+    expect(stats.delivered).toBe(200);
+    expect(stats.pending).toBe(0);
+    expect(stats.rejected).toBe(0);
+    expect(stats.dropped).toBe(stats.captured - stats.delivered);
+    expect(drained.dropsByReason).toEqual({ shutdown_deadline: stats.captured - stats.delivered });
+    expect(drained.report).toMatchObject({ delivered: 0, rejected: 0, dropped: 200, timedOut: true });
+    expect(child.log).toContain(
+      `Spotzee drained in ${drained.report.durationMs} ms: 0 delivered, 0 rejected, 200 dropped; events still pending at the deadline were dropped.`,
+    );
 
-      // Nothing of the second wave reached Spotzee, and nothing of the first went twice.
-      const received = uidsOf(emulator);
-      expect(received).toHaveLength(200);
-      expect(new Set(received).size).toBe(200);
-      expect(received.every((uid) => uid.startsWith('a'))).toBe(true);
-    },
-    120_000,
-  );
+    // Nothing of the second wave reached Spotzee, and nothing of the first went twice.
+    const received = uidsOf(emulator);
+    expect(received).toHaveLength(200);
+    expect(new Set(received).size).toBe(200);
+    expect(received.every((uid) => uid.startsWith('a'))).toBe(true);
+  }, 120_000);
 });

@@ -21,7 +21,9 @@ export async function connectClient(port: number): Promise<ClientProxy> {
 }
 
 /** A standalone TCP microservice on loopback, and a client connected to it. */
-export async function startTcpMicroservice(moduleRef: TestingModule): Promise<{ microservice: INestMicroservice; client: ClientProxy }> {
+export async function startTcpMicroservice(
+  moduleRef: TestingModule,
+): Promise<{ microservice: INestMicroservice; client: ClientProxy }> {
   const microservice = moduleRef.createNestMicroservice({ ...LOOPBACK_TCP, logger: false });
   await microservice.listen();
   return { microservice, client: await connectClient(boundPort(microservice)) };

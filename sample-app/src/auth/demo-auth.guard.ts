@@ -16,7 +16,9 @@ export class DemoAuthGuard implements CanActivate {
     const accountId = accountIdFromAuthorization(request.headers.authorization);
     const account = accountId === null ? undefined : this.accounts.findById(accountId);
     if (account === undefined) {
-      throw new UnauthorizedException('Send "Authorization: Bearer user_<accountId>" (the token POST /accounts returned).');
+      throw new UnauthorizedException(
+        'Send "Authorization: Bearer user_<accountId>" (the token POST /accounts returned).',
+      );
     }
     request.user = { id: account.id, email: account.email };
     return true;

@@ -33,7 +33,11 @@ const DECLINED_CARD = '4000000000000002';
  */
 export async function runCustomerJourney(shopUrl: string, hooks: JourneyHooks): Promise<JourneyResult> {
   const steps: JourneyStep[] = [];
-  const call = async <T>(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; expect: number; note: (body: T) => string }): Promise<T> => {
+  const call = async <T>(
+    method: string,
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string>; expect: number; note: (body: T) => string },
+  ): Promise<T> => {
     const response = await fetch(`${shopUrl}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...init.headers },
@@ -73,7 +77,12 @@ export async function runCustomerJourney(shopUrl: string, hooks: JourneyHooks): 
   });
   const second = await call<{ id: string }>('POST', '/orders', {
     headers: { ...auth, 'idempotency-key': 'checkout-2' },
-    body: { items: [{ sku: 'tee-002', quantity: 1 }, { sku: 'cap-003', quantity: 1 }] },
+    body: {
+      items: [
+        { sku: 'tee-002', quantity: 1 },
+        { sku: 'cap-003', quantity: 1 },
+      ],
+    },
     expect: 201,
     note: (body) => `placed ${body.id}`,
   });
@@ -105,7 +114,11 @@ export async function runCustomerJourney(shopUrl: string, hooks: JourneyHooks): 
   // Just past the end of the first period, as the hourly job would see it.
   const renewalTime = new Date(Date.parse(subscription.currentPeriodEnd) + 60_000);
   hooks.renewSubscriptions(renewalTime);
-  const renewal = { request: 'SubscriptionsService.renewDue()', status: null, note: `renewed ${subscription.id} outside any request` };
+  const renewal = {
+    request: 'SubscriptionsService.renewDue()',
+    status: null,
+    note: `renewed ${subscription.id} outside any request`,
+  };
   steps.push(renewal);
   hooks.onStep?.(renewal);
 

@@ -12,7 +12,10 @@ export interface ExpectedEvent {
  * Each expected event must match a distinct received event (name, both ids, the listed data keys),
  * and nothing else may have been received. Returns one line per problem; empty means all good.
  */
-export function findJourneyMismatches(expected: readonly ExpectedEvent[], received: readonly SpotzeeWireEvent[]): string[] {
+export function findJourneyMismatches(
+  expected: readonly ExpectedEvent[],
+  received: readonly SpotzeeWireEvent[],
+): string[] {
   const unmatched = [...received];
   const problems: string[] = [];
   for (const want of expected) {
@@ -21,7 +24,9 @@ export function findJourneyMismatches(expected: readonly ExpectedEvent[], receiv
     else unmatched.splice(index, 1);
   }
   for (const extra of unmatched) {
-    problems.push(`unexpected ${extra.name} (external_id=${extra.external_id ?? '-'}, data=${JSON.stringify(extra.data ?? null)})`);
+    problems.push(
+      `unexpected ${extra.name} (external_id=${extra.external_id ?? '-'}, data=${JSON.stringify(extra.data ?? null)})`,
+    );
   }
   return problems;
 }

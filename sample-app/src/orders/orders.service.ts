@@ -47,7 +47,9 @@ export class OrdersService {
 
   pay(customer: AuthenticatedUser, orderId: string, dto: PayOrderDto): Order {
     const order = this.find(customer, orderId);
-    if (order.status !== 'placed') throw new ConflictException(`Order ${order.id} is ${order.status}; only placed orders can be paid.`);
+    if (order.status !== 'placed') {
+      throw new ConflictException(`Order ${order.id} is ${order.status}; only placed orders can be paid.`);
+    }
     const charge = this.payments.charge(dto.cardNumber, order.totalCents, order.currency);
     if (!charge.approved) throw new PaymentDeclinedException(order.id, charge.declineCode);
     return this.orders.save({ ...order, status: 'paid', paidAt: new Date().toISOString() });
@@ -55,7 +57,9 @@ export class OrdersService {
 
   cancel(customer: AuthenticatedUser, orderId: string, dto: CancelOrderDto): Order {
     const order = this.find(customer, orderId);
-    if (order.status !== 'placed') throw new ConflictException(`Order ${order.id} is ${order.status}; only placed orders can be cancelled.`);
+    if (order.status !== 'placed') {
+      throw new ConflictException(`Order ${order.id} is ${order.status}; only placed orders can be cancelled.`);
+    }
     return this.orders.save({
       ...order,
       status: 'cancelled',
@@ -67,7 +71,9 @@ export class OrdersService {
   find(customer: AuthenticatedUser, orderId: string): Order {
     const order = this.orders.findById(orderId);
     // Someone else's order is reported as missing, not forbidden, so ids cannot be probed.
-    if (order === undefined || order.customerId !== customer.id) throw new NotFoundException(`Order ${orderId} not found.`);
+    if (order === undefined || order.customerId !== customer.id) {
+      throw new NotFoundException(`Order ${orderId} not found.`);
+    }
     return order;
   }
 }

@@ -40,7 +40,10 @@ export class SubscriptionsService {
   renewDue(asOf: Date = new Date()): Subscription[] {
     return this.subscriptions.findDue(asOf).map((due) => {
       const periodStart = due.currentPeriodEnd;
-      const renewed = this.subscriptions.save({ ...due, currentPeriodEnd: addOneMonth(new Date(periodStart)).toISOString() });
+      const renewed = this.subscriptions.save({
+        ...due,
+        currentPeriodEnd: addOneMonth(new Date(periodStart)).toISOString(),
+      });
       this.spotzee.track('subscription_renewed', {
         externalId: renewed.accountId,
         data: {

@@ -59,7 +59,10 @@ export async function startHarness(
   const logger = new RecordingLogger();
   let engine: DeliveryEngine;
   try {
-    engine = new DeliveryEngine({ apiKey: TEST_KEY, baseUrl: emulator.baseUrl, logger, ...FAST_OPTIONS, ...options }, seams);
+    engine = new DeliveryEngine(
+      { apiKey: TEST_KEY, baseUrl: emulator.baseUrl, logger, ...FAST_OPTIONS, ...options },
+      seams,
+    );
   } catch (error) {
     await emulator.stop();
     throw error;

@@ -40,7 +40,9 @@ export class CapturingNestLogger implements LoggerService {
   }
 
   private write(level: string, message: unknown, params: unknown[]): void {
-    const text = [message, ...params].map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 6 }))).join(' ');
+    const text = [message, ...params]
+      .map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 6 })))
+      .join(' ');
     this.lines.push(`${level} ${text}`);
     this.capture().add(`nest logger (${level})`, `${level} ${text}`);
   }

@@ -28,7 +28,10 @@ export class ChildApp {
     const inherited = { ...process.env };
     // Jest's worker id would make a library inside the child believe it runs under Jest.
     delete inherited.JEST_WORKER_ID;
-    this.child = spawn(process.execPath, [script], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [script], {
+      env: { ...inherited, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.output += chunk;
@@ -54,7 +57,9 @@ export class ChildApp {
       const found = this.report(type);
       if (found) return found;
       if (exited) throw new Error(`the child exited before reporting "${type}". Its output:\n${this.output}`);
-      if (Date.now() - started > timeoutMs) throw new Error(`no "${type}" report from the child after ${timeoutMs} ms. Its output:\n${this.output}`);
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`no "${type}" report from the child after ${timeoutMs} ms. Its output:\n${this.output}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -75,7 +80,9 @@ export class ChildApp {
     while (newline !== -1) {
       const line = this.stdoutBuffer.slice(0, newline);
       this.stdoutBuffer = this.stdoutBuffer.slice(newline + 1);
-      if (line.startsWith(REPORT_PREFIX)) this.reports.push(JSON.parse(line.slice(REPORT_PREFIX.length)) as ChildReport);
+      if (line.startsWith(REPORT_PREFIX)) {
+        this.reports.push(JSON.parse(line.slice(REPORT_PREFIX.length)) as ChildReport);
+      }
       newline = this.stdoutBuffer.indexOf('\n');
     }
   }

@@ -15,11 +15,17 @@ export class OutputCapture {
   private readonly restorers: Array<() => void> = [];
 
   start(): void {
-    for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+    for (const [name, stream] of [
+      ['stdout', process.stdout],
+      ['stderr', process.stderr],
+    ] as const) {
       const original = stream.write;
       // Passed through: Jest itself may be writing to these streams.
       stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-        this.entries.push({ source: name, text: typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8') });
+        this.entries.push({
+          source: name,
+          text: typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
+        });
         if (this.quiet) return true;
         return (original as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
       }) as typeof stream.write;
@@ -37,7 +43,10 @@ export class OutputCapture {
       });
     }
     const onWarning = (warning: Error): void => {
-      this.entries.push({ source: 'process warning', text: `${warning.name}: ${warning.message}\n${warning.stack ?? ''}` });
+      this.entries.push({
+        source: 'process warning',
+        text: `${warning.name}: ${warning.message}\n${warning.stack ?? ''}`,
+      });
     };
     process.on('warning', onWarning);
     this.restorers.push(() => process.off('warning', onWarning));
@@ -50,7 +59,10 @@ export class OutputCapture {
   /** Adds a value as every view of it someone might print: JSON, `util.inspect`, and for errors their message and stack. */
   add(source: string, value: unknown): void {
     if (value instanceof Error) {
-      this.entries.push({ source, text: `${String(value)}\n${value.message}\n${value.stack ?? ''}\n${inspect(value, { depth: 6 })}` });
+      this.entries.push({
+        source,
+        text: `${String(value)}\n${value.message}\n${value.stack ?? ''}\n${inspect(value, { depth: 6 })}`,
+      });
       return;
     }
     let json: string;

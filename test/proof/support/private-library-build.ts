@@ -1,6 +1,16 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -63,7 +73,18 @@ export async function buildLibraryPrivately(repoRoot: string): Promise<string> {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     await run(
       process.execPath,
-      [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', join(staging, 'esm'), '--noCheck', '--declaration', 'false', '--declarationMap', 'false'],
+      [
+        tsc,
+        '-p',
+        join(repoRoot, 'tsconfig.build.json'),
+        '--outDir',
+        join(staging, 'esm'),
+        '--noCheck',
+        '--declaration',
+        'false',
+        '--declarationMap',
+        'false',
+      ],
       { cwd: repoRoot },
     );
     writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
