@@ -18,7 +18,10 @@ export function isAsync(value: unknown): value is PromiseLike<unknown> | import(
  * empty), bounded: past `ms` it rejects with `CallbackTimedOut`. The timer keeps the process alive
  * (a script must not exit with the event undecided) and is cleared as soon as the value settles.
  */
-export function settleWithin(value: PromiseLike<unknown> | import('rxjs').Observable<unknown>, ms: number): Promise<unknown> {
+export function settleWithin(
+  value: PromiseLike<unknown> | import('rxjs').Observable<unknown>,
+  ms: number,
+): Promise<unknown> {
   const pending: Promise<unknown> = isObservable(value)
     ? lastValueFrom(value, { defaultValue: undefined })
     : Promise.resolve(value);

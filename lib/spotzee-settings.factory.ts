@@ -33,7 +33,12 @@ export interface SpotzeeSettings {
 const NEST_NUMBERS = {
   asyncTimeoutMs: [5_000, 1, 10 * 60_000, 'milliseconds an async mapper, contact resolver or schema may take'],
   maxRequestEvents: [10_000, 1, 10_000_000, 'events one request may hold until its verdict'],
-  maxRequestBytes: [8 * 1024 * 1024, 1024, 1024 * 1024 * 1024, 'bytes of events one request may hold until its verdict'],
+  maxRequestBytes: [
+    8 * 1024 * 1024,
+    1024,
+    1024 * 1024 * 1024,
+    'bytes of events one request may hold until its verdict',
+  ],
 } as const;
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

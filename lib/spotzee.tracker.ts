@@ -219,7 +219,11 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
           }
           const check = result as SchemaCheck;
           const passedThrough = check.ok && (check.data === validated || check.data === input.data);
-          this.afterSchema(stamped, passedThrough ? { ok: true, data: snapshot as Record<string, unknown> | null } : check, context);
+          this.afterSchema(
+            stamped,
+            passedThrough ? { ok: true, data: snapshot as Record<string, unknown> | null } : check,
+            context,
+          );
         },
         (error: unknown) => {
           if (!this.engine.release(reservation)) {

@@ -362,7 +362,7 @@ export function prepareEvent(input: TrackInput, limits: PrepareLimits, now: numb
     if (floor > limits.maxEventBytes) {
       throw new Invalid(
         'event_too_large',
-        `its data alone is over maxEventBytes (${limits.maxEventBytes}) bytes, refused before serialising it. Send identifiers and the fields journeys need, not whole records`,
+        `its data was refused before serialising: it is already over maxEventBytes (${limits.maxEventBytes}). Send identifiers and the fields journeys need, not whole records`,
         'data',
       );
     }

@@ -211,7 +211,7 @@ describe('prepareEvent', () => {
       const rejected = rejection({ data: { blob: 'x'.repeat(3000), nested: { probe } } });
       expect(rejected.reason).toBe('event_too_large');
       expect(rejected.message).toContain(
-        'its data alone is over maxEventBytes (2048) bytes, refused before serialising it',
+        'its data was refused before serialising: it is already over maxEventBytes (2048).',
       );
       expect(serialised).toEqual([]);
     });
