@@ -15,8 +15,9 @@ export function isAsync(value: unknown): value is PromiseLike<unknown> | import(
 
 /**
  * Awaits what a user callback returned (an Observable's last value, `undefined` if it completes
- * empty), bounded: past `ms` it rejects with `CallbackTimedOut`. The timer keeps the process alive
- * (a script must not exit with the event undecided) and is cleared as soon as the value settles.
+ * empty), bounded: past `ms` it rejects with `CallbackTimedOut`. The timer does not keep the process
+ * alive on its own (a closed app must be free to exit; an undecided event is then reported by the
+ * drain on `beforeExit` or the line on `exit`), and it is cleared as soon as the value settles.
  */
 export function settleWithin(
   value: PromiseLike<unknown> | import('rxjs').Observable<unknown>,
@@ -28,6 +29,7 @@ export function settleWithin(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CallbackTimedOut(ms)), ms);
+    timer.unref();
   });
   return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
 }
