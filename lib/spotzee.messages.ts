@@ -22,6 +22,13 @@ export const messages = {
   invalidSchemaEntry: (value: unknown) =>
     `expected a Standard Schema (zod, valibot, arktype…) or a class-validator DTO class, got ${describeValue(value)}.`,
 
+  nestTooOld: () =>
+    'nestjs-spotzee requires Nest 11 or later: the installed @nestjs/core has no MetadataScanner.getAllMethodNames(), which Nest 11 introduced. ' +
+    'Upgrade @nestjs/common and @nestjs/core to ^11 or ^12 (peer dependencies of nestjs-spotzee; installing with --legacy-peer-deps skips that check).',
+  dataMapperOnlyUndefined: (name: string, source: string, keys: readonly string[]) =>
+    `The "data" mapper of @EmitsEvent('${name}') on ${source} returned only undefined fields (${keys.join(', ')}), so the event carries "data": {}. ` +
+    "Mappers receive the handler's own return value; check the fields it reads exist on it. (Said once per route.)",
+
   decoratorBadName: (where: string, name: unknown) =>
     `${where}: @EmitsEvent() needs a non-empty event name string, got ${describeValue(name)}. ${SNAKE_CASE_HINT}.`,
   decoratorNameTooLong: (where: string, name: string, max: number) =>
