@@ -12,6 +12,8 @@ export interface EventSink {
 export interface RequestOrigin {
   source(): string;
   contact(): SpotzeeContact;
+  /** Why the request has no contact ids, in a phrase that says how to fix it (the rejection's message). */
+  contactHint?(): string;
   /** Called once, when the request holds its first event: only then is its verdict worth waiting for. */
   firstHeld?(events: RequestEventsContext): void;
 }

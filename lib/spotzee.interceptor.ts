@@ -2,7 +2,7 @@ import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestI
 import { Observable, type Observer, type Subscriber, type Unsubscribable } from 'rxjs';
 import type { RejectionReason } from './delivery/outcomes.js';
 import type { TrackInput } from './delivery/spotzee-event.js';
-import { mergeContact } from './contact.resolver.js';
+import { describeUserLookup, mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 import { type EmitsEventObserver } from './emits-event.hook.js';
@@ -33,7 +33,7 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
   when: 'invalid_data',
   data: 'invalid_data',
   identify: 'invalid_user',
-  contact: 'missing_contact',
+  contact: 'invalid_contact',
   idempotencyKey: 'invalid_idempotency_key',
 };
 
@@ -128,8 +128,8 @@ export class SpotzeeInterceptor implements NestInterceptor {
   ): void {
     for (const { name, options } of definitions) {
       const source = events.source;
-      let externalId: string | null | undefined;
-      let anonymousId: string | null | undefined;
+      let externalId: string | number | null | undefined;
+      let anonymousId: string | number | null | undefined;
       let data: unknown;
       let identify: unknown;
       let idempotencyKey: unknown;
@@ -141,7 +141,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
         if (override !== undefined && (typeof override !== 'object' || override === null)) {
           this.tracker.reject(
             { name, source },
-            'missing_contact',
+            'invalid_contact',
             messages.mapperReturnedNonObject('contact', name, source, override),
             'contact',
           );
@@ -268,6 +268,13 @@ export class SpotzeeInterceptor implements NestInterceptor {
     }
   }
 
+  /** Rare (a rejection): what the contact resolver found, and which option fixes it. */
+  protected describeMissingContact(context: ExecutionContext): string {
+    return this.settings.defaultContact
+      ? describeUserLookup(context, this.settings.userId)
+      : messages.customResolverFoundNoId();
+  }
+
   /** `POST /orders/:id` (the route pattern, never the URL with its ids), else `OrdersController.create`. */
   protected describeSource(context: ExecutionContext): string {
     if (context.getType() === 'http') {
@@ -373,6 +380,10 @@ class RequestScope implements RequestOrigin, EmitsEventObserver {
 
   contact(): SpotzeeContact {
     return this.interceptor['resolveContact'](this.context, this.events!);
+  }
+
+  contactHint(): string {
+    return this.interceptor['describeMissingContact'](this.context);
   }
 
   firstHeld(events: RequestEventsContext): void {

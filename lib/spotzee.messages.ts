@@ -14,6 +14,10 @@ export const messages = {
   optionNotFunction: () =>
     'expected a function (context: ExecutionContext) => ({ externalId, anonymousId }); remove it to use the default (request.user.id and the anonymous id header).',
   optionNotBoolean: (value: unknown) => `expected true or false, got ${describeValue(value)}.`,
+  userIdWithContact: () =>
+    'userId tells the default contact resolver where the id is; with your own contact resolver, read the id there and remove userId.',
+  invalidUserId: (value: unknown) =>
+    `expected the name of the request.user field that holds the id (e.g. 'accountId') or a function (user) => id, got ${describeValue(value)}.`,
   invalidAnonymousIdHeader: (value: unknown) =>
     `expected an HTTP header name such as "x-anonymous-id", got ${describeValue(value)}.`,
   invalidEventNamePolicy: (value: unknown) => `expected 'warn', 'strict' or 'off', got ${describeValue(value)}.`,
@@ -66,6 +70,12 @@ export const messages = {
     `Event "${name}" from ${source} is not snake_case and the module uses eventNames: 'strict'. The event was not sent. ${SNAKE_CASE_HINT}.`,
   trackerFailed: (name: unknown, error: unknown) =>
     `SpotzeeTracker.track(${describeValue(name)}) failed unexpectedly and the event was not sent: ${describeError(error)}.`,
+  missingContact: (event: string, hint: string) =>
+    `Spotzee event ${event} rejected: it has neither externalId nor anonymousId. ${hint}.`,
+  giveContactIds: () =>
+    "Pass the contact's id from your database as externalId, or a visitor id as anonymousId",
+  customResolverFoundNoId: () =>
+    'The contact option (your resolver) returned neither id for this request; or give them in the @EmitsEvent contact mapper or in track()',
   contactResolverThrew: (source: string, error: unknown) =>
     `The contact resolver threw for ${source}: ${describeError(error)}. Events of this request carry no resolved contact ids.`,
 
