@@ -15,6 +15,7 @@ import { DedupeWindow } from '../../lib/delivery/dedupe-window.js';
 import { LogThrottle } from '../../lib/delivery/log-throttle.js';
 import { classifyResponse } from '../../lib/delivery/response-classifier.js';
 import { parseProblem } from '../../lib/delivery/spotzee-problem.js';
+import { parseSuccessBody } from '../../lib/delivery/spotzee-success-body.js';
 
 function prepared(overrides: Record<string, unknown> = {}): PreparedEvent {
   const result = prepareEvent(
@@ -81,16 +82,29 @@ describe('backoff', () => {
     expect(parseRetryAfterMs('soon')).toBeNull();
     const now = Date.parse('2026-04-28T10:00:00Z');
     expect(parseRetryAfterMs('Tue, 28 Apr 2026 10:00:07 GMT', now)).toBe(7000);
-    expect(parseRetryAfterMs('99999999')).toBe(3_600_000);
+    expect(parseRetryAfterMs('99999999')).toBe(99_999_999_000);
+  });
+
+  it('treats Retry-After 0, negative, past, garbage as absent, and reads only the first of several values', () => {
+    const now = Date.parse('2026-04-28T10:00:00Z');
+    for (const value of ['0', '0.0', '-5', '-0.5', 'Tue, 28 Apr 2026 09:59:00 GMT', 'soon', '', '1e3', 'NaN']) {
+      expect([value, parseRetryAfterMs(value, now)]).toEqual([value, null]);
+    }
+    expect(parseRetryAfterMs('5, 10')).toBe(5000);
+    expect(parseRetryAfterMs('0, 10')).toBeNull();
+    expect(parseRetryAfterMs('Tue, 28 Apr 2026 10:00:07 GMT, Tue, 28 Apr 2026 11:00:00 GMT', now)).toBe(7000);
   });
 
   it('pauses for Retry-After (10 s if absent), doubling on repeats up to the cap, plus jitter', () => {
-    expect(rateLimitPauseMs(null, 1, 60_000, 500, () => 0)).toBe(10_000);
-    expect(rateLimitPauseMs(1000, 1, 60_000, 500, () => 0.5)).toBe(1250);
-    expect(rateLimitPauseMs(1000, 3, 60_000, 0, () => 0)).toBe(4000);
-    expect(rateLimitPauseMs(1000, 30, 60_000, 0, () => 0)).toBe(60_000);
-    // Never less than the server asked, even above the cap.
-    expect(rateLimitPauseMs(90_000, 2, 60_000, 0, () => 0)).toBe(90_000);
+    const ms = (...args: Parameters<typeof rateLimitPauseMs>) => rateLimitPauseMs(...args).ms;
+    expect(ms(null, 1, 60_000, 500, () => 0)).toBe(10_000);
+    expect(ms(1000, 1, 60_000, 500, () => 0.5)).toBe(1250);
+    expect(ms(1000, 3, 60_000, 0, () => 0)).toBe(4000);
+    expect(ms(1000, 30, 60_000, 0, () => 0)).toBe(60_000);
+    // What the server asks is capped too: one Retry-After: 86400 must not stall delivery for a day.
+    expect(rateLimitPauseMs(90_000, 2, 60_000, 0, () => 0)).toEqual({ ms: 60_000, capped: true });
+    expect(rateLimitPauseMs(86_400_000, 1, 60_000, 500, () => 0.5)).toEqual({ ms: 60_250, capped: true });
+    expect(rateLimitPauseMs(1000, 30, 60_000, 0, () => 0).capped).toBe(false);
   });
 });
 
@@ -143,6 +157,7 @@ describe('classifier', () => {
     expect(classifyResponse(204, { 'idempotent-replayed': 'true' }, none, 1)).toEqual({
       kind: 'delivered',
       replayed: true,
+      failed: new Map(),
     });
     const decision = classify(422, {
       errors: [{ param: '3.name', code: 'c', message: 'm' }, { param: '3.data.x' }, { param: '0' }],
@@ -157,6 +172,67 @@ describe('classifier', () => {
       ],
       [0, [{ param: null, code: null, message: null }]],
     ]);
+  });
+
+  it.each<[number, unknown, string]>([
+    [400, { code: 'parameter_invalid_format', param: 'Spotzee-Version' }, 'halt'],
+    [400, { code: 'parameter_invalid_length', param: 'Idempotency-Key' }, 'halt'],
+    [400, { code: 'idempotency_key_invalid' }, 'halt'],
+    [400, { code: 'version_required' }, 'halt'],
+    [422, { code: 'validation_failed', errors: [{ param: 'idempotency-key', code: 'x' }] }, 'halt'],
+    [400, { code: 'parameter_invalid_format', param: 'data' }, 'split'],
+  ])('a request-level %i %j (about a header, not an event) halts instead of splitting', (status, body, kind) => {
+    expect(classify(status, body).kind).toBe(kind);
+  });
+
+  it('reads a 2xx body: per-item failures, plain acceptance, or not Spotzee at all', () => {
+    const read = (
+      body: string | null,
+      contentType?: string,
+      extra: { truncated?: boolean; incomplete?: boolean } = {},
+    ) =>
+      parseSuccessBody(
+        { body, contentType, truncated: extra.truncated ?? false, incomplete: extra.incomplete ?? false },
+        3,
+        (text) => text.toUpperCase(),
+      );
+    expect(read(null)).toEqual({ kind: 'accepted' });
+    expect(read('  ')).toEqual({ kind: 'accepted' });
+    expect(read('{"ok":true}', 'application/json')).toEqual({ kind: 'accepted' });
+    expect(read('{"results":[{"index":0},{"index":1,"error":null}]}')).toEqual({ kind: 'accepted' });
+    const failures = read(
+      JSON.stringify({
+        results: [
+          { index: 0 },
+          { index: 2, error: { code: 'invalid', message: 'bad name' } },
+          { index: 9, error: { code: 'out_of_range' } },
+          { index: 1.5, error: { code: 'not_an_index' } },
+        ],
+        succeeded: 2,
+        failed: 1,
+      }),
+    );
+    // Every string is cleaned where it is parsed (here: upper-cased by the test's cleaner).
+    expect(failures).toEqual({
+      kind: 'item_failures',
+      items: new Map([[2, [{ param: null, code: 'INVALID', message: 'BAD NAME' }]]]),
+    });
+    // Results without an index name items by position.
+    expect(read('{"results":[{},{"error":{"code":"c"}}]}')).toMatchObject({ kind: 'item_failures' });
+    expect(read('<html>login</html>', 'text/html; charset=utf-8')).toEqual({
+      kind: 'not_spotzee',
+      contentType: 'TEXT/HTML; CHARSET=UTF-8',
+    });
+    expect(read(null, 'text/html', { truncated: true })).toMatchObject({ kind: 'not_spotzee' });
+    expect(read(null, 'application/problem+json', { truncated: true })).toEqual({ kind: 'unread', why: 'too_large' });
+    expect(read('{"resul', 'application/json', { incomplete: true })).toEqual({ kind: 'unread', why: 'incomplete' });
+
+    expect(classifyResponse(200, {}, none, 3, read('<html/>', 'text/html')).kind).toBe('halt');
+    expect(classifyResponse(207, {}, none, 3, failures)).toEqual({
+      kind: 'delivered',
+      replayed: false,
+      failed: (failures as { items: Map<number, unknown> }).items,
+    });
   });
 
   it('treats deprecated numeric codes and malformed bodies as unknown', () => {
