@@ -38,8 +38,12 @@ export interface Adversary {
 
 const running: Adversary[] = [];
 
-export async function startAdversary(answer: Answer, options: DeliveryOptions = {}): Promise<Adversary> {
-  const server = await AdversarialServer.start(answer);
+export async function startAdversary(
+  answer: Answer,
+  options: DeliveryOptions = {},
+  serverOptions: { beforeBody?: boolean } = {},
+): Promise<Adversary> {
+  const server = await AdversarialServer.start(answer, serverOptions);
   const logger = new RecordingLogger();
   const engine = new DeliveryEngine({
     apiKey: ADVERSARY_KEY,

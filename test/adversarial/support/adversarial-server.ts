@@ -35,6 +35,8 @@ export class AdversarialServer {
   private constructor(
     private readonly server: Server,
     answer: Answer,
+    /** Answer as soon as the request head arrived, before reading its body (an early 413). */
+    private readonly beforeBody: boolean,
   ) {
     this.#answer = answer;
     server.on('connection', (socket: Socket) => {
@@ -44,9 +46,9 @@ export class AdversarialServer {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
   }
 
-  static async start(answer: Answer): Promise<AdversarialServer> {
+  static async start(answer: Answer, options: { beforeBody?: boolean } = {}): Promise<AdversarialServer> {
     const server = createServer({ noDelay: true });
-    const adversary = new AdversarialServer(server, answer);
+    const adversary = new AdversarialServer(server, answer, options.beforeBody ?? false);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return adversary;
   }
@@ -66,30 +68,36 @@ export class AdversarialServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.beforeBody) {
+      this.#record(req, '');
+      this.#answer(this.requests.at(-1)!, res, req.socket);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      let events: SeenRequest['events'] = [];
-      try {
-        const parsed: unknown = JSON.parse(body);
-        if (Array.isArray(parsed)) events = parsed as SeenRequest['events'];
-      } catch {
-        // Not every request the tests make carries a JSON body.
-      }
-      const key = req.headers['idempotency-key'];
-      const seen: SeenRequest = {
-        n: this.requests.length + 1,
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        idempotencyKey: typeof key === 'string' ? key : null,
-        body,
-        events,
-      };
-      this.requests.push(seen);
-      this.#answer(seen, res, req.socket);
-    });
+    req.on('end', () => this.#answer(this.#record(req, Buffer.concat(chunks).toString('utf8')), res, req.socket));
+  }
+
+  #record(req: IncomingMessage, body: string): SeenRequest {
+    let events: SeenRequest['events'] = [];
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (Array.isArray(parsed)) events = parsed as SeenRequest['events'];
+    } catch {
+      // Not every request the tests make carries a JSON body.
+    }
+    const key = req.headers['idempotency-key'];
+    const seen: SeenRequest = {
+      n: this.requests.length + 1,
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      idempotencyKey: typeof key === 'string' ? key : null,
+      body,
+      events,
+    };
+    this.requests.push(seen);
+    return seen;
   }
 }
 
