@@ -17,6 +17,10 @@ export interface RequestOrigin {
   source(): string;
   /** Resolved for every event, not once per request: an app may log the user in half-way through. */
   contact(): SpotzeeContact | Promise<SpotzeeContact>;
+  /** Why the request has no contact ids, in a phrase that says how to fix it (the rejection's message). */
+  contactHint?(): string;
+  /** Called once, when the request holds its first event: only then is its verdict worth waiting for. */
+  firstHeld?(events: RequestEventsContext): void;
 }
 
 /** How much one request may hold before its verdict; past either bound its new events are dropped. */
@@ -55,7 +59,7 @@ export class RequestEventsContext {
   /** @param key identifies the request (the HTTP request object, or the handler's argument array) so a second interceptor on the same handler can tell it is nested. */
   constructor(
     readonly key: object,
-    private readonly origin: RequestOrigin,
+    readonly origin: RequestOrigin,
     private readonly limits: RequestLimits = UNBOUNDED,
   ) {}
 
@@ -116,6 +120,8 @@ export class RequestEventsContext {
     if (this.heldEvents === null || this.heldSinks === null) {
       this.heldEvents = [event];
       this.heldSinks = [sink];
+      // Held first, then announced: a verdict already known (the response has finished) applies to it.
+      this.origin.firstHeld?.(this);
     } else {
       if (sink !== this.heldSinks[0]) {
         this.mixed = true;

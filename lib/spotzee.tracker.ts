@@ -9,6 +9,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { CallbackTimedOut, isAsync, settleWithin } from './async-callback.js';
 import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
+import { describeEvent } from './delivery/event-summary.js';
 import type { DeliveryLogger } from './delivery/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/outcomes.js';
@@ -179,6 +180,19 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
    * it is now (a snapshot), within `asyncTimeoutMs`.
    */
   capture(input: TrackInput, schema: SpotzeeSchema | undefined, context: RequestEventsContext | undefined): void {
+    if (context && isBlankId(input.externalId) && isBlankId(input.anonymousId) && typeof input.name === 'string') {
+      // The engine would reject it too; here the message can say what the request's user looked like.
+      this.reject(
+        input,
+        'missing_contact',
+        messages.missingContact(
+          describeEvent(input.name, input.source),
+          context.origin.contactHint?.() ?? messages.giveContactIds(),
+        ),
+        'externalId',
+      );
+      return;
+    }
     if (!schema) {
       this.prepareAndHold(input, context);
       return;
@@ -380,8 +394,8 @@ function summarize(input: TrackInput): EventSummary {
   return {
     id: `evt_${randomUUID().replaceAll('-', '')}`,
     name: String(input.name),
-    externalId: typeof input.externalId === 'string' ? input.externalId : null,
-    anonymousId: typeof input.anonymousId === 'string' ? input.anonymousId : null,
+    externalId: idOrNull(input.externalId),
+    anonymousId: idOrNull(input.anonymousId),
     idempotencyKey: typeof input.idempotencyKey === 'string' ? input.idempotencyKey : null,
     createdAt: toIso(input.createdAt),
     source: input.source,
@@ -420,6 +434,17 @@ function guardLogger(logger: DeliveryLogger): DeliveryLogger {
       }
     },
   };
+}
+
+function isBlankId(id: unknown): boolean {
+  return id === undefined || id === null || (typeof id === 'string' && id.trim() === '');
+}
+
+function idOrNull(id: unknown): string | null {
+  if (typeof id === 'string') {
+    return id;
+  }
+  return (typeof id === 'number' && Number.isFinite(id)) || typeof id === 'bigint' ? String(id) : null;
 }
 
 function toIso(createdAt: TrackInput['createdAt']): string {
