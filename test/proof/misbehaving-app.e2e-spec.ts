@@ -221,7 +221,7 @@ describe.each(PLATFORMS)('an application that misbehaves, on %s', (_platform, cr
         {
           level: 'debug',
           message:
-            'Spotzee discarded 3 events of 1 failed request (commit-on-success; e.g. POST /m/fails: the response status was 400).',
+            'Spotzee discarded 3 events of failed requests (commit-on-success; e.g. POST /m/fails: the response status was 400).',
         },
       ]);
       // Never captured: the invariant is about what was captured, and discards sit outside it.
