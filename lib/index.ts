@@ -35,6 +35,7 @@ export type {
   DeliveryHealth,
   DeliveryStats,
   DropReason,
+  DiscardedOutcome,
   DroppedOutcome,
   EventOutcome,
   RejectedOutcome,

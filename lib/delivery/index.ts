@@ -19,6 +19,7 @@ export type {
   DeliveryHealth,
   DeliveryStats,
   DropReason,
+  DiscardedOutcome,
   DroppedOutcome,
   EventOutcome,
   RejectedOutcome,

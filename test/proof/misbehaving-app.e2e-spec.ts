@@ -6,11 +6,11 @@ import {
   SpotzeeConfigurationError,
   SpotzeeModule,
   SpotzeeTracker,
+  type DiscardedOutcome,
   type DroppedOutcome,
   type RejectedOutcome,
   type SpotzeeModuleOptions,
 } from '../../lib/index.js';
-import type { DiscardedOutcome } from '../../lib/delivery/outcomes.js';
 import { createSpotzeeSettings } from '../../lib/spotzee-settings.factory.js';
 import { SpotzeeRecorder, SpotzeeTestingModule } from '../../lib/testing/index.js';
 import { eventually } from '../support/eventually.js';
