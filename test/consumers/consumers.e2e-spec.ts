@@ -224,9 +224,24 @@ describe('the packed tarball in consumer apps', () => {
     );
 
     it(
-      "passes its own Jest 29 suite (ts-jest, CommonJS mode): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing",
+      'type-checks under the tsconfig of apps scaffolded before Nest 11 (module commonjs, moduleResolution node): every subpath resolves',
       async () => {
-        expectExitZero(await run('nest11-cjs', ['node_modules/jest/bin/jest.js', '--ci', '--runInBand']));
+        expectExitZero(await run('nest11-cjs', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.node10.json']));
+      },
+      RUN_TIMEOUT_MS,
+    );
+
+    it(
+      "passes its own Jest 29 suite (ts-jest, CommonJS mode, that tsconfig): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing; no open handle reported",
+      async () => {
+        const result = await run('nest11-cjs', [
+          'node_modules/jest/bin/jest.js',
+          '--ci',
+          '--runInBand',
+          '--detectOpenHandles',
+        ]);
+        expectExitZero(result);
+        expect(result.output).not.toMatch(/open handle|nestjs-spotzee\.delivery/i);
         expect(received()).toEqual(
           orderEvents({
             id: 'ord_2',
