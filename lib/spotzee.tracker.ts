@@ -40,6 +40,8 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   readonly engine: DeliveryEngine;
   /** The logger the engine writes to too: the module's `logger` option, else `Logger('Spotzee')`. */
   readonly logger: DeliveryLogger;
+  /** The queue store's class name, for the start-up line. */
+  readonly storeName: string;
 
   private readonly pendingChecks = new Set<Promise<void>>();
   private readonly saidOnce = new Set<string>();
@@ -54,6 +56,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     this.redact = createRedactor(settings.delivery.apiKey);
     this.logger = settings.delivery.logger ?? new Logger(SPOTZEE_LOGGER_CONTEXT);
     this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, seams);
+    this.storeName = seams?.queue?.constructor.name ?? 'MemoryEventQueue';
   }
 
   /**

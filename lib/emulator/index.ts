@@ -24,3 +24,4 @@ export type { RateLimitOptions } from './rate-limit-window.js';
 export type { ProblemBody, ProblemFieldError } from './problem-details.js';
 export { EVENTS_PATH, MAX_IDEMPOTENCY_KEY_LENGTH } from './request-headers.validator.js';
 export { MAX_EVENTS_PER_BATCH } from './batch-body.validator.js';
+export { RECEIVED_PATH } from './received-listing.endpoint.js';
