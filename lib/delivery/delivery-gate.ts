@@ -115,14 +115,7 @@ export class DeliveryGate {
   }
 
   /** 429 / idempotency_in_progress: everyone waits; the batch's retry budget is untouched. */
-  pause(
-    batch: FrozenBatch,
-    retryAfterMs: number | null,
-    failure: string,
-    status: number,
-    code: string | null,
-    requestId: string | null,
-  ): void {
+  pause(batch: FrozenBatch, retryAfterMs: number | null, failure: string): void {
     const options = this.#options;
     this.#rateLimited += 1;
     this.#consecutivePauses += 1;
@@ -136,9 +129,13 @@ export class DeliveryGate {
     const now = Date.now();
     this.#pausedUntil = Math.max(this.#pausedUntil, now + pause.ms);
     batch.nextAt = this.#pausedUntil;
-    const line = M.paused(failure, this.#pausedUntil - now, retryAfterMs, pause.capped, options.rateLimitMaxMs);
-    this.noteError(line, status, code, requestId);
-    if (this.#consecutivePauses === 1) this.#log.write('warn', line);
+    // `health().pausedUntil` shows the pause; `lastError` keeps the last real failure.
+    if (this.#consecutivePauses === 1) {
+      this.#log.write(
+        'warn',
+        M.paused(failure, this.#pausedUntil - now, retryAfterMs, pause.capped, options.rateLimitMaxMs),
+      );
+    }
   }
 
   /**
