@@ -84,8 +84,22 @@ export class DeliveryGate {
       halted: this.#halted,
       lastError: this.#lastError === null ? null : { ...this.#lastError },
       queueDepth,
-      pausedUntil: this.#pausedUntil > Date.now() ? new Date(this.#pausedUntil).toISOString() : null,
+      pausedUntil: this.#resumesAt(),
     };
+  }
+
+  /**
+   * When sending goes on again, if it is held: by a rate-limit pause, or by a batch backing off after a
+   * transient failure (no new batch starts meanwhile). Both are bounded by the caps on server waits.
+   */
+  #resumesAt(): string | null {
+    const now = Date.now();
+    let at = this.#pausedUntil;
+    if (this.#pool.isBackingOff()) {
+      const due = this.#pool.nextWaitingAt();
+      if (due !== Infinity) at = Math.max(at, due);
+    }
+    return at > now ? new Date(at).toISOString() : null;
   }
 
   /** A probe leaves now; the next one waits a full interval. */
