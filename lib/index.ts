@@ -12,7 +12,22 @@ export type {
   SpotzeeModuleOptions,
   SpotzeeOptionsFactory,
 } from './spotzee-module-options.interface.js';
-export { EmitsEvent, type EmitsEventDefinition, type EmitsEventOptions } from './emits-event.decorator.js';
+export {
+  EmitsEvent,
+  type EmitsEventDecorator,
+  type EmitsEventDefinition,
+  type EmitsEventHandlerMismatch,
+  type EmitsEventOptions,
+  type EmitsEventOptionsFor,
+  type HandlerReturning,
+} from './emits-event.decorator.js';
+export type {
+  SpotzeeCatalogueDeclared,
+  SpotzeeEventData,
+  SpotzeeEventDataRequired,
+  SpotzeeEventName,
+  SpotzeeEvents,
+} from './spotzee-events.js';
 export { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 export { SpotzeeTracker, type TrackOptions } from './spotzee.tracker.js';
 export { InjectSpotzee } from './inject-spotzee.decorator.js';

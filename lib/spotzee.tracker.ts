@@ -15,11 +15,19 @@ import type { TrackInput } from './delivery/spotzee-event.js';
 import { checkSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
 import { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_LOGGER_CONTEXT, SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import type { SpotzeeEventData, SpotzeeEventDataRequired, SpotzeeEventName } from './spotzee-events.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 
-/** Everything `track()` takes besides the name. Ids default to the current request's contact. */
-export type TrackOptions = Omit<TrackInput, 'name'>;
+/**
+ * Everything `track()` takes besides the name. Ids default to the current request's contact. For an
+ * event of the declared catalogue (`SpotzeeEvents`), `data` has the declared shape, and is required
+ * when that shape has required fields.
+ */
+export type TrackOptions<TName extends string = string> = Omit<TrackInput, 'name' | 'data'> &
+  (SpotzeeEventDataRequired<TName> extends true
+    ? { data: SpotzeeEventData<TName> }
+    : { data?: SpotzeeEventData<TName> | null });
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const OUTSIDE_REQUEST_SOURCE = 'SpotzeeTracker.track()';
@@ -60,6 +68,12 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
    * sent only if the request succeeds and, when neither id is given, it is about the request's contact.
    * Outside a request (jobs, consumers, bootstrap) it is queued at once.
    */
+  track<TName extends SpotzeeEventName>(
+    name: TName,
+    ...options: SpotzeeEventDataRequired<TName> extends true
+      ? [options: TrackOptions<TName>]
+      : [options?: TrackOptions<TName>]
+  ): void;
   track(name: string, options: TrackOptions = {}): void {
     try {
       // Typed callers cannot pass anything else, but JavaScript callers and `any` can.
