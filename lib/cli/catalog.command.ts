@@ -11,6 +11,7 @@ import {
   type CatalogSnapshot,
 } from '../catalog/catalog-snapshot.js';
 import type { TypeScript } from '../catalog/type-describer.js';
+import type { CompilerHost, CompilerOptions, SourceFile } from 'typescript';
 import { CliUsageError, EXIT, type CliIo } from './cli-io.js';
 
 interface CatalogArgs {
@@ -140,12 +141,37 @@ function readCatalog(ts: TypeScript, configPath: string, projectDir: string): Ex
       `${configPath}: ${fatal.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`,
     );
   }
+  const options = { ...parsed.options, noEmit: true };
   const program = ts.createProgram({
     rootNames: parsed.fileNames,
-    options: { ...parsed.options, noEmit: true },
+    options,
+    host: cachingHost(ts, options),
     ...(parsed.projectReferences ? { projectReferences: parsed.projectReferences } : {}),
   });
   return extractCatalog(ts, program, projectDir);
+}
+
+/**
+ * Parsed files by path, reused while their text is unchanged: a process that reads the catalogue
+ * more than once (a watch script, the test suite) parses Nest's and the library's declarations once.
+ */
+const parsedFiles = new Map<string, SourceFile>();
+
+function cachingHost(ts: TypeScript, options: CompilerOptions): CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    const key = `${JSON.stringify(languageVersion)}\u0000${fileName}`;
+    const text = host.readFile(fileName);
+    const cached = parsedFiles.get(key);
+    if (cached && text !== undefined && cached.text === text) {
+      return cached;
+    }
+    const file = getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    if (file) parsedFiles.set(key, file);
+    return file;
+  };
+  return host;
 }
 
 function findConfig(ts: TypeScript, cwd: string, project: string | undefined): string {
