@@ -1,5 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
+import type { CatalogSnapshot } from './catalog/catalog-snapshot.js';
+import type { CatalogPolicy } from './catalog/runtime-catalog.js';
 import type { SpotzeeSchema } from './event-schema.js';
 
 /** Who an event is about. Sending both ids stitches a pre-signup visitor to the contact. */
@@ -37,6 +39,17 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
   eventNames?: EventNamePolicy;
   /** Schemas for `data`, per event name; they apply to decorator events and `track()` alike. */
   schemas?: Record<string, SpotzeeSchema>;
+  /**
+   * Default `off`. Checks every event against the committed catalogue snapshot (written by
+   * `npx nestjs-spotzee catalog`): a name not in it, or a `data` field missing or of another JSON type,
+   * is logged once per event name (`warn`) or rejected with reason `not_in_catalog` (`strict`).
+   */
+  catalog?: CatalogPolicy;
+  /**
+   * The snapshot `catalog` checks against: a path (default `spotzee-events.json`, from the working
+   * directory) or the parsed file (`import events from './spotzee-events.json' with { type: 'json' }`).
+   */
+  catalogFile?: string | CatalogSnapshot;
 }
 
 /** For `SpotzeeModule.forRootAsync({ useClass })`. */

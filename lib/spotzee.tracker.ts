@@ -12,6 +12,7 @@ import type { DeliveryLogger } from './delivery/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/outcomes.js';
 import type { TrackInput } from './delivery/spotzee-event.js';
+import type { RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { checkSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
 import { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_LOGGER_CONTEXT, SPOTZEE_SETTINGS } from './spotzee.constants.js';
@@ -163,6 +164,9 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       this.logger.debug?.(messages.discardedLate(input.name, context.source));
       return;
     }
+    if (this.settings.catalog && !this.acceptsCatalog(input, this.settings.catalog)) {
+      return;
+    }
     if (!schema) {
       this.prepareAndHold(input, context);
       return;
@@ -247,6 +251,26 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       return false;
     }
     this.warnOnce(`name:${input.name}`, messages.nameNotSnakeCase(input.name, [source]));
+    return true;
+  }
+
+  /** `catalog: 'warn' | 'strict'`: the event against the committed snapshot, before its schema. */
+  protected acceptsCatalog(input: TrackInput, catalog: RuntimeCatalog): boolean {
+    const mismatch = catalog.check(input.name, input.data);
+    if (!mismatch) {
+      return true;
+    }
+    const source = input.source ?? OUTSIDE_REQUEST_SOURCE;
+    if (this.settings.catalogPolicy === 'strict') {
+      this.reject(
+        input,
+        'not_in_catalog',
+        messages.notInCatalog(input.name, source, mismatch.problem, true),
+        mismatch.param,
+      );
+      return false;
+    }
+    this.warnOnce(`catalog:${input.name}`, messages.notInCatalog(input.name, source, mismatch.problem, false));
     return true;
   }
 

@@ -1,5 +1,6 @@
 import type { Node, Symbol as TsSymbol, Type, TypeChecker } from 'typescript';
 import type { CatalogField } from './catalog-snapshot.js';
+import { splitUnion } from './union-type.js';
 
 /** The `typescript` module, loaded from the user's project by the CLI (an optional peer). */
 export type TypeScript = typeof import('typescript');
@@ -150,29 +151,6 @@ export function mergeFieldMaps(maps: readonly Record<string, CatalogField>[]): R
 
 export function uniteTypes(types: readonly string[]): string {
   return [...new Set(types.flatMap(splitUnion))].sort(compareUnionMembers).join(' | ');
-}
-
-/** Splits `a | { b: c | d } | e[]` at its top-level bars only. */
-export function splitUnion(type: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < type.length; i += 1) {
-    const char = type[i];
-    if (quoted) {
-      if (char === '\\') i += 1;
-      else if (char === '"') quoted = false;
-    } else if (char === '"') quoted = true;
-    else if (char === '{' || char === '[' || char === '(') depth += 1;
-    else if (char === '}' || char === ']' || char === ')') depth -= 1;
-    else if (char === '|' && depth === 0) {
-      parts.push(type.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(type.slice(start).trim());
-  return parts.filter(Boolean);
 }
 
 function compareUnionMembers(a: string, b: string): number {

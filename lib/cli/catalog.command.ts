@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { extractCatalog, type ExtractedCatalog } from '../catalog/catalog-extractor.js';
-import { diffCatalogs } from '../catalog/catalog-diff.js';
+import { describeSource, diffCatalogs } from '../catalog/catalog-diff.js';
+import { findNamePitfalls } from '../catalog/event-name-pitfalls.js';
 import { renderCatalogMarkdown } from '../catalog/catalog-markdown.js';
 import {
   DEFAULT_CATALOG_FILE,
@@ -52,7 +53,13 @@ export async function runCatalogCommand(argv: readonly string[], io: CliIo): Pro
   const shown = (path: string) => relative(io.cwd, path) || path;
 
   const extracted = readCatalog(ts, configPath, projectDir);
-  for (const warning of extracted.warnings) {
+  const uses = new Map(
+    Object.entries(extracted.snapshot.events).map(([name, event]) => [
+      name,
+      event.emittedBy.length > 0 ? event.emittedBy.map(describeSource) : ['SpotzeeEvents'],
+    ]),
+  );
+  for (const warning of [...extracted.warnings, ...findNamePitfalls(uses)]) {
     io.err(`warning: ${warning}\n`);
   }
   const names = Object.keys(extracted.snapshot.events);

@@ -225,6 +225,23 @@ describe('npx nestjs-spotzee catalog on a fixture app', () => {
     expect(existsSync(join(app.dir, 'EVENTS.md'))).toBe(true);
   });
 
+  it("warns about the guide's naming pitfalls", async () => {
+    app.edit(
+      REFUNDS,
+      '  }\n}',
+      "  }\n\n  seen(id: string): void {\n    this.spotzee.track('page_view', { externalId: id });\n    this.spotzee.track('orderPlaced', { externalId: id });\n  }\n}",
+    );
+    const result = await app.run('catalog', '--out', 'pitfalls.json');
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(
+        /^warning: Event "page_view" \(RefundsService.seen \(track\(\)\)\) looks like a page view\./,
+      ),
+      'warning: Event names "orderPlaced" (RefundsService.seen (track())) and "order_placed" (OrdersController.place [POST /orders]) ' +
+        'differ only by case or separators. Spotzee counts them as different events, so journeys and segments built on one never see the other. Pick one spelling.',
+    ]);
+  });
+
   it('says how to fix a wrong --project', async () => {
     const result = await app.run('catalog', '--project', 'nope.json');
     expect(result).toMatchObject({
