@@ -15,6 +15,7 @@ export type RejectionReason =
   | 'invalid_idempotency_key'
   | 'invalid_created_at'
   | 'schema_failed'
+  | 'not_in_catalog'
   | 'server_rejected'
   | 'idempotency_key_mismatch';
 
@@ -97,8 +98,10 @@ export interface DeliveryHealth {
   lastError: { message: string; code?: string; status?: number | null; requestId?: string | null; at: string } | null;
   queueDepth: number;
   /**
-   * While Spotzee asked everyone to wait (429, idempotency_in_progress): when sending resumes (ISO), at
-   * most `rateLimitMaxMs` ahead; null when not paused. The engine stays `healthy` meanwhile.
+   * When sending resumes (ISO) while it is held: Spotzee asked everyone to wait (429,
+   * idempotency_in_progress; at most `rateLimitMaxMs` ahead), or a failed batch backs off (5xx, network;
+   * at most `retryMaxMs` ahead, and no new batch starts meanwhile). Null when sending is not held. The
+   * engine stays `healthy` meanwhile.
    */
   pausedUntil: string | null;
 }

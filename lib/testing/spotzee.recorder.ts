@@ -11,7 +11,7 @@ import { SpotzeeAssertionError } from './spotzee-assertion.error.js';
 import { DEFAULT_WAIT_MS } from './testing.constants.js';
 
 export interface RecorderWaitOptions {
-  /** Default 5 s. Only turns a missing event into a readable failure; it never makes a test slower. */
+  /** Default 2 s (under Jest's and Vitest's 5 s test timeout). Only turns a missing event into a readable failure; it never makes a test slower. */
   timeoutMs?: number;
 }
 
