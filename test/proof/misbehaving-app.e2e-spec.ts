@@ -528,6 +528,16 @@ describe('leftovers and refusals at the edges', () => {
     expect([stats.captured, stats.dropped, stats.pending]).toEqual([5, 3, 2]);
   });
 
+  it.each([
+    ['asyncTimeoutMs', 0, 'expected a whole number from 1 to 600000'],
+    ['maxRequestEvents', 1.5, 'expected a whole number from 1 to 10000000'],
+    ['maxRequestBytes', '8MB', 'expected a whole number from 1024 to 1073741824'],
+  ])('refuses %s: %p at start-up, saying what it expects', async (option, value, expected) => {
+    const error = await startupError({ imports: [SpotzeeModule.forRoot({ apiKey: KEY, [option]: value })] });
+    expect(error).toBeInstanceOf(SpotzeeConfigurationError);
+    expect(error.message).toContain(`Invalid Spotzee option ${option}: ${expected}`);
+  });
+
   it('SpotzeeConfigurationError.option never echoes the key', async () => {
     const error = await startupError({
       imports: [
