@@ -37,7 +37,9 @@ export {
 export {
   EMITS_EVENT_METADATA,
   SPOTZEE_DELIVERY_SEAMS,
+  SPOTZEE_METER_PROVIDER,
   SPOTZEE_SETTINGS,
   SPOTZEE_TRACKER,
 } from './spotzee.constants.js';
 export * from './delivery/index.js';
+export * from './metrics/index.js';

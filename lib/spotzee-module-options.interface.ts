@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { SpotzeeSchema } from './event-schema.js';
+import type { SpotzeeMetricsOptions } from './metrics/meter-provider.loader.js';
 
 /** Who an event is about. Sending both ids stitches a pre-signup visitor to the contact. */
 export interface SpotzeeContact {
@@ -37,6 +38,12 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
   eventNames?: EventNamePolicy;
   /** Schemas for `data`, per event name; they apply to decorator events and `track()` alike. */
   schemas?: Record<string, SpotzeeSchema>;
+  /**
+   * OpenTelemetry metrics. Default true: recorded into the global meter provider when
+   * `@opentelemetry/api` is installed and a provider is registered before the app is created, otherwise
+   * off at no cost. `{ meterProvider }` names the provider instead; `false` turns metrics off.
+   */
+  metrics?: boolean | SpotzeeMetricsOptions;
 }
 
 /** For `SpotzeeModule.forRootAsync({ useClass })`. */

@@ -3,6 +3,7 @@ import type { DeliveryOptions } from './delivery/delivery-options.js';
 import { createDefaultContactResolver } from './contact.resolver.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
 import { DEFAULT_ANONYMOUS_ID_HEADER } from './spotzee.constants.js';
+import type { SpotzeeMetricsOptions } from './metrics/meter-provider.loader.js';
 import { messages } from './spotzee.messages.js';
 import type {
   EventNamePolicy,
@@ -22,6 +23,8 @@ export interface SpotzeeSettings {
   readonly schemas: ReadonlyMap<string, SpotzeeSchema>;
   readonly maxNameLength: number;
   readonly shutdownDeadlineMs: number;
+  /** `false`: off; otherwise where to record (the global provider when `meterProvider` is absent). */
+  readonly metrics: false | SpotzeeMetricsOptions;
 }
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -32,6 +35,7 @@ const NEST_ONLY_OPTIONS = [
   'globalInterceptor',
   'eventNames',
   'schemas',
+  'metrics',
 ] as const;
 
 /**
@@ -87,6 +91,8 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     }
   }
 
+  const metrics = validateMetrics(options.metrics);
+
   const delivery: DeliveryOptions = { ...options };
   for (const key of NEST_ONLY_OPTIONS) {
     delete (delivery as Record<string, unknown>)[key];
@@ -103,11 +109,28 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     schemas,
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
+    metrics,
   };
   // A non-enumerable getter: JSON, default inspect and even `inspect(…, { showHidden: true })` (which
   // shows hidden getters as [Getter] without calling them) never print the key it holds.
   Object.defineProperty(settings, 'delivery', { get: () => delivery, enumerable: false });
   return Object.freeze(settings as SpotzeeSettings);
+}
+
+function validateMetrics(value: SpotzeeModuleOptions['metrics']): false | SpotzeeMetricsOptions {
+  if (value === undefined || value === true) return {};
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('metrics', messages.invalidMetricsOption(value));
+  }
+  const { meterProvider, maxEventNames } = value;
+  if (meterProvider !== undefined && typeof (meterProvider as { getMeter?: unknown })?.getMeter !== 'function') {
+    throw invalid('metrics.meterProvider', messages.invalidMeterProvider(meterProvider));
+  }
+  if (maxEventNames !== undefined && !(Number.isInteger(maxEventNames) && maxEventNames > 0)) {
+    throw invalid('metrics.maxEventNames', messages.invalidMaxEventNames(maxEventNames));
+  }
+  return { ...value };
 }
 
 function invalid(option: string, detail: string): SpotzeeConfigurationError {

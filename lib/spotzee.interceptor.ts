@@ -170,6 +170,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
       }
       const discarded = events.discard();
       if (discarded > 0) {
+        this.tracker.engine.discard(discarded);
         this.tracker.logger.debug?.(messages.discarded(discarded, events.source, why));
       }
     });

@@ -17,6 +17,11 @@ export const messages = {
   invalidAnonymousIdHeader: (value: unknown) =>
     `expected an HTTP header name such as "x-anonymous-id", got ${describeValue(value)}.`,
   invalidEventNamePolicy: (value: unknown) => `expected 'warn', 'strict' or 'off', got ${describeValue(value)}.`,
+  invalidMetricsOption: (value: unknown) =>
+    `expected true, false or { meterProvider?, maxEventNames? }, got ${describeValue(value)}.`,
+  invalidMeterProvider: (value: unknown) =>
+    `expected an OpenTelemetry MeterProvider (an object with getMeter()), got ${describeValue(value)}; omit it to use the global one.`,
+  invalidMaxEventNames: (value: unknown) => `expected a positive integer, got ${describeValue(value)}.`,
   invalidSchemasOption: (value: unknown) =>
     `expected an object mapping event names to schemas, e.g. { order_placed: OrderPlacedSchema }, got ${describeValue(value)}.`,
   invalidSchemaEntry: (value: unknown) =>

@@ -14,7 +14,14 @@ import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } f
 import type { TrackInput } from './delivery/spotzee-event.js';
 import { checkSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
-import { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_LOGGER_CONTEXT, SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import { instrumentDeliveryMetrics, type DeliveryMetricsHandle } from './metrics/delivery-metrics.js';
+import type { MeterProviderLike } from './metrics/meter-like.js';
+import {
+  SPOTZEE_DELIVERY_SEAMS,
+  SPOTZEE_LOGGER_CONTEXT,
+  SPOTZEE_METER_PROVIDER,
+  SPOTZEE_SETTINGS,
+} from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 
@@ -46,13 +53,23 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   /** Messages built from user callbacks' errors can quote anything, the key included. */
   private readonly redact: Redactor;
 
+  /** Set when OpenTelemetry metrics are recorded (see the `metrics` option). */
+  readonly metrics: DeliveryMetricsHandle | null = null;
+
   constructor(
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
     @Optional() @Inject(SPOTZEE_DELIVERY_SEAMS) seams?: DeliveryEngineSeams,
+    @Optional() @Inject(SPOTZEE_METER_PROVIDER) meterProvider?: MeterProviderLike | null,
   ) {
     this.redact = createRedactor(settings.delivery.apiKey);
     this.logger = settings.delivery.logger ?? new Logger(SPOTZEE_LOGGER_CONTEXT);
     this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, seams);
+    if (meterProvider && settings.metrics !== false) {
+      this.metrics = instrumentDeliveryMetrics(this.engine, {
+        meterProvider,
+        maxEventNames: settings.metrics.maxEventNames,
+      });
+    }
   }
 
   /**
@@ -146,6 +163,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
    */
   capture(input: TrackInput, schema: SpotzeeSchema | undefined, context: RequestEventsContext | undefined): void {
     if (context?.state === 'discarded') {
+      this.engine.discard(1);
       this.logger.debug?.(messages.discardedLate(input.name, context.source));
       return;
     }
@@ -238,6 +256,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
 
   private afterSchema(input: TrackInput, checked: SchemaCheck, context: RequestEventsContext | undefined): void {
     if (context?.state === 'discarded') {
+      this.engine.discard(1);
       return;
     }
     if (!checked.ok) {
@@ -260,6 +279,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     if (!context) {
       this.engine.commit([prepared.event]);
     } else if (context.hold(this.engine, prepared.event) === 'discarded') {
+      this.engine.discard(1);
       this.logger.debug?.(messages.discardedLate(input.name, context.source));
     }
   }

@@ -213,6 +213,15 @@ export class DeliveryEngine {
   }
 
   /**
+   * Counts events a caller prepared and held, then threw away without committing them (the events of a
+   * request that failed). They never entered the engine, so they stay outside `captured`; `stats().discarded`
+   * says how many there were.
+   */
+  discard(count: number): void {
+    if (Number.isSafeInteger(count) && count > 0) this.#ledger.countDiscarded(count);
+  }
+
+  /**
    * Resolves once every event committed before the call has an outcome, retries included. Sends at
    * once, even before `start()`. While the engine is halted by a refused key it resolves without
    * waiting for events that cannot be sent. Never rejects.
@@ -248,6 +257,7 @@ export class DeliveryEngine {
       dropped: ledger.dropped,
       pending,
       duplicates: ledger.duplicates,
+      discarded: ledger.discarded,
       queuedEvents: pending - pool.inFlightEvents,
       queuedBytes: this.#queue.bytes + pool.bytes,
       inFlightRequests: pool.inFlight,
@@ -261,6 +271,11 @@ export class DeliveryEngine {
 
   health(): DeliveryHealth {
     return this.#gate.health(this.#ledger.pending);
+  }
+
+  /** Epoch ms before which no request leaves: a rate-limit pause (429, in-progress) while it is in the future. */
+  get pausedUntil(): number {
+    return this.#gate.pausedUntil;
   }
 
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {

@@ -31,6 +31,7 @@ export class OutcomeLedger {
   #rejected = 0;
   #dropped = 0;
   #duplicates = 0;
+  #discarded = 0;
 
   /** Set while `close()` drains: called as soon as the last pending event has its outcome. */
   onDrained: (() => void) | null = null;
@@ -72,6 +73,15 @@ export class OutcomeLedger {
   /** Subset of `dropped`: explicit idempotency keys seen again within the dedupe window. */
   get duplicates(): number {
     return this.#duplicates;
+  }
+
+  /** Events a caller held and threw away uncommitted (a failed request's): never captured, still counted. */
+  get discarded(): number {
+    return this.#discarded;
+  }
+
+  countDiscarded(count: number): void {
+    this.#discarded += count;
   }
 
   /** Captured and not yet settled: queued, in flight, or waiting to be retried. */

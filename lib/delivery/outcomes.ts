@@ -89,6 +89,11 @@ export interface DeliveryStats {
   pending: number;
   /** Subset of `dropped`: explicit idempotency keys seen again within the dedupe window. */
   duplicates: number;
+  /**
+   * Events held for a request that failed, and thrown away uncommitted (commit-on-success). They never
+   * entered the engine, so they are outside `captured` and the invariant, but nothing is lost uncounted.
+   */
+  discarded: number;
   queuedEvents: number;
   queuedBytes: number;
   inFlightRequests: number;
