@@ -40,6 +40,13 @@ export interface SpotzeeEmulatorOptions {
   clock?: () => number;
   /** Called for each newly accepted batch (not for replays). Errors thrown here are reported as warnings. */
   onBatch?: (batch: ReceivedBatch) => void;
+  /**
+   * Serve the live inspector page (`emulator.inspectorUrl`) on its own port, on the same host, so it
+   * stays up while `down()` simulates an outage. Default true.
+   */
+  inspector?: boolean;
+  /** Port of the inspector. Default 0: an ephemeral port. */
+  inspectorPort?: number;
 }
 
 export interface ResolvedEmulatorOptions {
@@ -57,6 +64,8 @@ export interface ResolvedEmulatorOptions {
   maxRecordedRequests: number;
   clock: () => number;
   onBatch: ((batch: ReceivedBatch) => void) | null;
+  inspector: boolean;
+  inspectorPort: number;
 }
 
 export function resolveEmulatorOptions(options: SpotzeeEmulatorOptions = {}): ResolvedEmulatorOptions {
@@ -75,7 +84,14 @@ export function resolveEmulatorOptions(options: SpotzeeEmulatorOptions = {}): Re
     maxRecordedRequests: options.maxRecordedRequests ?? 100_000,
     clock: options.clock ?? Date.now,
     onBatch: options.onBatch ?? null,
+    inspector: options.inspector ?? true,
+    inspectorPort: options.inspectorPort ?? 0,
   };
+  check(typeof resolved.inspector === 'boolean', `inspector must be true or false (got ${String(options.inspector)}).`);
+  check(
+    isIntegerIn(resolved.inspectorPort, 0, 65535),
+    `inspectorPort must be an integer 0..65535 (got ${String(options.inspectorPort)}).`,
+  );
   check(isIntegerIn(resolved.port, 0, 65535), `port must be an integer 0..65535 (got ${String(options.port)}).`);
   check(resolved.host.length > 0, 'host must not be empty.');
   if (resolved.apiKeys !== null) {
