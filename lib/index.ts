@@ -1,9 +1,13 @@
+/**
+ * The public API for NestJS applications. Every name exported here is a semver promise; the list is pinned by
+ * `test/public-api.spec.ts` and printed in the README. The framework-free engine has its own entry,
+ * `nestjs-spotzee/delivery`, for code that runs without Nest.
+ */
 export { SpotzeeModule } from './spotzee.module.js';
-export {
-  SPOTZEE_MODULE_OPTIONS,
-  type SpotzeeModuleAsyncOptions,
-  type SpotzeeModuleExtras,
-  type SpotzeeModuleRootOptions,
+export type {
+  SpotzeeModuleAsyncOptions,
+  SpotzeeModuleExtras,
+  SpotzeeModuleRootOptions,
 } from './spotzee.module-definition.js';
 export type {
   EventNamePolicy,
@@ -13,33 +17,34 @@ export type {
   SpotzeeOptionsFactory,
 } from './spotzee-module-options.interface.js';
 export { EmitsEvent, type EmitsEventDefinition, type EmitsEventOptions } from './emits-event.decorator.js';
-export { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 export { SpotzeeTracker, type TrackOptions } from './spotzee.tracker.js';
 export { InjectSpotzee } from './inject-spotzee.decorator.js';
 export { SpotzeeInterceptor } from './spotzee.interceptor.js';
-export { SpotzeeExplorer, type DiscoveredEmitter } from './spotzee.explorer.js';
-export { createDefaultContactResolver, mergeContact } from './contact.resolver.js';
+export type { SpotzeeSchema, StandardSchemaLike, StandardSchemaResult } from './event-schema.js';
+export { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_TRACKER } from './spotzee.constants.js';
+export { SpotzeeConfigurationError } from './delivery/errors.js';
+export { EventQueueStore, type QueuedEvent } from './delivery/event-queue-store.js';
+export { MemoryEventQueue } from './delivery/memory-event-queue.js';
+export type { CloseReport, DeliveryEngineSeams } from './delivery/delivery-engine.js';
+export type { DeliveryOptions, OverflowPolicy } from './delivery/delivery-options.js';
+export type { DeliveryLogger } from './delivery/delivery-logger.js';
+export type {
+  BatchAttempt,
+  DeliveredOutcome,
+  DeliveryEvents,
+  DeliveryHealth,
+  DeliveryStats,
+  DropReason,
+  DroppedOutcome,
+  EventOutcome,
+  RejectedOutcome,
+  RejectionReason,
+} from './delivery/outcomes.js';
+export type { EventSummary, SpotzeeUserBlock, SpotzeeWireEvent } from './delivery/spotzee-event.js';
 export {
-  RequestEventsContext,
-  currentRequestEvents,
-  type EventSink,
-  type RequestEventsState,
-} from './request-events.context.js';
-export { createSpotzeeSettings, type SpotzeeSettings } from './spotzee-settings.factory.js';
-export {
-  checkSchema,
-  isSpotzeeSchema,
-  type SchemaCheck,
-  type SpotzeeSchema,
-  type StandardSchemaLike,
-  type StandardSchemaResult,
-} from './event-schema.js';
-export {
-  EMITS_EVENT_METADATA,
-  SPOTZEE_DELIVERY_SEAMS,
-  SPOTZEE_METER_PROVIDER,
-  SPOTZEE_SETTINGS,
-  SPOTZEE_TRACKER,
-} from './spotzee.constants.js';
-export * from './delivery/index.js';
-export * from './metrics/index.js';
+  SPOTZEE_METRICS,
+  OTHER_EVENT_NAME,
+  type MeterProviderLike,
+  type SpotzeeMetricName,
+  type SpotzeeMetricsOptions,
+} from './metrics/index.js';

@@ -51,8 +51,8 @@ const PASS_THROUGH: NestInterceptor = { intercept: (_context, next) => next.hand
     SPOTZEE_TRACKER,
     SpotzeeInterceptor,
     EmitsEventMetadataAccessor,
+    // The settings hide the key behind a non-enumerable getter; the raw options (key in clear) stay inside.
     SPOTZEE_SETTINGS,
-    SPOTZEE_MODULE_OPTIONS,
   ],
 })
 export class SpotzeeModule extends ConfigurableSpotzeeModule {}

@@ -37,7 +37,13 @@ export interface LostResponseFault {
  */
 export interface SlowFault {
   kind: 'slow';
+  /** How long processing takes; also what `Retry-After` of a concurrent `idempotency_in_progress` is based on. */
   delayMs: number;
+  /**
+   * Also hold the answer until this settles: an explicit gate for tests that must act while the request is
+   * in flight, however loaded the machine (a wall-clock window alone can close before the test acts).
+   */
+  until?: PromiseLike<unknown>;
 }
 
 /** Answer exactly this, for tests of malformed, surprising or huge responses. */

@@ -19,6 +19,8 @@ export interface EndpointCall {
   requestId: string;
   /** Added to the configured processing delay (a `slow` fault). */
   extraDelayMs: number;
+  /** A `slow` fault's gate: the answer also waits for it. */
+  holdUntil?: PromiseLike<unknown>;
   /** False once the emulator was reset or stopped after this call began: its result must be dropped. */
   isCurrent: () => boolean;
 }
@@ -44,8 +46,13 @@ export class EventsEndpoint {
   constructor(private readonly deps: EndpointDeps) {}
 
   async handle(call: EndpointCall): Promise<EndpointResult | null> {
-    const { options, idempotency, rateLimit, pause } = this.deps;
+    const { options, idempotency, rateLimit } = this.deps;
     const delayMs = options.processingDelayMs + call.extraDelayMs;
+    const pause = async (ms: number): Promise<void> => {
+      await this.deps.pause(ms);
+      // A rejected gate releases the request too: the test that set it is over either way.
+      if (call.holdUntil !== undefined) await Promise.resolve(call.holdUntil).catch(() => undefined);
+    };
     const respondAfterDelay = async (response: EmulatorResponse): Promise<EndpointResult | null> => {
       await pause(delayMs);
       return call.isCurrent() ? { response, acceptedEvents: 0 } : null;

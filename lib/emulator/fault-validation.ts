@@ -35,6 +35,11 @@ export function assertValidFault(fault: EmulatorFault): void {
           `SpotzeeEmulator: a 'slow' fault needs 'delayMs', a number ≥ 0 (got ${describe(fault.delayMs)}).`,
         );
       }
+      if (fault.until !== undefined && typeof fault.until?.then !== 'function') {
+        throw new TypeError(
+          `SpotzeeEmulator: a 'slow' fault's 'until' must be a promise (got ${describe(fault.until)}).`,
+        );
+      }
       return;
     case 'raw':
       if (!isIntegerIn(fault.status, 100, 599)) {

@@ -382,6 +382,7 @@ export class SpotzeeEmulator {
         bodyText,
         requestId,
         extraDelayMs: fault?.kind === 'slow' ? fault.delayMs : 0,
+        holdUntil: fault?.kind === 'slow' ? fault.until : undefined,
         isCurrent,
       });
       if (result === null) {

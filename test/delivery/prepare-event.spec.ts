@@ -68,6 +68,20 @@ describe('prepareEvent', () => {
     expect(result.ok && result.event.bytes).toBeGreaterThan(result.ok ? result.event.json.length : 0);
   });
 
+  it('stamps every millisecond of a second exactly as Date#toISOString does (the cached-prefix path)', () => {
+    // Consecutive captures within one second reuse the second's prefix and pad the milliseconds by hand.
+    const second = Date.parse('2026-04-28T09:30:07.000Z');
+    const stamps: string[] = [];
+    const expected: string[] = [];
+    for (const milli of [0, 1, 9, 10, 42, 99, 100, 123, 999]) {
+      const at = second + milli;
+      const result = prepareEvent({ name: 'order_placed', externalId: 'user_1' }, LIMITS, at);
+      stamps.push(result.ok ? result.event.createdAt : 'rejected');
+      expected.push(new Date(at).toISOString());
+    }
+    expect(stamps).toEqual(expected);
+  });
+
   it('normalises createdAt from a Date or an ISO string with a zone', () => {
     expect(
       prepare({ createdAt: new Date('2026-01-02T03:04:05Z') }).ok &&

@@ -56,7 +56,7 @@ describe('SpotzeeEmulator: idempotency', () => {
   });
 
   it('409s a concurrent retry while the first is running as idempotency_in_progress with Retry-After, then replays', async () => {
-    const claimed = slowFirstRequest(emulator(), 300);
+    const { claimed, release } = slowFirstRequest(emulator(), 300);
     const body = JSON.stringify([wireEvent()]);
     const slow = post(emulator(), body, { idempotencyKey: 'busy' });
     await claimed;
@@ -68,6 +68,7 @@ describe('SpotzeeEmulator: idempotency', () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(0.3);
 
+    release();
     expect((await slow).status).toBe(204);
     const later = await post(emulator(), body, { idempotencyKey: 'busy' });
     expect(later.headers.get('idempotent-replayed')).toBe('true');
@@ -80,23 +81,25 @@ describe('SpotzeeEmulator: idempotency', () => {
   });
 
   it('409s a different body under a running key as a mismatch, not in progress', async () => {
-    const claimed = slowFirstRequest(emulator(), 200);
+    const { claimed, release } = slowFirstRequest(emulator(), 200);
     const slow = post(emulator(), [wireEvent()], { idempotencyKey: 'busy' });
     await claimed;
     const other = await post(emulator(), [wireEvent({ name: 'other' })], { idempotencyKey: 'busy' });
     expect((await problemOf(other)).code).toBe('idempotency_key_mismatch');
+    release();
     expect((await slow).status).toBe(204);
   });
 
   it('uses the configured inProgressRetryAfterSeconds', async () => {
     const fixed = await SpotzeeEmulator.start({ inProgressRetryAfterSeconds: 2 });
     try {
-      const claimed = slowFirstRequest(fixed, 200);
+      const { claimed, release } = slowFirstRequest(fixed, 200);
       const first = post(fixed, [wireEvent()], { idempotencyKey: 'k' });
       await claimed;
       const concurrent = await post(fixed, [wireEvent()], { idempotencyKey: 'k' });
       expect(concurrent.status).toBe(409);
       expect(concurrent.headers.get('retry-after')).toBe('2');
+      release();
       expect((await first).status).toBe(204);
     } finally {
       await fixed.stop();
@@ -205,11 +208,16 @@ describe('SpotzeeEmulator: idempotency', () => {
 });
 
 /**
- * Slows the next request down and resolves once it has claimed its idempotency key: the fault matcher
- * runs right after the body arrived, and the claim follows synchronously.
+ * Holds the next request in flight until `release()` (its `delayMs` is only the Retry-After hint), and
+ * `claimed` resolves once it has claimed its idempotency key: the fault matcher runs right after the body
+ * arrived, and the claim follows synchronously. An explicit gate, so a loaded machine cannot close the
+ * window before the test's concurrent request arrives.
  */
-function slowFirstRequest(emulator: SpotzeeEmulator, delayMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    emulator.inject({ kind: 'slow', delayMs }, { match: () => (resolve(), true) });
+function slowFirstRequest(emulator: SpotzeeEmulator, delayMs: number): { claimed: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const until = new Promise<void>((resolve) => (release = resolve));
+  const claimed = new Promise<void>((resolve) => {
+    emulator.inject({ kind: 'slow', delayMs, until }, { match: () => (resolve(), true) });
   });
+  return { claimed, release };
 }

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
-import { SILENT_LOGGER, SpotzeeModule, SpotzeeTracker } from '../../lib/index.js';
+import { SILENT_LOGGER } from '../../lib/delivery/index.js';
+import { SpotzeeModule, SpotzeeTracker } from '../../lib/index.js';
 import { eventually } from '../support/eventually.js';
 import { suiteEmulator } from '../support/suite-emulator.js';
 

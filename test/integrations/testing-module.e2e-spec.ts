@@ -4,7 +4,8 @@ import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { z } from 'zod';
 import { EMULATOR_API_KEY } from '../../lib/emulator/index.js';
-import { SILENT_LOGGER, SpotzeeModule, SpotzeeTracker, type SpotzeeWireEvent } from '../../lib/index.js';
+import { SILENT_LOGGER } from '../../lib/delivery/index.js';
+import { SpotzeeModule, SpotzeeTracker, type SpotzeeWireEvent } from '../../lib/index.js';
 import { SpotzeeInterceptor } from '../../lib/index.js';
 import {
   OpenRequests,

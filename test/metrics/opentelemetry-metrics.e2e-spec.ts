@@ -8,12 +8,11 @@ import {
   type CollectionResult,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { SILENT_LOGGER, type DeliveryStats } from '../../lib/delivery/index.js';
 import {
-  SILENT_LOGGER,
   SPOTZEE_METRICS,
   SpotzeeModule,
   SpotzeeTracker,
-  type DeliveryStats,
   type MeterProviderLike,
   type SpotzeeModuleOptions,
 } from '../../lib/index.js';

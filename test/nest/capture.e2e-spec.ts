@@ -82,7 +82,6 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
     const order = (await response.json()) as { id: string };
     const answeredAt = Date.now();
     await eventually(responseProbe.allClosed, 'all responses closed');
-    await new Promise((resolve) => setTimeout(resolve, 20));
     await tracker.flush();
 
     expect(emulator.events).toHaveLength(1);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { Controller, Injectable, Post } from '@nestjs/common';
 import { z } from 'zod';
+import { EMITS_EVENT_METADATA } from '../../lib/spotzee.constants.js';
 import {
-  EMITS_EVENT_METADATA,
   EmitsEvent,
   SpotzeeConfigurationError,
   SpotzeeModule,

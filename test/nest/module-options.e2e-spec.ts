@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { Controller, Get, Post, type INestApplication, type ExecutionContext } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  Post,
+  type INestApplication,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { inspect } from 'node:util';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
@@ -189,6 +198,20 @@ describe.each(PLATFORMS)('module options on %s', (_platform, createAdapter) => {
       expect(error.message).toContain('Invalid Spotzee option apiKey: is a publishable key');
       expect(error.message).not.toContain(SECRET);
     });
+  });
+
+  it('keeps the raw options (the key in clear) inside the module: other modules cannot inject them', async () => {
+    @Injectable()
+    class NosyService {
+      constructor(@Inject('SPOTZEE_MODULE_OPTIONS') readonly options: unknown) {}
+    }
+    @Module({ providers: [NosyService] })
+    class NosyModule {}
+    const error = await startupError(
+      { imports: [SpotzeeModule.forRoot({ apiKey: EMULATOR_API_KEY, baseUrl: emulator().baseUrl }), NosyModule] },
+      createAdapter(),
+    );
+    expect(error.message).toContain("can't resolve dependencies of the NosyService");
   });
 
   it('reports a refused key as unhealthy without ever logging it', async () => {

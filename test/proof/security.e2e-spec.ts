@@ -11,15 +11,15 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { inspect } from 'node:util';
 import { hasControlCharacters } from '../../lib/delivery/control-characters.js';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { createDefaultContactResolver } from '../../lib/contact.resolver.js';
+import { UndiciTransport } from '../../lib/delivery/index.js';
 import {
-  createDefaultContactResolver,
   EmitsEvent,
   InjectSpotzee,
   SPOTZEE_DELIVERY_SEAMS,
   SpotzeeConfigurationError,
   SpotzeeModule,
   SpotzeeTracker,
-  UndiciTransport,
   type DeliveryEvents,
   type RejectedOutcome,
   type SpotzeeModuleOptions,

@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals';
+import { classifyResponse } from '../../lib/delivery/response-classifier.js';
+import { parseProblem } from '../../lib/delivery/spotzee-problem.js';
+
+describe('classifier', () => {
+  const none = parseProblem(null);
+  const classify = (status: number, body: unknown = null, headers: Record<string, string> = {}, size = 10) =>
+    classifyResponse(
+      status,
+      headers,
+      parseProblem(body === null ? null : typeof body === 'string' ? body : JSON.stringify(body)),
+      size,
+    );
+
+  it.each<[number, unknown, Record<string, string>, string]>([
+    [204, null, {}, 'delivered'],
+    [200, { accepted: 10 }, {}, 'delivered'],
+    [202, null, { 'idempotent-replayed': 'true' }, 'delivered'],
+    [500, { code: 'internal_error' }, {}, 'retry'],
+    [503, '<html>down</html>', {}, 'retry'],
+    [408, null, {}, 'retry'],
+    [429, { code: 'rate_limited' }, { 'retry-after': '1' }, 'pause'],
+    [409, { code: 'idempotency_in_progress' }, {}, 'pause'],
+    [409, { code: 'idempotency_key_mismatch' }, {}, 'mismatch'],
+    [409, 'garbage', { 'retry-after': '1' }, 'pause'],
+    [409, 'garbage', {}, 'reject_all'],
+    [401, { code: 'authentication_required' }, {}, 'halt'],
+    [403, null, {}, 'halt'],
+    [402, null, {}, 'halt'],
+    [404, null, {}, 'halt'],
+    [301, null, {}, 'halt'],
+    [400, { code: 'version_unsupported' }, {}, 'halt'],
+    [
+      422,
+      { code: 'validation_failed', errors: [{ param: '3.name', code: 'parameter_invalid_empty' }] },
+      {},
+      'reject_items',
+    ],
+    [400, { code: 'parameter_unknown', param: '0.foo' }, {}, 'reject_items'],
+    [422, { code: 'validation_failed', errors: [{ param: 'body' }] }, {}, 'split'],
+    [422, { code: 'validation_failed', errors: [{ param: '12.name' }] }, {}, 'split'],
+    [400, 'not json', {}, 'split'],
+    [413, null, {}, 'split'],
+    [415, null, {}, 'reject_all'],
+    [410, { code: 12345 }, {}, 'reject_all'],
+  ])('%i %j %j → %s', (status, body, headers, kind) => {
+    expect(classify(status, body, headers).kind).toBe(kind);
+  });
+
+  it('reads the replay header and maps item indexes', () => {
+    expect(classifyResponse(204, { 'idempotent-replayed': 'true' }, none, 1)).toEqual({
+      kind: 'delivered',
+      replayed: true,
+    });
+    const decision = classify(422, {
+      errors: [{ param: '3.name', code: 'c', message: 'm' }, { param: '3.data.x' }, { param: '0' }],
+    });
+    expect(decision.kind === 'reject_items' && [...decision.items.entries()]).toEqual([
+      [
+        3,
+        [
+          { param: 'name', code: 'c', message: 'm' },
+          { param: 'data.x', code: null, message: null },
+        ],
+      ],
+      [0, [{ param: null, code: null, message: null }]],
+    ]);
+  });
+
+  it('treats deprecated numeric codes and malformed bodies as unknown', () => {
+    expect(parseProblem('{"code": 4001, "message": 7, "errors": "nope"}')).toEqual({ ...none });
+    expect(parseProblem('[1,2]')).toEqual(none);
+    expect(parseProblem('{"errors":[null, 3, {"param": 5}]}').errors).toEqual([
+      { param: null, code: null, message: null },
+    ]);
+  });
+});
