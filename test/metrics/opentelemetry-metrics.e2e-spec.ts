@@ -203,7 +203,8 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
     await eventually(() => tracker.stats().discarded === 1, 'the failed request to be discarded');
 
     // A 429: everyone pauses; the gauge says so while it lasts.
-    target.inject({ kind: 'rate_limit', retryAfterSeconds: 1 });
+    // The pause lasts 2 s: far longer than one collection, which is all the gauge check needs.
+    target.inject({ kind: 'rate_limit', retryAfterSeconds: 2 });
     const paused = new Promise<void>((resolve) => {
       const off = tracker.on('attempt', (attempt) => {
         if (attempt.decision === 'paused') {
@@ -220,7 +221,11 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
     await flushed;
 
     // A 401: halted until the probe gets through; the gauge says so meanwhile.
-    target.inject({ kind: 'status', status: 401, code: 'authentication_required' });
+    // Refused until the handle is cancelled, so the halt lasts exactly as long as the test needs.
+    const refused = target.inject(
+      { kind: 'status', status: 401, code: 'authentication_required' },
+      { times: Infinity },
+    );
     const halted = new Promise<void>((resolve) => {
       const off = tracker.on('health', (health) => {
         if (health.halted) {
@@ -233,7 +238,7 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
     await halted;
     const duringHalt = await collect(reader);
     expect(value(duringHalt, SPOTZEE_METRICS.halted)).toBe(1);
-    expectMatchesStats(duringHalt, tracker.stats());
+    refused.cancel();
     await eventually(() => !tracker.stats().halted && tracker.stats().pending === 0, 'the probe to resume delivery');
 
     const stats = tracker.stats();
@@ -264,14 +269,19 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
     expect(value(collected, M.requestDuration, { decision: 'dropped', 'http.response.status_code': 503 })).toBe(1);
     expect(value(collected, M.requestDuration, { decision: 'retry' })).toBe(1); // the lost response
     expect(value(collected, M.requestDuration, { decision: 'paused', 'http.response.status_code': 429 })).toBe(1);
-    expect(value(collected, M.requestDuration, { decision: 'halted', 'http.response.status_code': 401 })).toBe(1);
+    // The 401 and each probe refused while the handle was armed.
+    const refusals = target.stats().statuses['401']!;
+    expect(refusals).toBeGreaterThanOrEqual(1);
+    expect(value(collected, M.requestDuration, { decision: 'halted', 'http.response.status_code': 401 })).toBe(
+      refusals,
+    );
     // Attempts per settled batch: 3 (two 503s then 204) + 2 (lost, replay) + 3 (exhausted) …
     const attempts = collected.get(M.attempts) ?? [];
     const delivered = attempts.find((point) => point.attributes.decision === 'delivered');
     const dropped = attempts.find((point) => point.attributes.decision === 'dropped');
     expect(dropped).toMatchObject({ count: 1, value: 3 });
-    // delivered batches: 3 + 2 + 1 (the resent signed_up) + 2 (429 then 204) + 2 (401 then 204)
-    expect(delivered).toMatchObject({ count: 5, value: 10 });
+    // delivered batches: 3 + 2 + 1 (the resent signed_up) + 2 (429 then 204) + the 401s then 204
+    expect(delivered).toMatchObject({ count: 5, value: 8 + refusals + 1 });
     expect(target.stats().replays).toBe(1);
   });
 
