@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Controller, InternalServerErrorException, Module, Post } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { createServer, type Server } from 'node:http';
 import {
   DataPointType,
   MeterProvider,
@@ -296,6 +298,36 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
       [{ event: '_other' }, 2],
     ]);
     expectMatchesStats(collected, tracker.stats());
+  });
+
+  it('shows up on a Prometheus scrape as the README describes', async () => {
+    // The README's main.ts, with the exporter's handler behind an ephemeral port instead of 9464.
+    const prometheus = new PrometheusExporter({ preventServerStart: true });
+    const scraped = new MeterProvider({ readers: [prometheus] });
+    metrics.setGlobalMeterProvider(scraped);
+    const server: Server = createServer((req, res) => prometheus.getMetricsRequestHandler(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { tracker } = await boot(emulator());
+      tracker.track('order_placed', { externalId: 'cus_1' });
+      tracker.track('order_placed', { externalId: 'cus_2' });
+      tracker.track('order_placed', {});
+      await tracker.flush();
+      const address = server.address() as { port: number };
+      const text = await (await fetch(`http://127.0.0.1:${address.port}/metrics`)).text();
+      const sample = (name: string, labels: string, value: number) =>
+        expect(text).toMatch(new RegExp(`^${name}\\{${labels}otel_scope_name="nestjs-spotzee"[^}]*\\} ${value}$`, 'm'));
+      sample('spotzee_events_captured_total', '', 3);
+      sample('spotzee_events_delivered_total', 'event="order_placed",', 2);
+      sample('spotzee_events_rejected_total', 'event="order_placed",reason="missing_contact",', 1);
+      sample('spotzee_queue_depth', '', 0);
+      sample('spotzee_delivery_halted', '', 0);
+      sample('spotzee_batch_request_duration_count', 'decision="delivered",http_response_status_code="204",', 1);
+      sample('spotzee_batch_attempts_count', 'decision="delivered",', 1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await scraped.shutdown();
+    }
   });
 
   it('is off, and subscribes nothing, when no meter provider is registered or metrics is false', async () => {
