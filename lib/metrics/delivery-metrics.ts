@@ -1,4 +1,4 @@
-import type { BatchAttempt, DeliveryEvents, DeliveryStats } from '../delivery/outcomes.js';
+import type { BatchAttempt, DeliveryEvents, DeliveryHealth, DeliveryStats } from '../delivery/outcomes.js';
 import { LIBRARY_VERSION } from '../delivery/version.js';
 import { EventNameLimit } from './event-name-limit.js';
 import type {
@@ -12,8 +12,8 @@ import { SPOTZEE_METRICS as N } from './metric-names.js';
 /** What is instrumented: the engine's public surface (a `DeliveryEngine`, or `SpotzeeTracker.engine`). */
 export interface MetricsSource {
   stats(): DeliveryStats;
+  health(): DeliveryHealth;
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void;
-  readonly pausedUntil: number;
 }
 
 export interface DeliveryMetricsOptions {
@@ -100,7 +100,7 @@ export function instrumentDeliveryMetrics(
     result.observe(i.queueSize, stats.queuedBytes);
     result.observe(i.inFlight, stats.inFlightRequests);
     result.observe(i.halted, stats.halted ? 1 : 0);
-    result.observe(i.paused, source.pausedUntil > Date.now() ? 1 : 0);
+    result.observe(i.paused, source.health().pausedUntil === null ? 0 : 1);
   };
   const observables: ObservableLike[] = Object.values(instruments);
   meter.addBatchObservableCallback(observe, observables);
