@@ -29,7 +29,7 @@ import { EventsEndpoint, type EndpointResult } from './events-endpoint.js';
 import { FaultPlan } from './fault-plan.js';
 import { faultResponse, rawFaultResponse } from './fault-responses.js';
 import { IdempotencyStore } from './idempotency-store.js';
-import { EmulatorInspector } from './inspector/emulator-inspector.js';
+import { EmulatorInspector, MAX_INSPECTOR_HISTORY } from './inspector/emulator-inspector.js';
 import { problemResponse } from './problem-details.js';
 import { RateLimitWindow } from './rate-limit-window.js';
 import { readRequestBody } from './request-body.reader.js';
@@ -79,6 +79,7 @@ export class SpotzeeEmulator {
           host: emulator.options.host,
           port: emulator.options.inspectorPort,
           target: emulator,
+          historySize: Math.min(MAX_INSPECTOR_HISTORY, emulator.options.maxRecordedRequests),
           subscribe: (listener) => emulator.journal.watch(listener),
         });
       } catch (error) {

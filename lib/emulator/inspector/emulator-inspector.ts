@@ -11,12 +11,14 @@ export interface EmulatorInspectorOptions {
   host: string;
   port: number;
   target: InspectorTarget;
+  /** Requests kept for a page that opens late (at most 200); the emulator's `maxRecordedRequests` caps it. */
+  historySize: number;
   /** Subscribes to every finished request of the emulator; returns the unsubscribe function. */
   subscribe: (listener: (record: RequestRecord) => void) => () => void;
 }
 
 /** Requests a page that opens late still sees; older ones are only in `emulator.requests`. */
-const HISTORY = 200;
+export const MAX_INSPECTOR_HISTORY = 200;
 /** Keys whose attempts are counted; the oldest is forgotten first. */
 const MAX_TRACKED_KEYS = 10_000;
 /** Live updates are sent in slices, so a chaos run of thousands of requests cannot flood a browser tab. */
@@ -104,7 +106,7 @@ export class EmulatorInspector {
       if (this.attempts.size > MAX_TRACKED_KEYS) this.attempts.delete(this.attempts.keys().next().value!);
     }
     this.history.push({ record, attempt });
-    if (this.history.length > HISTORY) this.history.shift();
+    if (this.history.length > this.options.historySize) this.history.shift();
     // Nobody watching: the record waits in the history, unparsed.
     if (this.clients.size === 0) return;
     this.pending.push(inspectRequest(record, attempt));
