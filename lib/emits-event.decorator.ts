@@ -1,4 +1,5 @@
 import { UseInterceptors, type ExecutionContext } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import type { SpotzeeUserBlock } from './delivery/spotzee-event.js';
 import { emitsEventHook, isEmitsEventHook } from './emits-event.hook.js';
@@ -7,23 +8,28 @@ import { EMITS_EVENT_METADATA, NEST_INTERCEPTORS_METADATA } from './spotzee.cons
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
 
+/** What a mapper may return: a value, or a Promise or Observable of it (awaited within `asyncTimeoutMs`). */
+export type MaybeAsync<T> = T | Promise<T> | Observable<T>;
+
 /**
  * How a handler's result becomes an event. Every mapper receives the handler's result (the value
- * the response is built from) and the ExecutionContext.
+ * the response is built from) and the ExecutionContext, and may be async: the request's events are
+ * committed once every mapper has settled (at most `asyncTimeoutMs`); an async `when` that has not
+ * resolved never sends.
  */
 // `any` by default so unannotated mappers compile; annotate the first parameter to get `TResult` inferred.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface EmitsEventOptions<TResult = any> {
   /** The event's `data`. Default: none (`null`) — the response body is never shipped unless you map it, because it is full of PII. */
-  data?: (result: TResult, context: ExecutionContext) => Record<string, unknown> | null | undefined;
+  data?: (result: TResult, context: ExecutionContext) => MaybeAsync<Record<string, unknown> | null | undefined>;
   /** Profile fields to upsert with the event (the wire `user` block), e.g. `(user) => ({ email: user.email })`. */
-  identify?: (result: TResult, context: ExecutionContext) => SpotzeeUserBlock | null | undefined;
+  identify?: (result: TResult, context: ExecutionContext) => MaybeAsync<SpotzeeUserBlock | null | undefined>;
   /** Ids merged over the request's resolved contact; a sign-up route returns the new `externalId` here. */
-  contact?: (result: TResult, context: ExecutionContext) => SpotzeeContact | undefined;
+  contact?: (result: TResult, context: ExecutionContext) => MaybeAsync<SpotzeeContact | undefined>;
   /** A deterministic key (`order_placed:${order.id}`): the same domain event captured twice is sent once. */
-  idempotencyKey?: (result: TResult, context: ExecutionContext) => string | null | undefined;
+  idempotencyKey?: (result: TResult, context: ExecutionContext) => MaybeAsync<string | null | undefined>;
   /** Return false to send nothing for this result. */
-  when?: (result: TResult, context: ExecutionContext) => boolean;
+  when?: (result: TResult, context: ExecutionContext) => MaybeAsync<boolean>;
   /** Checks `data` before it is queued (overrides the module's `schemas` entry for this name). */
   schema?: SpotzeeSchema;
 }

@@ -27,9 +27,26 @@ export interface SpotzeeSettings {
   readonly schemas: ReadonlyMap<string, SpotzeeSchema>;
   readonly maxNameLength: number;
   readonly shutdownDeadlineMs: number;
+  /** Bound on each async mapper, contact resolver and schema. */
+  readonly asyncTimeoutMs: number;
+  /** Bounds on the events one request holds before its verdict. */
+  readonly maxRequestEvents: number;
+  readonly maxRequestBytes: number;
   /** `false`: off; otherwise where to record (the global provider when `meterProvider` is absent). */
   readonly metrics: false | SpotzeeMetricsOptions;
 }
+
+/** Nest-layer numeric options: [default, min, max, what it counts]. */
+const NEST_NUMBERS = {
+  asyncTimeoutMs: [5_000, 1, 10 * 60_000, 'milliseconds an async mapper, contact resolver or schema may take'],
+  maxRequestEvents: [10_000, 1, 10_000_000, 'events one request may hold until its verdict'],
+  maxRequestBytes: [
+    8 * 1024 * 1024,
+    1024,
+    1024 * 1024 * 1024,
+    'bytes of events one request may hold until its verdict',
+  ],
+} as const;
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NEST_ONLY_OPTIONS = [
@@ -40,6 +57,9 @@ const NEST_ONLY_OPTIONS = [
   'globalInterceptor',
   'eventNames',
   'schemas',
+  'asyncTimeoutMs',
+  'maxRequestEvents',
+  'maxRequestBytes',
   'metrics',
 ] as const;
 
@@ -58,6 +78,10 @@ export function createSpotzeeSettings(options: SpotzeeModuleOptions): SpotzeeSet
       const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
       error.message = redact(error.message);
       if (error.stack !== undefined) error.stack = redact(error.stack);
+      // `option` can quote user input too (a schema map keyed by the key itself).
+      if (error instanceof SpotzeeConfigurationError) {
+        Object.defineProperty(error, 'option', { value: redact(error.option) });
+      }
     }
     throw error;
   }
@@ -106,6 +130,17 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     }
   }
 
+  const numbers = {} as Record<keyof typeof NEST_NUMBERS, number>;
+  for (const [option, [fallback, min, max, what]] of Object.entries(NEST_NUMBERS) as Array<
+    [keyof typeof NEST_NUMBERS, readonly [number, number, number, string]]
+  >) {
+    const value = options[option] ?? fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw invalid(option, messages.optionOutOfRange(min, max, what, options[option]));
+    }
+    numbers[option] = value;
+  }
+
   const metrics = validateMetrics(options.metrics);
 
   const delivery: DeliveryOptions = { ...options };
@@ -126,6 +161,7 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     schemas,
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
+    ...numbers,
     metrics,
   };
   // A non-enumerable getter: JSON, default inspect and even `inspect(…, { showHidden: true })` (which
