@@ -1,6 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
+import type { CatalogSnapshot } from './catalog/catalog-snapshot.js';
+import type { CatalogPolicy } from './catalog/runtime-catalog.js';
 import type { SpotzeeSchema } from './event-schema.js';
 import type { SpotzeeMetricsOptions } from './metrics/meter-provider.loader.js';
 
@@ -60,13 +62,24 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
    * settled by then rejects its event (the contact resolver: no contact ids); the request's commit
    * waits for them at most this long.
    */
-  asyncTimeoutMs?: number;
+  asyncTimeoutMs?: number | undefined;
   /**
    * Default 10,000 events / 8 MiB: what one request may hold until its verdict. Past either bound
    * its new events are dropped (`request_limit`), each reported.
    */
-  maxRequestEvents?: number;
-  maxRequestBytes?: number;
+  maxRequestEvents?: number | undefined;
+  maxRequestBytes?: number | undefined;
+  /**
+   * Default `off`. Checks every event against the committed catalogue snapshot (written by
+   * `npx nestjs-spotzee catalog`): a name not in it, or a `data` field missing or of another JSON type,
+   * is logged once per event name (`warn`) or rejected with reason `not_in_catalog` (`strict`).
+   */
+  catalog?: CatalogPolicy | undefined;
+  /**
+   * The snapshot `catalog` checks against: a path (default `spotzee-events.json`, from the working
+   * directory) or the parsed file (`import events from './spotzee-events.json' with { type: 'json' }`).
+   */
+  catalogFile?: string | CatalogSnapshot | undefined;
   /**
    * OpenTelemetry metrics. Default true: recorded into the global meter provider when
    * `@opentelemetry/api` is installed and a provider is registered before the app is created, otherwise

@@ -1,5 +1,7 @@
 import { createRedactor, resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
+import { loadRuntimeCatalog } from './catalog/load-runtime-catalog.js';
+import type { CatalogPolicy, RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { createDefaultContactResolver } from './contact.resolver.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
 import { DEFAULT_ANONYMOUS_ID_HEADER } from './spotzee.constants.js';
@@ -25,6 +27,9 @@ export interface SpotzeeSettings {
   readonly globalInterceptor: boolean;
   readonly eventNames: EventNamePolicy;
   readonly schemas: ReadonlyMap<string, SpotzeeSchema>;
+  readonly catalogPolicy: CatalogPolicy;
+  /** The committed snapshot, loaded at start-up when `catalog` is not `off`. */
+  readonly catalog: RuntimeCatalog | undefined;
   readonly maxNameLength: number;
   readonly shutdownDeadlineMs: number;
   /** Bound on each async mapper, contact resolver and schema. */
@@ -60,6 +65,8 @@ const NEST_ONLY_OPTIONS = [
   'asyncTimeoutMs',
   'maxRequestEvents',
   'maxRequestBytes',
+  'catalog',
+  'catalogFile',
   'metrics',
 ] as const;
 
@@ -140,6 +147,11 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     }
     numbers[option] = value;
   }
+  const catalogPolicy = options.catalog ?? 'off';
+  if (!['warn', 'strict', 'off'].includes(catalogPolicy)) {
+    throw invalid('catalog', messages.invalidCatalogPolicy(options.catalog));
+  }
+  const catalog = catalogPolicy === 'off' ? undefined : loadRuntimeCatalog(options.catalogFile, catalogPolicy);
 
   const metrics = validateMetrics(options.metrics);
 
@@ -159,6 +171,8 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     globalInterceptor: options.globalInterceptor ?? true,
     eventNames,
     schemas,
+    catalogPolicy,
+    catalog,
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
     ...numbers,

@@ -23,6 +23,12 @@ export const messages = {
   invalidAnonymousIdHeader: (value: unknown) =>
     `expected an HTTP header name such as "x-anonymous-id", got ${describeValue(value)}.`,
   invalidEventNamePolicy: (value: unknown) => `expected 'warn', 'strict' or 'off', got ${describeValue(value)}.`,
+  invalidCatalogPolicy: (value: unknown) =>
+    `expected 'off', 'warn' or 'strict', got ${describeValue(value)}. 'warn' and 'strict' check events against spotzee-events.json (npx nestjs-spotzee catalog).`,
+  catalogFileMissing: (path: string, policy: string) =>
+    `catalog: '${policy}' checks events against the committed snapshot, and there is none at ${path}. ` +
+    'Generate it with npx nestjs-spotzee catalog and commit it, or point catalogFile at it (a path, or the parsed JSON).',
+  catalogFileInvalid: (detail: string) => `catalogFile: ${detail}`,
   invalidMetricsOption: (value: unknown) =>
     `expected true, false or { meterProvider?, maxEventNames? }, got ${describeValue(value)}.`,
   invalidMeterProvider: (value: unknown) =>
@@ -75,6 +81,12 @@ export const messages = {
     `The schema of event "${name}" from ${source} threw while validating: ${describeError(error)}. The event was not sent.`,
   strictNameRejected: (name: string, source: string) =>
     `Event "${name}" from ${source} is not snake_case and the module uses eventNames: 'strict'. The event was not sent. ${SNAKE_CASE_HINT}.`,
+  notInCatalog: (name: string, source: string, problem: string, strict: boolean) =>
+    `Event "${name}" from ${source} does not match the catalogue (spotzee-events.json): ${problem}. ` +
+    (strict
+      ? "The event was not sent (catalog: 'strict'). "
+      : "It was sent anyway (catalog: 'warn'); this is said once per event name. ") +
+    'Declare the change in SpotzeeEvents, run npx nestjs-spotzee catalog and commit the snapshot, or fix the data.',
   trackerFailed: (name: unknown, error: unknown) =>
     `SpotzeeTracker.track(${describeValue(name)}) failed unexpectedly and the event was not sent: ${describeError(error)}.`,
   missingContact: (event: string, hint: string) =>

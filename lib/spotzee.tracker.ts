@@ -14,6 +14,7 @@ import type { DeliveryLogger } from './delivery/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/outcomes.js';
 import type { EventSummary, TrackInput } from './delivery/spotzee-event.js';
+import type { RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { checkSchema, isStandardSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { snapshotData } from './data-snapshot.js';
 import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
@@ -25,11 +26,19 @@ import {
   SPOTZEE_METER_PROVIDER,
   SPOTZEE_SETTINGS,
 } from './spotzee.constants.js';
+import type { SpotzeeEventData, SpotzeeEventDataRequired, SpotzeeEventName } from './spotzee-events.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 
-/** Everything `track()` takes besides the name. Ids default to the current request's contact. */
-export type TrackOptions = Omit<TrackInput, 'name'>;
+/**
+ * Everything `track()` takes besides the name. Ids default to the current request's contact. For an
+ * event of the declared catalogue (`SpotzeeEvents`), `data` has the declared shape, and is required
+ * when that shape has required fields.
+ */
+export type TrackOptions<TName extends string = string> = Omit<TrackInput, 'name' | 'data'> &
+  (SpotzeeEventDataRequired<TName> extends true
+    ? { data: SpotzeeEventData<TName> }
+    : { data?: SpotzeeEventData<TName> | null });
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const OUTSIDE_REQUEST_SOURCE = 'SpotzeeTracker.track()';
@@ -90,6 +99,12 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
    * sent only if the request succeeds and, when neither id is given, it is about the request's contact.
    * Outside a request (jobs, consumers, bootstrap) it is queued at once.
    */
+  track<TName extends SpotzeeEventName>(
+    name: TName,
+    ...options: SpotzeeEventDataRequired<TName> extends true
+      ? [options: TrackOptions<TName>]
+      : [options?: TrackOptions<TName>]
+  ): void;
   track(name: string, options: TrackOptions = {}): void {
     try {
       // Typed callers cannot pass anything else, but JavaScript callers and `any` can.
@@ -213,6 +228,9 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       );
       return;
     }
+    if (this.settings.catalog && !this.acceptsCatalog(input, this.settings.catalog)) {
+      return;
+    }
     if (!schema) {
       this.prepareAndHold(input, context);
       return;
@@ -333,6 +351,26 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       return false;
     }
     this.warnOnce(`name:${input.name}`, messages.nameNotSnakeCase(input.name, [source]));
+    return true;
+  }
+
+  /** `catalog: 'warn' | 'strict'`: the event against the committed snapshot, before its schema. */
+  protected acceptsCatalog(input: TrackInput, catalog: RuntimeCatalog): boolean {
+    const mismatch = catalog.check(input.name, input.data);
+    if (!mismatch) {
+      return true;
+    }
+    const source = input.source ?? OUTSIDE_REQUEST_SOURCE;
+    if (this.settings.catalogPolicy === 'strict') {
+      this.reject(
+        input,
+        'not_in_catalog',
+        messages.notInCatalog(input.name, source, mismatch.problem, true),
+        mismatch.param,
+      );
+      return false;
+    }
+    this.warnOnce(`catalog:${input.name}`, messages.notInCatalog(input.name, source, mismatch.problem, false));
     return true;
   }
 

@@ -15,6 +15,7 @@ export type RejectionReason =
   | 'invalid_idempotency_key'
   | 'invalid_created_at'
   | 'schema_failed'
+  | 'not_in_catalog'
   | 'server_rejected'
   | 'idempotency_key_mismatch';
 
