@@ -4,7 +4,7 @@
  * makes — every breaking one fails with a message naming it, additions pass and are listed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCatalogSnapshot, type CatalogSnapshot } from '../../lib/catalog/catalog-snapshot.js';
 import { FixtureApp } from './support/fixture-app.js';
@@ -194,7 +194,8 @@ describe('npx nestjs-spotzee catalog on a fixture app', () => {
     let declaredSnapshot: string;
 
     beforeAll(async () => {
-      app.write(CATALOGUE, declare(declared));
+      // Written outside the edit log: each test's edits are restored to this declaration.
+      writeFileSync(join(app.dir, CATALOGUE), declare(declared));
       expect(await app.run('catalog', '--out', 'declared.json')).toMatchObject({ code: 0 });
       declaredSnapshot = app.read('declared.json');
     });
@@ -211,6 +212,15 @@ describe('npx nestjs-spotzee catalog on a fixture app', () => {
         declared: true,
         data: { total: { type: 'number', description: 'In currency units.' } },
       });
+    });
+
+    it('renders the JSDoc descriptions in --markdown', async () => {
+      const result = await app.run('catalog', '--markdown');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        '| [`order_placed`](#order_placed) | A customer placed an order. | OrdersController.place [POST /orders] |',
+      );
+      expect(result.stdout).toContain('| `total` | `number` | yes | In currency units. |');
     });
 
     it('fails when a declared field becomes optional', async () => {
@@ -245,6 +255,21 @@ describe('npx nestjs-spotzee catalog on a fixture app', () => {
       'warning: Event names "orderPlaced" (RefundsService.seen (track())) and "order_placed" (OrdersController.place [POST /orders]) ' +
         'differ only by case or separators. Spotzee counts them as different events, so journeys and segments built on one never see the other. Pick one spelling.',
     ]);
+  });
+
+  it('lists its commands, and says so when one is unknown', async () => {
+    const help = await app.run('--help');
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: npx nestjs-spotzee <command> [options]');
+    expect(help.stdout).toContain('  catalog  Write, check or render the event catalogue');
+    const unknown = await app.run('catalogue');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^Unknown command "catalogue"\.\n\nUsage: npx nestjs-spotzee <command>/);
+    const badOption = await app.run('catalog', '--chek');
+    expect(badOption).toMatchObject({
+      code: 2,
+      stderr: 'nestjs-spotzee catalog: unknown option --chek. Run npx nestjs-spotzee catalog --help for the options.\n',
+    });
   });
 
   it('says how to fix a wrong --project', async () => {
