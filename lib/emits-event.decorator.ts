@@ -9,23 +9,28 @@ import type { SpotzeeEventData, SpotzeeEventDataRequired, SpotzeeEventName } fro
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
 
+/** What a mapper may return: a value, or a Promise or Observable of it (awaited within `asyncTimeoutMs`). */
+export type MaybeAsync<T> = T | Promise<T> | Observable<T>;
+
 /**
  * How a handler's result becomes an event. Every mapper receives the handler's result (the value
- * the response is built from, after its Promise or Observable) and the ExecutionContext.
+ * the response is built from, after its Promise or Observable) and the ExecutionContext, and may be
+ * async: the request's events are committed once every mapper has settled (at most `asyncTimeoutMs`);
+ * an async `when` that has not resolved never sends.
  */
 // `any` by default so unannotated mappers compile; annotate the first parameter to get `TResult` inferred.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface EmitsEventOptions<TResult = any, TData = Record<string, unknown>> {
   /** The event's `data`. Default: none (`null`) — the response body is never shipped unless you map it, because it is full of PII. */
-  data?: (result: TResult, context: ExecutionContext) => TData | null | undefined;
+  data?: (result: TResult, context: ExecutionContext) => MaybeAsync<TData | null | undefined>;
   /** Profile fields to upsert with the event (the wire `user` block), e.g. `(user) => ({ email: user.email })`. */
-  identify?: (result: TResult, context: ExecutionContext) => SpotzeeUserBlock | null | undefined;
+  identify?: (result: TResult, context: ExecutionContext) => MaybeAsync<SpotzeeUserBlock | null | undefined>;
   /** Ids merged over the request's resolved contact; a sign-up route returns the new `externalId` here. */
-  contact?: (result: TResult, context: ExecutionContext) => SpotzeeContact | undefined;
+  contact?: (result: TResult, context: ExecutionContext) => MaybeAsync<SpotzeeContact | undefined>;
   /** A deterministic key (`order_placed:${order.id}`): the same domain event captured twice is sent once. */
-  idempotencyKey?: (result: TResult, context: ExecutionContext) => string | null | undefined;
+  idempotencyKey?: (result: TResult, context: ExecutionContext) => MaybeAsync<string | null | undefined>;
   /** Return false to send nothing for this result. */
-  when?: (result: TResult, context: ExecutionContext) => boolean;
+  when?: (result: TResult, context: ExecutionContext) => MaybeAsync<boolean>;
   /** Checks `data` before it is queued (overrides the module's `schemas` entry for this name). */
   schema?: SpotzeeSchema;
 }
@@ -38,7 +43,7 @@ export interface EmitsEventOptions<TResult = any, TData = Record<string, unknown
 export type EmitsEventOptionsFor<TName extends string, TResult = any> =
   SpotzeeEventDataRequired<TName> extends true
     ? Omit<EmitsEventOptions<TResult>, 'data'> & {
-        data: (result: TResult, context: ExecutionContext) => SpotzeeEventData<TName>;
+        data: (result: TResult, context: ExecutionContext) => MaybeAsync<SpotzeeEventData<TName>>;
       }
     : EmitsEventOptions<TResult, SpotzeeEventData<TName>>;
 

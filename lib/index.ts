@@ -15,6 +15,7 @@ export type {
   SpotzeeContactResolver,
   SpotzeeModuleOptions,
   SpotzeeOptionsFactory,
+  SpotzeeUserId,
 } from './spotzee-module-options.interface.js';
 export {
   EmitsEvent,

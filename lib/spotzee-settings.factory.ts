@@ -31,7 +31,24 @@ export interface SpotzeeSettings {
   readonly catalog: RuntimeCatalog | undefined;
   readonly maxNameLength: number;
   readonly shutdownDeadlineMs: number;
+  /** Bound on each async mapper, contact resolver and schema. */
+  readonly asyncTimeoutMs: number;
+  /** Bounds on the events one request holds before its verdict. */
+  readonly maxRequestEvents: number;
+  readonly maxRequestBytes: number;
 }
+
+/** Nest-layer numeric options: [default, min, max, what it counts]. */
+const NEST_NUMBERS = {
+  asyncTimeoutMs: [5_000, 1, 10 * 60_000, 'milliseconds an async mapper, contact resolver or schema may take'],
+  maxRequestEvents: [10_000, 1, 10_000_000, 'events one request may hold until its verdict'],
+  maxRequestBytes: [
+    8 * 1024 * 1024,
+    1024,
+    1024 * 1024 * 1024,
+    'bytes of events one request may hold until its verdict',
+  ],
+} as const;
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NEST_ONLY_OPTIONS = [
@@ -44,6 +61,9 @@ const NEST_ONLY_OPTIONS = [
   'schemas',
   'catalog',
   'catalogFile',
+  'asyncTimeoutMs',
+  'maxRequestEvents',
+  'maxRequestBytes',
 ] as const;
 
 /**
@@ -61,6 +81,10 @@ export function createSpotzeeSettings(options: SpotzeeModuleOptions): SpotzeeSet
       const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
       error.message = redact(error.message);
       if (error.stack !== undefined) error.stack = redact(error.stack);
+      // `option` can quote user input too (a schema map keyed by the key itself).
+      if (error instanceof SpotzeeConfigurationError) {
+        Object.defineProperty(error, 'option', { value: redact(error.option) });
+      }
     }
     throw error;
   }
@@ -109,6 +133,16 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     }
   }
 
+  const numbers = {} as Record<keyof typeof NEST_NUMBERS, number>;
+  for (const [option, [fallback, min, max, what]] of Object.entries(NEST_NUMBERS) as Array<
+    [keyof typeof NEST_NUMBERS, readonly [number, number, number, string]]
+  >) {
+    const value = options[option] ?? fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw invalid(option, messages.optionOutOfRange(min, max, what, options[option]));
+    }
+    numbers[option] = value;
+  }
   const catalogPolicy = options.catalog ?? 'off';
   if (!['warn', 'strict', 'off'].includes(catalogPolicy)) {
     throw invalid('catalog', messages.invalidCatalogPolicy(options.catalog));
@@ -135,6 +169,7 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     catalog,
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
+    ...numbers,
   };
   // A non-enumerable getter: JSON, default inspect and even `inspect(…, { showHidden: true })` (which
   // shows hidden getters as [Getter] without calling them) never print the key it holds.

@@ -13,6 +13,8 @@ export const messages = {
   invalidOption: (option: string, detail: string) => `Invalid Spotzee option ${option}: ${detail}`,
   optionNotFunction: () =>
     'expected a function (context: ExecutionContext) => ({ externalId, anonymousId }); remove it to use the default (request.user.id and the anonymous id header).',
+  optionOutOfRange: (min: number, max: number, what: string, value: unknown) =>
+    `expected a whole number from ${min} to ${max} (${what}), got ${describeValue(value)}.`,
   optionNotBoolean: (value: unknown) => `expected true or false, got ${describeValue(value)}.`,
   userIdWithContact: () =>
     'userId tells the default contact resolver where the id is; with your own contact resolver, read the id there and remove userId.',
@@ -92,10 +94,16 @@ export const messages = {
 
   internalError: (source: string, error: unknown) =>
     `Capturing the events of ${source} failed: ${describeError(error)}. The request was not affected; please report this as a bug.`,
-  discarded: (count: number, source: string, why: string) =>
-    `Discarded ${count} event${count === 1 ? '' : 's'} of ${source}: ${why} (sendOnFailedRequest is off).`,
-  discardedLate: (name: string, source: string) =>
-    `Discarded event "${name}" tracked after ${source} had already failed (sendOnFailedRequest is off).`,
+  mapperTimedOut: (option: string, name: string, source: string, ms: number) =>
+    `The "${option}" mapper of @EmitsEvent('${name}') on ${source} did not settle within ${ms} ms (asyncTimeoutMs). ` +
+    'The request was not affected and the event was not sent.',
+  schemaTimedOut: (name: string, source: string, ms: number) =>
+    `The schema of event "${name}" from ${source} did not settle within ${ms} ms (asyncTimeoutMs). The event was not sent.`,
+  contactResolverTimedOut: (source: string, ms: number) =>
+    `The contact resolver did not settle within ${ms} ms (asyncTimeoutMs) for ${source}. Events of this request carry no resolved contact ids.`,
+  lostAtExit: (count: number) =>
+    `Spotzee: the process is exiting with ${count} event${count === 1 ? '' : 's'} not yet delivered (queued, in flight or being validated); ` +
+    'they are lost. Close the app (app.close(), or app.enableShutdownHooks() for signals) so the queue drains before the process ends.',
   drainFailed: (error: unknown) => `Shutdown drain failed: ${describeError(error)}.`,
 };
 

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { answerReceivedListing, RECEIVED_PATH } from './received-listing.endpoint.js';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { redactHeaders } from './authorization-redaction.js';
@@ -103,6 +104,11 @@ export class SpotzeeEmulator {
       this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host === '::' ? '::1' : this.options.host;
     const host = bound.includes(':') ? `[${bound}]` : bound;
     return `http://${host}:${this.listeningPort}/api/client`;
+  }
+
+  /** `GET` it (curl, a browser) to list the events received so far, as JSON; `?name=` filters by name. */
+  get receivedUrl(): string {
+    return `${this.baseUrl.replace(/\/api\/client$/, '')}${RECEIVED_PATH}`;
   }
 
   /** The full events endpoint URL. */
@@ -242,6 +248,8 @@ export class SpotzeeEmulator {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      // Outside the recorded API traffic: listing what was received is not a request to Spotzee.
+      if (this.state === 'up' && answerReceivedListing(req, res, this)) return;
       await this.handleRequest(req, res);
     } catch (error) {
       // Only a throwing user callback (a fault matcher) or invalid raw headers get here; say which.
@@ -342,6 +350,9 @@ export class SpotzeeEmulator {
         return record(null, { fault: 'reset' });
       }
       if (early !== null) {
+        if (fault?.kind === 'status' && fault.remember === true) {
+          this.endpoint.rememberRefusal(req.headers, body, early);
+        }
         this.send(req, res, requestId, early);
         return record(early, { fault: fault!.kind });
       }

@@ -257,27 +257,23 @@ describe('npx nestjs-spotzee catalog on a fixture app', () => {
     ]);
   });
 
-  it('lists its commands, and says so when one is unknown', async () => {
+  it('is listed by the bin, with its options under --help, and names an unknown option', async () => {
     const help = await app.run('--help');
     expect(help).toMatchObject({ code: 0, stderr: '' });
-    expect(help.stdout).toContain('Usage: npx nestjs-spotzee <command> [options]');
-    expect(help.stdout).toContain('  catalog  Write, check or render the event catalogue');
-    const unknown = await app.run('catalogue');
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^Unknown command "catalogue"\.\n\nUsage: npx nestjs-spotzee <command>/);
+    expect(help.stdout).toMatch(/^ {2}catalog +write, check \(--check\) or render \(--markdown\) the event catalogue/m);
+    const usage = await app.run('catalog', '--help');
+    expect(usage).toMatchObject({ code: 0, stderr: '' });
+    expect(usage.stdout).toContain('Usage: npx nestjs-spotzee catalog [options]');
     const badOption = await app.run('catalog', '--chek');
-    expect(badOption).toMatchObject({
-      code: 2,
-      stderr: 'nestjs-spotzee catalog: unknown option --chek. Run npx nestjs-spotzee catalog --help for the options.\n',
-    });
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/^Unknown option --chek\.\n\nUsage: npx nestjs-spotzee catalog \[options\]/);
   });
 
   it('says how to fix a wrong --project', async () => {
     const result = await app.run('catalog', '--project', 'nope.json');
-    expect(result).toMatchObject({
-      code: 2,
-      stderr:
-        'nestjs-spotzee catalog: --project nope.json: no such file. Point it at the tsconfig that lists your sources.\n',
-    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^--project nope\.json: no such file\. Point it at the tsconfig that lists your sources\.\n\nUsage: npx nestjs-spotzee catalog/,
+    );
   });
 });

@@ -2,9 +2,10 @@
  * Proof that the published package works where users run it. The library is built and packed like a
  * release, the tarball is installed with npm into small consumer apps (their sources and lockfiles are
  * in ./fixtures), and each app talks to the emulator running in this process:
- * - a Nest 11 CommonJS app, checked by tsc and by its own Jest 29 + ts-jest suite in CommonJS mode
- *   (the real module against the emulator, and the `testing` subpath's recorder);
- * - a Nest 12 ESM app ("type": "module"), compiled by tsc and run with node;
+ * - a Nest 11 CommonJS app, checked by tsc (module nodenext, and module commonjs with Node 10
+ *   resolution) and by its own Jest 29 + ts-jest suite in CommonJS mode (the real module against the
+ *   emulator, and the `testing` subpath's recorder);
+ * - a Nest 12 ESM app ("type": "module"), compiled by tsc and run with node, and its own vitest suite;
  * - in both, one process that loads the `import` and the `require` builds side by side.
  *
  * The first run on a machine installs the apps' dependencies from the npm registry; later runs reuse
@@ -261,9 +262,24 @@ describe('the packed tarball in consumer apps', () => {
     );
 
     it(
-      "passes its own Jest 29 suite (ts-jest, CommonJS mode): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing",
+      'type-checks under the tsconfig of apps scaffolded before Nest 11 (module commonjs, moduleResolution node): every subpath resolves',
       async () => {
-        expectExitZero(await run('nest11-cjs', ['node_modules/jest/bin/jest.js', '--ci', '--runInBand']));
+        expectExitZero(await run('nest11-cjs', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.node10.json']));
+      },
+      RUN_TIMEOUT_MS,
+    );
+
+    it(
+      "passes its own Jest 29 suite (ts-jest, CommonJS mode, that tsconfig): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing; no open handle reported",
+      async () => {
+        const result = await run('nest11-cjs', [
+          'node_modules/jest/bin/jest.js',
+          '--ci',
+          '--runInBand',
+          '--detectOpenHandles',
+        ]);
+        expectExitZero(result);
+        expect(result.output).not.toMatch(/open handle|nestjs-spotzee\.delivery/i);
         expect(received()).toEqual(
           orderEvents({
             id: 'ord_2',
@@ -313,6 +329,15 @@ describe('the packed tarball in consumer apps', () => {
       'compiles against the import-condition declarations (tsc, module nodenext)',
       async () => {
         await compiled('nest12-esm');
+      },
+      RUN_TIMEOUT_MS,
+    );
+
+    it(
+      "passes its own vitest suite (SWC, as Nest's samples set it up): the testing module replacing the app's import keeps its options and sends nothing",
+      async () => {
+        expectExitZero(await run('nest12-esm', ['node_modules/vitest/vitest.mjs', 'run']));
+        expect(emulator.requests).toEqual([]);
       },
       RUN_TIMEOUT_MS,
     );
