@@ -14,9 +14,9 @@ export type MaybeAsync<T> = T | Promise<T> | Observable<T>;
 
 /**
  * How a handler's result becomes an event. Every mapper receives the handler's result (the value
- * the response is built from, after its Promise or Observable) and the ExecutionContext, and may be
- * async: the request's events are committed once every mapper has settled (at most `asyncTimeoutMs`);
- * an async `when` that has not resolved never sends.
+ * the response is built from, after its Promise or Observable) and the ExecutionContext, and may be async:
+ * the request's events are committed once every mapper has settled (at most `asyncTimeoutMs`); an async
+ * `when` that has not resolved never sends.
  */
 // `any` by default so unannotated mappers compile; annotate the first parameter to get `TResult` inferred.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -57,6 +57,18 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
   /** Schemas for `data`, per event name; they apply to decorator events and `track()` alike. */
   schemas?: Record<string, SpotzeeSchema> | undefined;
   /**
+   * Default 5000: how long an async mapper, contact resolver or schema may take. One that has not
+   * settled by then rejects its event (the contact resolver: no contact ids); the request's commit
+   * waits for them at most this long.
+   */
+  asyncTimeoutMs?: number | undefined;
+  /**
+   * Default 10,000 events / 8 MiB: what one request may hold until its verdict. Past either bound
+   * its new events are dropped (`request_limit`), each reported.
+   */
+  maxRequestEvents?: number | undefined;
+  maxRequestBytes?: number | undefined;
+  /**
    * Default `off`. Checks every event against the committed catalogue snapshot (written by
    * `npx nestjs-spotzee catalog`): a name not in it, or a `data` field missing or of another JSON type,
    * is logged once per event name (`warn`) or rejected with reason `not_in_catalog` (`strict`).
@@ -67,18 +79,6 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
    * directory) or the parsed file (`import events from './spotzee-events.json' with { type: 'json' }`).
    */
   catalogFile?: string | CatalogSnapshot | undefined;
-  /**
-   * Default 5000: how long an async mapper, contact resolver or schema may take. One that has not
-   * settled by then rejects its event (the contact resolver: no contact ids); the request's commit
-   * waits for them at most this long.
-   */
-  asyncTimeoutMs?: number;
-  /**
-   * Default 10,000 events / 8 MiB: what one request may hold until its verdict. Past either bound
-   * its new events are dropped (`request_limit`), each reported.
-   */
-  maxRequestEvents?: number;
-  maxRequestBytes?: number;
 }
 
 /** For `SpotzeeModule.forRootAsync({ useClass })`. */

@@ -59,11 +59,11 @@ const NEST_ONLY_OPTIONS = [
   'globalInterceptor',
   'eventNames',
   'schemas',
-  'catalog',
-  'catalogFile',
   'asyncTimeoutMs',
   'maxRequestEvents',
   'maxRequestBytes',
+  'catalog',
+  'catalogFile',
 ] as const;
 
 /**
