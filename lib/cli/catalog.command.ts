@@ -270,7 +270,7 @@ function parseArgs(argv: readonly string[]): CatalogArgs {
         break;
       }
       default:
-        throw new CliUsageError(`unknown option ${arg}. see the options below.`);
+        throw new CliUsageError(`Unknown option ${arg}.`);
     }
   }
   return args;
