@@ -283,7 +283,7 @@ describe('the packed tarball in consumer apps', () => {
 
   describe('Nest 12, ESM', () => {
     it(
-      'compiles against the import-condition declarations (tsc, module nodenext)',
+      'compiles against the import-condition declarations (tsc, module nodenext, exactOptionalPropertyTypes)',
       async () => {
         await compiled('nest12-esm');
       },
