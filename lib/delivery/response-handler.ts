@@ -119,7 +119,8 @@ export class ResponseHandler {
       this.#pool.settle(batch);
       this.#pool.wakeBackingOff(Date.now());
       this.#ledger.deliver(batch, requestId, decision.replayed);
-      this.#log.write('debug', M.delivered(batch, batch.sends, requestId, decision.replayed));
+      // No line per successful batch: Nest's default logger prints every level, so it would be one line
+      // per flush in production. The `attempt` listener reports each one to whoever wants it.
       return 'delivered';
     }
     const failure = M.failure(status, problem, requestId);
