@@ -13,6 +13,7 @@ const UNITS = [
   'resolve-delivery-options',
   'response-classifier',
   'spotzee-problem',
+  'spotzee-success-body',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -17,7 +17,14 @@ export type {
   SpotzeeOptionsFactory,
   SpotzeeUserId,
 } from './spotzee-module-options.interface.js';
-export { EmitsEvent, type EmitsEventDefinition, type EmitsEventOptions } from './emits-event.decorator.js';
+export {
+  EmitsEvent,
+  type EmitsEventDecorator,
+  type EmitsEventDefinition,
+  type EmitsEventOptions,
+  type EmitsEventOptionsFor,
+} from './emits-event.decorator.js';
+export type { SpotzeeEventData, SpotzeeEventName, SpotzeeEvents } from './spotzee-events.js';
 export { SpotzeeTracker, type TrackOptions } from './spotzee.tracker.js';
 export { InjectSpotzee } from './inject-spotzee.decorator.js';
 export { SpotzeeInterceptor } from './spotzee.interceptor.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { findNamePitfalls } from './catalog/event-name-pitfalls.js';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
 import { isEmitsEventHook } from './emits-event.hook.js';
@@ -88,6 +89,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     const emitters = this.explore();
     this.decoratedHandlers = emitters.length;
     this.checkNames(emitters);
+    this.checkNamePitfalls(emitters);
     await this.preloadSchemas(emitters);
   }
 
@@ -178,6 +180,26 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     }
     for (const [name, where] of offenders) {
       this.tracker.warnOnce(`name:${name}`, messages.nameNotSnakeCase(name, where));
+    }
+  }
+
+  /**
+   * The naming pitfalls of Spotzee's guide, once at start-up: page-view names, and names that differ
+   * only by case or separators across the decorators, the `schemas` option and the catalogue snapshot.
+   */
+  protected checkNamePitfalls(emitters: readonly DiscoveredEmitter[]): void {
+    if (this.settings.eventNames === 'off') {
+      return;
+    }
+    const uses = new Map<string, string[]>();
+    const use = (name: string, where: string) => uses.set(name, [...(uses.get(name) ?? []), where]);
+    for (const { where, definitions } of emitters) {
+      for (const { name } of definitions) use(name, where);
+    }
+    for (const name of this.settings.schemas.keys()) use(name, `schemas.${name}`);
+    for (const name of this.settings.catalog?.names() ?? []) use(name, 'spotzee-events.json');
+    for (const warning of findNamePitfalls(uses)) {
+      this.tracker.warnOnce(`pitfall:${warning}`, warning);
     }
   }
 

@@ -56,10 +56,22 @@ export class BatchPool {
   }
 
   /** A new batch from entries already counted here (freshly frozen, or split off another batch). */
-  add(entries: readonly QueuedEvent[], now: number): FrozenBatch {
-    const batch = new FrozenBatch(entries, now);
+  add(entries: readonly QueuedEvent[], now: number, generation = 0): FrozenBatch {
+    const batch = new FrozenBatch(entries, now, generation);
     this.#batches.add(batch);
     return batch;
+  }
+
+  /**
+   * The same events under a new key, replacing `batch` (which must not be in flight). Only for a batch
+   * Spotzee refused: a refused request committed nothing, so a new key cannot duplicate anything.
+   */
+  rekey(batch: FrozenBatch, now: number): FrozenBatch {
+    const next = this.add(batch.entries, now, batch.generation + 1);
+    next.splitDepth = batch.splitDepth;
+    batch.family?.enter(next);
+    this.settle(batch);
+    return next;
   }
 
   /** One event of a frozen batch got its outcome. */
@@ -70,6 +82,7 @@ export class BatchPool {
 
   /** Every event of the batch is about to get its outcome: it leaves the pool for good. */
   settle(batch: FrozenBatch): void {
+    if (!batch.settled) batch.family?.leave(batch);
     if (batch.state === 'in_flight') this.#inFlightEvents -= batch.size;
     batch.state = 'waiting';
     batch.settled = true;

@@ -7,18 +7,21 @@ import type { DeliveryOptions } from './delivery-options.js';
 import { DeliveryTransport } from './delivery-transport.js';
 import { DryRunTransport } from './dry-run-transport.js';
 import { EngineLog } from './engine-log.js';
+import { detachedTimeout } from './detached-scope.js';
+import { SpotzeeConfigurationError } from './errors.js';
 import { EventIntake } from './event-intake.js';
 import { EventQueueStore } from './event-queue-store.js';
 import { FlushWaiters } from './flush-waiters.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { LogThrottle } from './log-throttle.js';
 import { MemoryEventQueue } from './memory-event-queue.js';
-import { OutcomeLedger } from './outcome-ledger.js';
+import { mintEventId } from './event-id.js';
+import { OutcomeLedger, type Reservation } from './outcome-ledger.js';
 import { OutcomeLog } from './outcome-log.js';
-import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectedOutcome } from './outcomes.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats, DropReason, RejectedOutcome } from './outcomes.js';
 import { prepareEvent } from './prepare-event.js';
 import type { PrepareResult } from './prepare-event.js';
-import { createRedactor } from './redaction.js';
+import { createRedactor, createServerTextCleaner } from './redaction.js';
 import { resolveDeliveryOptions } from './resolve-delivery-options.js';
 import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
 import { ResponseHandler } from './response-handler.js';
@@ -27,10 +30,28 @@ import { SendScheduler } from './send-scheduler.js';
 import { ServerRejections } from './server-rejections.js';
 import { ShutdownDrain } from './shutdown-drain.js';
 import type { CloseOptions, CloseReport } from './shutdown-drain.js';
-import type { PreparedEvent, TrackInput } from './spotzee-event.js';
+import type { EventSummary, PreparedEvent, TrackInput } from './spotzee-event.js';
 import { UndiciTransport } from './undici-transport.js';
 
 export type { CloseOptions, CloseReport } from './shutdown-drain.js';
+export type { Reservation } from './outcome-ledger.js';
+
+export interface FlushOptions {
+  /** Stop waiting after this many ms (the events keep going and keep their outcomes). Default: no limit. */
+  timeoutMs?: number;
+}
+
+function flushTimeout(options: FlushOptions): number | undefined {
+  const timeoutMs = (options ?? {}).timeoutMs;
+  if (timeoutMs === undefined) return undefined;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+    throw new SpotzeeConfigurationError(
+      'timeoutMs',
+      `flush({ timeoutMs }) expects a finite number of ms ≥ 0, got ${String(timeoutMs)}.`,
+    );
+  }
+  return timeoutMs;
+}
 
 export interface DeliveryEngineSeams {
   transport?: DeliveryTransport;
@@ -65,6 +86,7 @@ export class DeliveryEngine {
   readonly #sender: BatchSender;
   readonly #scheduler: SendScheduler;
   readonly #drain: ShutdownDrain;
+  readonly #dedupe: DedupeWindow;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
     const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
@@ -80,7 +102,7 @@ export class DeliveryEngine {
     const apiKey = resolved.hasApiKey ? (options.apiKey as string) : '';
     const random = seams.random ?? Math.random;
     const queue = (this.#queue = seams.queue ?? new MemoryEventQueue());
-    const dedupe = new DedupeWindow(resolved.dedupeWindowMs, resolved.dedupeMaxKeys);
+    const dedupe = (this.#dedupe = new DedupeWindow(resolved.dedupeWindowMs, resolved.dedupeMaxKeys));
     const url = `${resolved.baseUrl}/events`;
     const transport =
       seams.transport ??
@@ -112,6 +134,8 @@ export class DeliveryEngine {
       onHealthChanged: () => listeners.emit('health', this.health()),
     }));
     const responses = new ResponseHandler({
+      options: resolved,
+      clean: createServerTextCleaner(redact),
       ledger,
       pool,
       gate,
@@ -181,6 +205,39 @@ export class DeliveryEngine {
     this.#ledger.rejectAtCapture(rejection);
   }
 
+  /**
+   * Counts an event as captured and pending before it can be prepared (an integration still validates
+   * it asynchronously), so `stats()` and the invariant see it from the call. End it with `release()`
+   * then the ordinary path (`prepare`/`commit`/`reject`); `close()` drops reservations still open.
+   */
+  reserve(event: EventSummary): Reservation {
+    return this.#ledger.reserve(event);
+  }
+
+  /** Uncounts a reservation right before its event takes the ordinary path; false if `close()` dropped it. */
+  release(reservation: Reservation): boolean {
+    return this.#ledger.release(reservation);
+  }
+
+  /**
+   * Counts and announces events held by a request that failed (commit-on-success): never captured, so
+   * outside the invariant, but visible as `stats().discarded`, `discarded` listeners and a debug line.
+   */
+  discard(events: readonly PreparedEvent[], reason: string): void {
+    if (!Array.isArray(events) || events.length === 0) return;
+    this.#ledger.discard(events, reason, `Spotzee discarded ${events.length} event(s): ${reason}.`);
+  }
+
+  /** Counts and drops a prepared event that must not be queued (an integration's bound). Never throws. */
+  drop(event: PreparedEvent, reason: DropReason, why: string): void {
+    this.#intake.refuse(event, reason, why, Date.now());
+  }
+
+  /** Forgets every remembered idempotency key (a test recorder's `clear()`). */
+  forgetIdempotencyKeys(): void {
+    this.#dedupe.clear();
+  }
+
   /** Validates, stamps and serialises one event; a rejection is counted, reported and logged. */
   prepare(input: TrackInput): PrepareResult {
     return this.#prepare(input, Date.now());
@@ -204,6 +261,12 @@ export class DeliveryEngine {
    */
   capture(input: TrackInput): PrepareResult {
     const now = Date.now();
+    if (this.#intake.refusesNewest) {
+      // Decided before serialising: a full queue must not make every refused event pay for JSON.
+      const event = unpreparedEvent(input, now);
+      this.#intake.refuse(event, 'queue_full', `not queued: the queue is full (overflow policy drop-newest).`, now);
+      return { ok: true, event };
+    }
     const result = this.#prepare(input, now);
     if (result.ok) {
       this.#intake.admit(result.event, now);
@@ -215,15 +278,25 @@ export class DeliveryEngine {
   /**
    * Resolves once every event committed before the call has an outcome, retries included. Sends at
    * once, even before `start()`. While the engine is halted by a refused key it resolves without
-   * waiting for events that cannot be sent. Never rejects.
+   * waiting for events that cannot be sent; with `timeoutMs` it stops waiting at that deadline (the
+   * events keep going). Resolves `true` when every awaited event got its outcome, `false` when it
+   * returned early (halt, deadline). Never rejects; throws only for an invalid `timeoutMs`.
    */
-  flush(): Promise<void> {
+  flush(options: FlushOptions = {}): Promise<boolean> {
+    const timeoutMs = flushTimeout(options);
     const pending = this.#ledger.pending;
-    if (this.#drain.finished || this.#gate.halted || pending === 0) return Promise.resolve();
+    if (pending === 0) return Promise.resolve(true);
+    if (this.#drain.finished || this.#gate.halted) return Promise.resolve(false);
     const target = this.#intake.seq;
     this.#scheduler.forceThrough(target);
-    return new Promise<void>((resolve) => {
-      this.#waiters.add(target, pending, resolve);
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (settledAll: boolean): void => {
+        if (timer !== null) clearTimeout(timer);
+        resolve(settledAll);
+      };
+      this.#waiters.add(target, pending, done);
+      if (timeoutMs !== undefined) timer = detachedTimeout(() => this.#waiters.release(done), timeoutMs, true);
       this.#scheduler.requestPump();
     });
   }
@@ -246,8 +319,9 @@ export class DeliveryEngine {
       delivered: ledger.delivered,
       rejected: ledger.rejected,
       dropped: ledger.dropped,
-      pending,
+      pending: pending + ledger.validating,
       duplicates: ledger.duplicates,
+      discarded: ledger.discarded,
       queuedEvents: pending - pool.inFlightEvents,
       queuedBytes: this.#queue.bytes + pool.bytes,
       inFlightRequests: pool.inFlight,
@@ -272,4 +346,21 @@ export class DeliveryEngine {
     if (!result.ok) this.#ledger.rejectAtCapture(result.rejection);
     return result;
   }
+}
+
+/** What a drop reports about an event refused before it was serialised: its summary, no body. */
+function unpreparedEvent(input: TrackInput, now: number): PreparedEvent {
+  const safe: Partial<TrackInput> = input !== null && typeof input === 'object' ? input : {};
+  const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+  return {
+    id: mintEventId(),
+    name: typeof safe.name === 'string' ? safe.name : String(safe.name),
+    externalId: text(safe.externalId),
+    anonymousId: text(safe.anonymousId),
+    idempotencyKey: text(safe.idempotencyKey),
+    createdAt: new Date(now).toISOString(),
+    source: typeof safe.source === 'string' ? safe.source : undefined,
+    json: '',
+    bytes: 0,
+  };
 }

@@ -35,10 +35,14 @@ export interface DeliveryOptions {
   requestTimeoutMs?: number | undefined;
   /** Attempts per batch on 5xx/network/timeout, first included. Default 8. */
   maxAttempts?: number | undefined;
-  /** Backoff base and cap. Defaults 200 ms and 30 s. */
+  /** Backoff base and cap (the cap also bounds a `Retry-After` on a 5xx). Defaults 200 ms and 30 s. */
   retryBaseMs?: number | undefined;
   retryMaxMs?: number | undefined;
-  /** Pause cap for repeated 429 / idempotency_in_progress. Default 60 s. */
+  /**
+   * Cap of every rate-limit pause (429, idempotency_in_progress), whatever `Retry-After` asks; also how
+   * long one batch may be answered "in progress" before each further one counts as a failed attempt.
+   * Default 60 s.
+   */
   rateLimitMaxMs?: number | undefined;
   /** Random extra wait added to every rate-limit pause, 0..this. Default 500 ms (Spotzee's guidance). */
   rateLimitJitterMs?: number | undefined;

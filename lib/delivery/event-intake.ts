@@ -5,6 +5,7 @@ import type { ListenerRegistry } from './listener-registry.js';
 import type { OutcomeLedger } from './outcome-ledger.js';
 import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
 import type { ShutdownDrain } from './shutdown-drain.js';
+import type { DropReason } from './outcomes.js';
 import type { PreparedEvent } from './spotzee-event.js';
 
 export interface EventIntakeDeps {
@@ -78,6 +79,29 @@ export class EventIntake {
     }
     this.#queue.push(entry);
     this.#listeners.emit('captured', event);
+  }
+
+  /**
+   * True when the overflow policy would refuse any new event right now (drop-newest with the queue
+   * at a bound): the caller drops it before paying to serialise it.
+   */
+  get refusesNewest(): boolean {
+    const options = this.#options;
+    return (
+      options.overflow === 'drop-newest' &&
+      (this.#ledger.pending + 1 > options.maxQueueEvents ||
+        this.#queue.bytes + this.#pool.bytes >= options.maxQueueBytes)
+    );
+  }
+
+  /**
+   * Counts and drops an event that never entered the queue (a request over its bounds, a full queue
+   * decided before serialising). Its key is not forgotten: it was never remembered for this event.
+   */
+  refuse(event: PreparedEvent, reason: DropReason, why: string, now: number): void {
+    const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };
+    this.#ledger.countCaptured();
+    this.#ledger.drop(entry, reason, why, false);
   }
 
   /** Applies the overflow policy; false when the new event must go. */

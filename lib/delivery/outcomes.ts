@@ -15,15 +15,17 @@ export type RejectionReason =
   | 'invalid_idempotency_key'
   | 'invalid_created_at'
   | 'schema_failed'
+  | 'not_in_catalog'
   | 'server_rejected'
   | 'idempotency_key_mismatch';
 
 /**
  * Why an event was dropped (valid, but not delivered). `retries_exhausted`: every attempt of its batch
  * failed transiently (5xx, network, timeout). The event itself was fine, so an outage is a drop, not a
- * rejection.
+ * rejection. `request_limit`: one request held more events (or bytes) than its bound.
  */
-export type DropReason = 'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted';
+export type DropReason =
+  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'request_limit';
 
 export interface DeliveredOutcome {
   outcome: 'delivered';
@@ -55,6 +57,20 @@ export interface DroppedOutcome {
   message: string;
 }
 
+/**
+ * An event held by a request that failed (status ≥ 400, the client went away, the handler errored):
+ * commit-on-success says it never happened, so it was never captured and is not part of the
+ * `captured = delivered + rejected + dropped + pending` invariant, but it is counted (`discarded`)
+ * and announced, never lost without a trace.
+ */
+export interface DiscardedOutcome {
+  outcome: 'discarded';
+  event: EventSummary;
+  /** Why the request failed, e.g. `the response status was 500`. */
+  reason: string;
+  message: string;
+}
+
 export type EventOutcome = DeliveredOutcome | RejectedOutcome | DroppedOutcome;
 
 /** One HTTP attempt, for logs, metrics and the sample app's "batch delivered" line. */
@@ -81,6 +97,13 @@ export interface DeliveryHealth {
   /** Last problem, redacted. */
   lastError: { message: string; code?: string; status?: number | null; requestId?: string | null; at: string } | null;
   queueDepth: number;
+  /**
+   * When sending resumes (ISO) while it is held: Spotzee asked everyone to wait (429,
+   * idempotency_in_progress; at most `rateLimitMaxMs` ahead), or a failed batch backs off (5xx, network;
+   * at most `retryMaxMs` ahead, and no new batch starts meanwhile). Null when sending is not held. The
+   * engine stays `healthy` meanwhile.
+   */
+  pausedUntil: string | null;
 }
 
 export interface DeliveryStats {
@@ -93,6 +116,8 @@ export interface DeliveryStats {
   pending: number;
   /** Subset of `dropped`: explicit idempotency keys seen again within the dedupe window. */
   duplicates: number;
+  /** Events held by failed requests and not sent (commit-on-success); outside the invariant above. */
+  discarded: number;
   queuedEvents: number;
   queuedBytes: number;
   inFlightRequests: number;
@@ -111,6 +136,8 @@ export interface DeliveryEvents {
   rejected: (outcome: RejectedOutcome) => void;
   dropped: (outcome: DroppedOutcome) => void;
   outcome: (outcome: EventOutcome) => void;
+  /** An event held by a failed request was not sent (never captured; see `DiscardedOutcome`). */
+  discarded: (outcome: DiscardedOutcome) => void;
   attempt: (attempt: BatchAttempt) => void;
   health: (health: DeliveryHealth) => void;
 }

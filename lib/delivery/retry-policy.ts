@@ -52,8 +52,15 @@ export class RetryPolicy {
     code: string | null = null,
   ): void {
     batch.failures += 1;
-    this.#gate.noteError(`Batch ${batch.key} failed: ${failure}`, status, code, requestId);
     const { maxAttempts: budget, retryBaseMs, retryMaxMs } = this.#options;
+    // A server's Retry-After is honoured up to retryMaxMs: `Retry-After: 3600` on a 503 must not park
+    // the batch (and, while it backs off, every new batch) for an hour.
+    let asked = retryAfterMs;
+    if (asked !== null && asked > retryMaxMs) {
+      failure += M.retryAfterCapped(asked, retryMaxMs);
+      asked = retryMaxMs;
+    }
+    this.#gate.noteError(`Batch ${batch.key} failed: ${failure}`, status, code, requestId);
     // Folded per status, or per error code for failures without an answer (`no response (ECONNREFUSED…`).
     const kind = status ?? failure.replace(/:.*$/, '');
     if (batch.failures >= budget) {
@@ -71,7 +78,7 @@ export class RetryPolicy {
       }
       return;
     }
-    const delay = Math.max(retryDelayMs(batch.failures, retryBaseMs, retryMaxMs, this.#random), retryAfterMs ?? 0);
+    const delay = Math.max(retryDelayMs(batch.failures, retryBaseMs, retryMaxMs, this.#random), asked ?? 0);
     batch.nextAt = Date.now() + delay;
     batch.backingOff = true;
     const line = this.#failureLog.admit(`retry|${kind}`, M.retrying(batch, failure, batch.failures, budget, delay));

@@ -1,6 +1,11 @@
 export { SpotzeeEmulator, type DownOptions } from './spotzee-emulator.js';
 export type { WaitOptions } from './emulator-waits.js';
-export { DEFAULT_SUPPORTED_VERSIONS, EMULATOR_API_KEY, type SpotzeeEmulatorOptions } from './emulator-options.js';
+export {
+  DEFAULT_SUPPORTED_VERSIONS,
+  EMULATOR_API_KEY,
+  type InvalidItemsMode,
+  type SpotzeeEmulatorOptions,
+} from './emulator-options.js';
 export type { EmulatorStats, ReceivedBatch, ReceivedEvent, RequestRecord } from './emulator-records.js';
 export {
   FAULT_KINDS,

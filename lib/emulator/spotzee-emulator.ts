@@ -350,6 +350,9 @@ export class SpotzeeEmulator {
         return record(null, { fault: 'reset' });
       }
       if (early !== null) {
+        if (fault?.kind === 'status' && fault.remember === true) {
+          this.endpoint.rememberRefusal(req.headers, body, early);
+        }
         this.send(req, res, requestId, early);
         return record(early, { fault: fault!.kind });
       }

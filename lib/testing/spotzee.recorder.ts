@@ -165,8 +165,12 @@ export class SpotzeeRecorder {
     }
   }
 
-  /** Forgets every recorded event, rejection and drop (for example in `beforeEach`). */
+  /**
+   * Forgets every recorded event, rejection and drop (for example in `beforeEach`), and the
+   * idempotency keys seen so far: the next test may capture the same domain event again.
+   */
   clear(): void {
+    this.tracker.engine.forgetIdempotencyKeys();
     this.recorded.length = 0;
     this.rejected.length = 0;
     this.droppedOutcomes.length = 0;

@@ -105,6 +105,37 @@ describe('the packed tarball in consumer apps', () => {
     expectExitZero(await compilation);
   };
 
+  /**
+   * The `nestjs-spotzee` bin as npm linked it, run from the app: `catalog` reads the app's events (the
+   * shared dual-load script's too) with the app's own TypeScript through the installed declarations,
+   * and `--check` passes against them.
+   */
+  const catalogBin = async (name: string): Promise<void> => {
+    const bin = join('node_modules', '.bin', 'nestjs-spotzee');
+    const written = await run(name, [bin, 'catalog']);
+    expectExitZero(written);
+    expect(written.stdout).toBe(
+      'Wrote spotzee-events.json: 3 events (ledger_entry_written, order_placed, stock_reserved).\n',
+    );
+    const snapshot = JSON.parse(readFileSync(join(app(name).dir, 'spotzee-events.json'), 'utf8'));
+    expect(snapshot.events.order_placed).toMatchObject({
+      data: { order_id: { type: 'string' }, quantity: { type: 'number' }, sku: { type: 'string' } },
+      user: { email: { type: 'string' } },
+      emittedBy: expect.arrayContaining([
+        {
+          kind: 'decorator',
+          class: 'OrdersController',
+          method: 'place',
+          route: 'POST /orders',
+          file: 'src/orders.controller.ts',
+        },
+      ]),
+    });
+    const checked = await run(name, [bin, 'catalog', '--check']);
+    expectExitZero(checked);
+    expect(checked.stdout).toContain('✓ No breaking changes to the event catalogue (3 events, spotzee-events.json).');
+  };
+
   /** What the emulator accepted, in a stable order: by event name, then by the app that sent it. */
   const received = (): SpotzeeWireEvent[] =>
     emulator.events
@@ -217,6 +248,12 @@ describe('the packed tarball in consumer apps', () => {
 
   describe('Nest 11, CommonJS', () => {
     it(
+      'runs the nestjs-spotzee bin: catalog writes the event catalogue, catalog --check passes',
+      () => catalogBin('nest11-cjs'),
+      RUN_TIMEOUT_MS,
+    );
+
+    it(
       'type-checks against the require-condition declarations (tsc, module nodenext)',
       async () => {
         await compiled('nest11-cjs');
@@ -282,6 +319,12 @@ describe('the packed tarball in consumer apps', () => {
   });
 
   describe('Nest 12, ESM', () => {
+    it(
+      'runs the nestjs-spotzee bin: catalog writes the event catalogue, catalog --check passes',
+      () => catalogBin('nest12-esm'),
+      RUN_TIMEOUT_MS,
+    );
+
     it(
       'compiles against the import-condition declarations (tsc, module nodenext, exactOptionalPropertyTypes)',
       async () => {
