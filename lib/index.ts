@@ -49,3 +49,10 @@ export type {
   RejectionReason,
 } from './delivery/outcomes.js';
 export type { EventSummary, SpotzeeUserBlock, SpotzeeWireEvent } from './delivery/spotzee-event.js';
+export {
+  SPOTZEE_METRICS,
+  OTHER_EVENT_NAME,
+  type MeterProviderLike,
+  type SpotzeeMetricName,
+  type SpotzeeMetricsOptions,
+} from './metrics/index.js';

@@ -4,6 +4,7 @@ import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { CatalogSnapshot } from './catalog/catalog-snapshot.js';
 import type { CatalogPolicy } from './catalog/runtime-catalog.js';
 import type { SpotzeeSchema } from './event-schema.js';
+import type { SpotzeeMetricsOptions } from './metrics/meter-provider.loader.js';
 
 /**
  * Who an event is about. Sending both ids stitches a pre-signup visitor to the contact. Finite
@@ -79,6 +80,12 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
    * directory) or the parsed file (`import events from './spotzee-events.json' with { type: 'json' }`).
    */
   catalogFile?: string | CatalogSnapshot | undefined;
+  /**
+   * OpenTelemetry metrics. Default true: recorded into the global meter provider when
+   * `@opentelemetry/api` is installed and a provider is registered before the app is created, otherwise
+   * off at no cost. `{ meterProvider }` names the provider instead; `false` turns metrics off.
+   */
+  metrics?: boolean | SpotzeeMetricsOptions | undefined;
 }
 
 /** For `SpotzeeModule.forRootAsync({ useClass })`. */

@@ -5,6 +5,7 @@ import type { CatalogPolicy, RuntimeCatalog } from './catalog/runtime-catalog.js
 import { createDefaultContactResolver } from './contact.resolver.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
 import { DEFAULT_ANONYMOUS_ID_HEADER } from './spotzee.constants.js';
+import type { SpotzeeMetricsOptions } from './metrics/meter-provider.loader.js';
 import { messages } from './spotzee.messages.js';
 import type {
   EventNamePolicy,
@@ -36,6 +37,8 @@ export interface SpotzeeSettings {
   /** Bounds on the events one request holds before its verdict. */
   readonly maxRequestEvents: number;
   readonly maxRequestBytes: number;
+  /** `false`: off; otherwise where to record (the global provider when `meterProvider` is absent). */
+  readonly metrics: false | SpotzeeMetricsOptions;
 }
 
 /** Nest-layer numeric options: [default, min, max, what it counts]. */
@@ -64,6 +67,7 @@ const NEST_ONLY_OPTIONS = [
   'maxRequestBytes',
   'catalog',
   'catalogFile',
+  'metrics',
 ] as const;
 
 /**
@@ -149,6 +153,8 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
   }
   const catalog = catalogPolicy === 'off' ? undefined : loadRuntimeCatalog(options.catalogFile, catalogPolicy);
 
+  const metrics = validateMetrics(options.metrics);
+
   const delivery: DeliveryOptions = { ...options };
   for (const key of NEST_ONLY_OPTIONS) {
     delete (delivery as Record<string, unknown>)[key];
@@ -170,11 +176,28 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
     ...numbers,
+    metrics,
   };
   // A non-enumerable getter: JSON, default inspect and even `inspect(…, { showHidden: true })` (which
   // shows hidden getters as [Getter] without calling them) never print the key it holds.
   Object.defineProperty(settings, 'delivery', { get: () => delivery, enumerable: false });
   return Object.freeze(settings as SpotzeeSettings);
+}
+
+function validateMetrics(value: SpotzeeModuleOptions['metrics']): false | SpotzeeMetricsOptions {
+  if (value === undefined || value === true) return {};
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('metrics', messages.invalidMetricsOption(value));
+  }
+  const { meterProvider, maxEventNames } = value;
+  if (meterProvider !== undefined && typeof (meterProvider as { getMeter?: unknown })?.getMeter !== 'function') {
+    throw invalid('metrics.meterProvider', messages.invalidMeterProvider(meterProvider));
+  }
+  if (maxEventNames !== undefined && !(Number.isInteger(maxEventNames) && maxEventNames > 0)) {
+    throw invalid('metrics.maxEventNames', messages.invalidMaxEventNames(maxEventNames));
+  }
+  return { ...value };
 }
 
 function invalid(option: string, detail: string): SpotzeeConfigurationError {

@@ -29,6 +29,11 @@ export const messages = {
     `catalog: '${policy}' checks events against the committed snapshot, and there is none at ${path}. ` +
     'Generate it with npx nestjs-spotzee catalog and commit it, or point catalogFile at it (a path, or the parsed JSON).',
   catalogFileInvalid: (detail: string) => `catalogFile: ${detail}`,
+  invalidMetricsOption: (value: unknown) =>
+    `expected true, false or { meterProvider?, maxEventNames? }, got ${describeValue(value)}.`,
+  invalidMeterProvider: (value: unknown) =>
+    `expected an OpenTelemetry MeterProvider (an object with getMeter()), got ${describeValue(value)}; omit it to use the global one.`,
+  invalidMaxEventNames: (value: unknown) => `expected a positive integer, got ${describeValue(value)}.`,
   invalidSchemasOption: (value: unknown) =>
     `expected an object mapping event names to schemas, e.g. { order_placed: OrderPlacedSchema }, got ${describeValue(value)}.`,
   invalidSchemaEntry: (value: unknown) =>

@@ -18,8 +18,15 @@ import type { RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { checkSchema, isStandardSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { snapshotData } from './data-snapshot.js';
 import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
-import { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_LOGGER_CONTEXT, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import type { SpotzeeEventData, SpotzeeEventDataRequired, SpotzeeEventName } from './spotzee-events.js';
+import { instrumentDeliveryMetrics, type DeliveryMetricsHandle } from './metrics/delivery-metrics.js';
+import type { MeterProviderLike } from './metrics/meter-like.js';
+import {
+  SPOTZEE_DELIVERY_SEAMS,
+  SPOTZEE_LOGGER_CONTEXT,
+  SPOTZEE_METER_PROVIDER,
+  SPOTZEE_SETTINGS,
+} from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 
@@ -64,9 +71,13 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   /** Messages built from user callbacks' errors can quote anything, the key included. */
   private readonly redact: Redactor;
 
+  /** Set when OpenTelemetry metrics are recorded (see the `metrics` option). */
+  readonly metrics: DeliveryMetricsHandle | null = null;
+
   constructor(
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
     @Optional() @Inject(SPOTZEE_DELIVERY_SEAMS) seams?: DeliveryEngineSeams,
+    @Optional() @Inject(SPOTZEE_METER_PROVIDER) meterProvider?: MeterProviderLike | null,
   ) {
     this.redact = createRedactor(settings.delivery.apiKey);
     // Guarded once here: every line of the Nest layer and the engine goes through it, and a logger
@@ -75,6 +86,12 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     this.logger = guardLogger(settings.delivery.logger ?? new Logger(SPOTZEE_LOGGER_CONTEXT));
     this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, seams);
     this.storeName = seams?.queue?.constructor.name ?? 'MemoryEventQueue';
+    if (meterProvider && settings.metrics !== false) {
+      this.metrics = instrumentDeliveryMetrics(this.engine, {
+        meterProvider,
+        maxEventNames: settings.metrics.maxEventNames,
+      });
+    }
   }
 
   /**

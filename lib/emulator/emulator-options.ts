@@ -49,6 +49,13 @@ export interface SpotzeeEmulatorOptions {
    *   (the guide's per-item errors), the valid items committed.
    */
   invalidItems?: InvalidItemsMode | undefined;
+  /**
+   * Serve the live inspector page (`emulator.inspectorUrl`) on its own port, on the same host, so it
+   * stays up while `down()` simulates an outage. Default true.
+   */
+  inspector?: boolean | undefined;
+  /** Port of the inspector. Default 0: an ephemeral port. */
+  inspectorPort?: number | undefined;
 }
 
 export type InvalidItemsMode = 'reject-batch' | 'commit-valid-422' | 'commit-valid-200';
@@ -70,6 +77,8 @@ export interface ResolvedEmulatorOptions {
   clock: () => number;
   onBatch: ((batch: ReceivedBatch) => void) | null;
   invalidItems: InvalidItemsMode;
+  inspector: boolean;
+  inspectorPort: number;
 }
 
 export function resolveEmulatorOptions(options: SpotzeeEmulatorOptions = {}): ResolvedEmulatorOptions {
@@ -89,10 +98,17 @@ export function resolveEmulatorOptions(options: SpotzeeEmulatorOptions = {}): Re
     clock: options.clock ?? Date.now,
     onBatch: options.onBatch ?? null,
     invalidItems: options.invalidItems ?? 'reject-batch',
+    inspector: options.inspector ?? true,
+    inspectorPort: options.inspectorPort ?? 0,
   };
   check(
     INVALID_ITEMS_MODES.includes(resolved.invalidItems),
     `invalidItems must be one of ${INVALID_ITEMS_MODES.join(', ')} (got ${String(options.invalidItems)}).`,
+  );
+  check(typeof resolved.inspector === 'boolean', `inspector must be true or false (got ${String(options.inspector)}).`);
+  check(
+    isIntegerIn(resolved.inspectorPort, 0, 65535),
+    `inspectorPort must be an integer 0..65535 (got ${String(options.inspectorPort)}).`,
   );
   check(isIntegerIn(resolved.port, 0, 65535), `port must be an integer 0..65535 (got ${String(options.port)}).`);
   check(resolved.host.length > 0, 'host must not be empty.');
