@@ -22,6 +22,11 @@ export interface RequestOrigin {
   /** Called once, when the request holds its first event: only then is its verdict worth waiting for. */
   firstHeld?(events: RequestEventsContext): void;
   /**
+   * Applies a verdict that was reached unobserved: a request that held nothing is not listened to, so
+   * its response may have ended without anyone settling the context.
+   */
+  settleIfEnded?(events: RequestEventsContext): void;
+  /**
    * True once the request is over (its response finished or was torn down) even if no verdict was
    * recorded: a request that held nothing is not listened to, and work it left behind must not join it.
    */
@@ -223,5 +228,8 @@ export const requestEventsStorage: AsyncLocalStorage<RequestEventsContext> = ((g
 /** The request being handled, while it is still open; after its verdict, none (work that outlived it). */
 export function currentRequestEvents(): RequestEventsContext | undefined {
   const context = requestEventsStorage.getStore();
+  if (context?.open) {
+    context.origin.settleIfEnded?.(context);
+  }
   return context?.open ? context : undefined;
 }

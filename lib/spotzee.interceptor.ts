@@ -487,6 +487,13 @@ class RequestScope implements RequestOrigin, EmitsEventObserver {
     this.listen(events);
   }
 
+  settleIfEnded(events: RequestEventsContext): void {
+    const response = this.response;
+    if (response && !this.listening && (response.writableFinished || response.destroyed)) {
+      this.listen(events);
+    }
+  }
+
   /** Waits for the response's verdict (once). */
   listen(events: RequestEventsContext): void {
     if (this.response && !this.listening) {

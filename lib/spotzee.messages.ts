@@ -40,7 +40,7 @@ export const messages = {
     `expected a Standard Schema (zod, valibot, arktype…) or a class-validator DTO class, got ${describeValue(value)}.`,
 
   nestTooOld: () =>
-    'nestjs-spotzee requires Nest 11 or later: the installed @nestjs/core has no MetadataScanner.getAllMethodNames(), which Nest 11 introduced. ' +
+    'nestjs-spotzee requires Nest 11 or later: the installed @nestjs/core is older (its MetadataScanner has no getAllMethodNames()). ' +
     'Upgrade @nestjs/common and @nestjs/core to ^11 or ^12 (peer dependencies of nestjs-spotzee; installing with --legacy-peer-deps skips that check).',
   dataMapperOnlyUndefined: (name: string, source: string, keys: readonly string[]) =>
     `The "data" mapper of @EmitsEvent('${name}') on ${source} returned only undefined fields (${keys.join(', ')}), so the event carries "data": {}. ` +

@@ -4,7 +4,7 @@ import type { SpotzeeModuleOptions } from './spotzee-module-options.interface.js
 /** Options of `forRoot`/`forRootAsync` that shape the module itself rather than delivery. */
 export interface SpotzeeModuleExtras {
   /** Default true: the tracker is an app-wide singleton, injectable in every module without re-importing. */
-  isGlobal?: boolean;
+  isGlobal?: boolean | undefined;
 }
 
 // `moduleName` makes the options token the fixed string 'SPOTZEE_MODULE_OPTIONS' instead of a random

@@ -6,60 +6,60 @@ export type OverflowPolicy = 'drop-newest' | 'drop-oldest';
 /** Engine options. Every number has a documented default; see `DEFAULT_DELIVERY_OPTIONS`. */
 export interface DeliveryOptions {
   /** A secret project key, `sk_…`. Publishable `pk_…` keys are refused. Required unless `dryRun`. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Default `https://apix.spotzee.com/api/client`. `http:` only for loopback hosts. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** The pinned `Spotzee-Version` header. Default `2026-04-28`. */
-  apiVersion?: string;
+  apiVersion?: string | undefined;
   /** Record and log events without any network. */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
 
   /** Events per request, 1..100. Default 100. */
-  maxBatchEvents?: number;
+  maxBatchEvents?: number | undefined;
   /** Bytes per request body. Default 512 KiB. */
-  maxBatchBytes?: number;
+  maxBatchBytes?: number | undefined;
   /** Bytes per serialised event. Default 64 KiB. */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
   /** A partial batch is sent this long after its first event. Default 250 ms. */
-  flushIntervalMs?: number;
+  flushIntervalMs?: number | undefined;
   /** Concurrent requests. Default 4. */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
 
   /** Queue bounds. Defaults 100,000 events and 64 MiB. */
-  maxQueueEvents?: number;
-  maxQueueBytes?: number;
+  maxQueueEvents?: number | undefined;
+  maxQueueBytes?: number | undefined;
   /** Default `drop-newest`. */
-  overflow?: OverflowPolicy;
+  overflow?: OverflowPolicy | undefined;
 
   /** Per-request timeout (connect + headers + body). Default 10 s. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
   /** Attempts per batch on 5xx/network/timeout, first included. Default 8. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Backoff base and cap (the cap also bounds a `Retry-After` on a 5xx). Defaults 200 ms and 30 s. */
-  retryBaseMs?: number;
-  retryMaxMs?: number;
+  retryBaseMs?: number | undefined;
+  retryMaxMs?: number | undefined;
   /**
    * Cap of every rate-limit pause (429, idempotency_in_progress), whatever `Retry-After` asks; also how
    * long one batch may be answered "in progress" before each further one counts as a failed attempt.
    * Default 60 s.
    */
-  rateLimitMaxMs?: number;
+  rateLimitMaxMs?: number | undefined;
   /** Random extra wait added to every rate-limit pause, 0..this. Default 500 ms (Spotzee's guidance). */
-  rateLimitJitterMs?: number;
+  rateLimitJitterMs?: number | undefined;
   /** Probe interval while halted by 401/403. Default 60 s. */
-  haltProbeIntervalMs?: number;
+  haltProbeIntervalMs?: number | undefined;
 
   /** How long explicit idempotency keys are remembered, and how many. Defaults 24 h and 100,000. */
-  dedupeWindowMs?: number;
-  dedupeMaxKeys?: number;
+  dedupeWindowMs?: number | undefined;
+  dedupeMaxKeys?: number | undefined;
 
   /** Maximum `name` length. Default 255. */
-  maxNameLength?: number;
+  maxNameLength?: number | undefined;
   /** Bytes of a response body that are read. Default 64 KiB. */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
   /** Default deadline for `close()`. Default 10 s. */
-  shutdownDeadlineMs?: number;
+  shutdownDeadlineMs?: number | undefined;
 
   /** Where the engine writes its (rare, one-per-problem) log lines. Default: console-free no-op. */
-  logger?: DeliveryLogger;
+  logger?: DeliveryLogger | undefined;
 }

@@ -38,9 +38,6 @@ export const DeliveryMessages = {
   dryRun: (batch: BatchRef, preview: string) =>
     `Dry run: batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes) not sent: ${preview}`,
 
-  delivered: (batch: BatchRef, attempt: number, requestId: string | null, replayed: boolean) =>
-    `Delivered batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes, attempt ${attempt}, request_id ${requestId ?? 'none'}${replayed ? ', replayed' : ''}).`,
-
   retrying: (batch: BatchRef, failure: string, attempt: number, budget: number, delayMs: number) =>
     `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempt}/${budget}; retrying in ${seconds(delayMs)}.`,
 
@@ -130,7 +127,30 @@ export const DeliveryMessages = {
 
   transportClose: (detail: string) => `Spotzee transport did not close cleanly: ${detail}`,
 
-  drained: (durationMs: number, delivered: number, rejected: number, dropped: number, timedOut: boolean) =>
-    `Spotzee drained in ${durationMs} ms: ${delivered} delivered, ${rejected} rejected, ${dropped} dropped` +
-    (timedOut ? '; events still pending at the deadline were dropped.' : '.'),
+  drained: (report: DrainFigures, lifetime: LifetimeFigures, dryRun: boolean) => {
+    // A dry run sends nothing: what it "delivers" is what it accepted without a network.
+    const settled = dryRun ? 'accepted by the dry run (not sent)' : 'delivered';
+    return (
+      `Spotzee drained in ${report.durationMs} ms: ${report.delivered} ${settled}, ${report.rejected} rejected, ${report.dropped} dropped` +
+      (report.timedOut ? '; events still pending at the deadline were dropped' : '') +
+      `. Since start-up: ${lifetime.captured} captured, ${lifetime.delivered} ${settled}, ${lifetime.rejected} rejected, ` +
+      `${lifetime.dropped} dropped${lifetime.duplicates > 0 ? ` (of which ${lifetime.duplicates} duplicates)` : ''}.`
+    );
+  },
 };
+
+export interface DrainFigures {
+  durationMs: number;
+  delivered: number;
+  rejected: number;
+  dropped: number;
+  timedOut: boolean;
+}
+
+export interface LifetimeFigures {
+  captured: number;
+  delivered: number;
+  rejected: number;
+  dropped: number;
+  duplicates: number;
+}

@@ -3,7 +3,7 @@
  * are counted and folded into the next line for that key, at most one per `intervalMs`.
  */
 export class LogThrottle {
-  readonly #entries = new Map<string, { lastAt: number; suppressed: number }>();
+  readonly #entries = new Map<string, { lastAt: number; suppressed: number; message: string }>();
 
   constructor(
     private readonly intervalMs: number,
@@ -15,16 +15,39 @@ export class LogThrottle {
     const entry = this.#entries.get(key);
     if (entry === undefined) {
       if (this.#entries.size >= this.maxKeys) this.#entries.delete(this.#entries.keys().next().value as string);
-      this.#entries.set(key, { lastAt: now, suppressed: 0 });
+      this.#entries.set(key, { lastAt: now, suppressed: 0, message });
       return message;
     }
     if (now - entry.lastAt < this.intervalMs) {
       entry.suppressed += 1;
+      entry.message = message;
       return null;
     }
     const repeats = entry.suppressed;
     entry.lastAt = now;
     entry.suppressed = 0;
     return repeats > 0 ? `${message} (${repeats} more like it since the last report)` : message;
+  }
+
+  /** True while some repeat is folded and not yet reported. */
+  get holdsRepeats(): boolean {
+    for (const entry of this.#entries.values()) if (entry.suppressed > 0) return true;
+    return false;
+  }
+
+  /**
+   * The folded repeats as lines (`… (5 more like it since the last report)`), and forgets them: for a
+   * timer, so a burst that stops is still reported, and for shutdown, so none is left unsaid.
+   */
+  takeRepeats(now: number = Date.now()): string[] {
+    const lines: string[] = [];
+    for (const entry of this.#entries.values()) {
+      if (entry.suppressed === 0) continue;
+      const count = entry.suppressed;
+      lines.push(`${entry.message} (${count} more like it since the last report)`);
+      entry.suppressed = 0;
+      entry.lastAt = now;
+    }
+    return lines;
   }
 }

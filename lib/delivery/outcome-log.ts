@@ -14,12 +14,14 @@ export type QueueLimits = Pick<ResolvedDeliveryOptions, 'maxQueueEvents' | 'maxQ
  * Log lines for outcomes: one per problem, never one per event, so a burst of bad input or an overflow
  * cannot flood the app's logs. Capture rejections are throttled per kind of problem; drops fold into one
  * line per burst, or, once the engine has finished and no burst window is left, one line per minute.
+ * Folded repeats are reported by a timer and at shutdown, never left unsaid.
  */
 export class OutcomeLog {
   /** Shared by capture rejections and late drops: their keys never collide, and one bound covers both. */
   readonly #throttle = new LogThrottle(REJECTION_LOG_INTERVAL_MS);
   readonly #drops = new DropLog();
   #dropTimer: NodeJS.Timeout | null = null;
+  #repeatTimer: NodeJS.Timeout | null = null;
   #finished = false;
   #discardedEvents = 0;
   #discardExample = '';
@@ -32,14 +34,29 @@ export class OutcomeLog {
 
   rejectedAtCapture(outcome: RejectedOutcome): void {
     const { reason, event } = outcome;
-    const line = this.#throttle.admit(`${reason}|${event.name}|${event.source ?? ''}`, outcome.message);
-    if (line !== null) this.log.write('warn', line);
+    this.#admit(`${reason}|${event.name}|${event.source ?? ''}`, outcome.message);
+  }
+
+  /** Writes the line, or folds it and makes sure the fold is reported within an interval. */
+  #admit(key: string, message: string): void {
+    const line = this.#throttle.admit(key, message);
+    if (line !== null) {
+      this.log.write('warn', line);
+    } else if (this.#repeatTimer === null) {
+      this.#repeatTimer = detachedTimeout(() => this.flushRepeats(), REJECTION_LOG_INTERVAL_MS, false);
+    }
+  }
+
+  /** Writes the repeats folded since their last line ("5 more like it"). */
+  flushRepeats(): void {
+    if (this.#repeatTimer !== null) clearTimeout(this.#repeatTimer);
+    this.#repeatTimer = null;
+    for (const line of this.#throttle.takeRepeats()) this.log.write('warn', line);
   }
 
   dropped(reason: DropReason, name: string, message: string): void {
     if (this.#finished) {
-      const line = this.#throttle.admit(`late|${reason}`, message);
-      if (line !== null) this.log.write('warn', line);
+      this.#admit(`late|${reason}`, message);
       return;
     }
     this.#drops.add(reason, name);
@@ -95,5 +112,6 @@ export class OutcomeLog {
     this.#finished = true;
     this.flushDrops();
     this.flushDiscards();
+    this.flushRepeats();
   }
 }

@@ -239,6 +239,7 @@ export class ResponseHandler {
       const line = this.#unreadLog.admit(success.why, M.bodyUnread(batch, status, success.why, requestId));
       if (line !== null) this.#log.write('warn', line);
     }
-    this.#log.write('debug', M.delivered(batch, batch.sends, requestId, replayed));
+    // No line per successful batch: Nest's default logger prints every level, so it would be one line
+    // per flush in production. The `attempt` listener reports each one to whoever wants it.
   }
 }

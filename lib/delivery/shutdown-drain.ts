@@ -127,10 +127,7 @@ export class ShutdownDrain {
         durationMs: Date.now() - startedAt,
         timedOut,
       };
-      this.#log.write(
-        timedOut ? 'error' : 'log',
-        M.drained(report.durationMs, report.delivered, report.rejected, report.dropped, timedOut),
-      );
+      this.#log.write(timedOut ? 'error' : 'log', M.drained(report, ledger, this.#options.dryRun));
       return report;
     });
     return this.#closePromise;

@@ -10,36 +10,36 @@ export const DEFAULT_SUPPORTED_VERSIONS: readonly string[] = ['2026-04-28'];
 
 export interface SpotzeeEmulatorOptions {
   /** Default `127.0.0.1`. */
-  host?: string;
+  host?: string | undefined;
   /** Default 0: an ephemeral port, kept across `down()`/`up()`. */
-  port?: number;
+  port?: number | undefined;
   /** Accepted secret keys. Default: any key starting with `sk_`. `pk_…` keys always get 403. */
-  apiKeys?: readonly string[];
+  apiKeys?: readonly string[] | undefined;
   /** Accepted `Spotzee-Version` dates. Default `['2026-04-28']`. */
-  supportedVersions?: readonly string[];
+  supportedVersions?: readonly string[] | undefined;
   /** How long idempotency keys are remembered. Default 24 h. */
-  idempotencyTtlMs?: number;
+  idempotencyTtlMs?: number | undefined;
   /** Latency added to every request, inside the idempotency "in progress" window. Default 0. */
-  processingDelayMs?: number;
+  processingDelayMs?: number | undefined;
   /** Larger bodies get `413 payload_too_large`. Default 5 MiB. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Longer `name`s are a validation error. Default 255. */
-  maxNameLength?: number;
+  maxNameLength?: number | undefined;
   /**
    * `Retry-After` (seconds) of `409 idempotency_in_progress`. Default: the time the running request
    * still needs, at least 0.01 s, so retries in tests come back right when the answer is ready.
    */
-  inProgressRetryAfterSeconds?: number;
+  inProgressRetryAfterSeconds?: number | undefined;
   /** `X-RateLimit-*` headers, and optional enforcement. */
-  rateLimit?: RateLimitOptions;
+  rateLimit?: RateLimitOptions | undefined;
   /** Keep every accepted event and batch. Default true; false keeps counters only (long benchmarks). */
-  retainEvents?: boolean;
+  retainEvents?: boolean | undefined;
   /** Request records kept (newest win). Default 100,000; 0 keeps none. Counters stay exact. */
-  maxRecordedRequests?: number;
+  maxRecordedRequests?: number | undefined;
   /** The clock behind idempotency expiry and rate-limit windows (epoch ms). Default `Date.now`; tests can pass a fake one. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Called for each newly accepted batch (not for replays). Errors thrown here are reported as warnings. */
-  onBatch?: (batch: ReceivedBatch) => void;
+  onBatch?: ((batch: ReceivedBatch) => void) | undefined;
   /**
    * What a batch with some invalid items does. Spotzee's docs disagree, so the emulator plays each reading:
    * - `reject-batch` (default; the API reference): `422 validation_failed` naming the items, nothing committed.
@@ -48,14 +48,14 @@ export interface SpotzeeEmulatorOptions {
    * - `commit-valid-200`: `200` with per-item results `{ results: [{ index, error? }], succeeded, failed }`
    *   (the guide's per-item errors), the valid items committed.
    */
-  invalidItems?: InvalidItemsMode;
+  invalidItems?: InvalidItemsMode | undefined;
   /**
    * Serve the live inspector page (`emulator.inspectorUrl`) on its own port, on the same host, so it
    * stays up while `down()` simulates an outage. Default true.
    */
-  inspector?: boolean;
+  inspector?: boolean | undefined;
   /** Port of the inspector. Default 0: an ephemeral port. */
-  inspectorPort?: number;
+  inspectorPort?: number | undefined;
 }
 
 export type InvalidItemsMode = 'reject-batch' | 'commit-valid-422' | 'commit-valid-200';

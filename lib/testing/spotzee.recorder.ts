@@ -12,12 +12,12 @@ import { DEFAULT_WAIT_MS } from './testing.constants.js';
 
 export interface RecorderWaitOptions {
   /** Default 2 s (under Jest's and Vitest's 5 s test timeout). Only turns a missing event into a readable failure; it never makes a test slower. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface WaitForOptions extends RecorderWaitOptions {
   /** With a name: how many events of that name to wait for. Default 1. */
-  count?: number;
+  count?: number | undefined;
 }
 
 interface Waiter {

@@ -326,7 +326,7 @@ describe('the packed tarball in consumer apps', () => {
     );
 
     it(
-      'compiles against the import-condition declarations (tsc, module nodenext)',
+      'compiles against the import-condition declarations (tsc, module nodenext, exactOptionalPropertyTypes)',
       async () => {
         await compiled('nest12-esm');
       },

@@ -68,7 +68,7 @@ describe('close()', () => {
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
     expect(emulator.events).toHaveLength(7);
     expect(harness.logger.messages('log')).toContain(
-      `Spotzee drained in ${report.durationMs} ms: 7 delivered, 0 rejected, 0 dropped.`,
+      `Spotzee drained in ${report.durationMs} ms: 7 delivered, 0 rejected, 0 dropped. Since start-up: 7 captured, 7 delivered, 0 rejected, 0 dropped.`,
     );
   });
 
@@ -107,7 +107,7 @@ describe('close()', () => {
     expect(engine.stats().requests).toBeGreaterThan(1);
     expect(harness.outcomes.every((o) => o.outcome === 'dropped' && o.reason === 'shutdown_deadline')).toBe(true);
     expect(harness.logger.messages('error')).toContain(
-      `Spotzee drained in ${report.durationMs} ms: 0 delivered, 0 rejected, 5 dropped; events still pending at the deadline were dropped.`,
+      `Spotzee drained in ${report.durationMs} ms: 0 delivered, 0 rejected, 5 dropped; events still pending at the deadline were dropped. Since start-up: 5 captured, 0 delivered, 0 rejected, 5 dropped.`,
     );
     await eventually(
       () => harness.logger.matching(/^Spotzee dropped 5 events: 5 shutdown_deadline/).length === 1,

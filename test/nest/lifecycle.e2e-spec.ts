@@ -109,7 +109,9 @@ describe.each(PLATFORMS)('lifecycle on %s', (_platform, createAdapter) => {
     ).toEqual(['quick_request_finished', 'slow_request_finished', 'slow_request_tracked']);
     expect(app.get(SpotzeeTracker).stats()).toMatchObject({ captured: 3, delivered: 3, pending: 0, dropped: 0 });
     expect(logger.messages('log')).toContainEqual(
-      expect.stringMatching(/^Spotzee drained in \d+ ms: 3 delivered, 0 rejected, 0 dropped\.$/),
+      expect.stringMatching(
+        /^Spotzee drained in \d+ ms: 3 delivered, 0 rejected, 0 dropped\. Since start-up: 3 captured, 3 delivered, 0 rejected, 0 dropped\.$/,
+      ),
     );
   });
 

@@ -133,7 +133,8 @@ describe('graceful shutdown: a real process receives SIGTERM mid-load', () => {
     expect(drained.report).toMatchObject({ dropped: 0, rejected: 0, timedOut: false });
     expect(drained.dropsByReason).toEqual({});
     expect(child.log).toContain(
-      `Spotzee drained in ${drained.report.durationMs} ms: ${drained.report.delivered} delivered, 0 rejected, 0 dropped.`,
+      `Spotzee drained in ${drained.report.durationMs} ms: ${drained.report.delivered} delivered, 0 rejected, 0 dropped. ` +
+        `Since start-up: ${drained.stats.captured} captured, ${drained.stats.delivered} delivered, 0 rejected, 0 dropped.`,
     );
 
     // On Spotzee's side: each of them exactly once, including every order whose response came back.
@@ -192,7 +193,8 @@ describe('graceful shutdown: a real process receives SIGTERM mid-load', () => {
     expect(drained.dropsByReason).toEqual({ shutdown_deadline: stats.captured - stats.delivered });
     expect(drained.report).toMatchObject({ delivered: 0, rejected: 0, dropped: 200, timedOut: true });
     expect(child.log).toContain(
-      `Spotzee drained in ${drained.report.durationMs} ms: 0 delivered, 0 rejected, 200 dropped; events still pending at the deadline were dropped.`,
+      `Spotzee drained in ${drained.report.durationMs} ms: 0 delivered, 0 rejected, 200 dropped; events still pending at the deadline were dropped. ` +
+        `Since start-up: ${stats.captured} captured, ${stats.delivered} delivered, 0 rejected, ${stats.dropped} dropped.`,
     );
 
     // Nothing of the second wave reached Spotzee, and nothing of the first went twice.
