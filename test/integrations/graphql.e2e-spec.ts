@@ -56,7 +56,11 @@ describe('GraphQL (Apollo, code-first)', () => {
   }
 
   it('recognises resolver methods as handlers (no misplaced-decorator warning at start-up)', () => {
-    expect(logger.messages('warn')).toEqual([]);
+    // The only start-up warnings are the naming pitfalls of the fixture's two `*_viewed` events.
+    expect(logger.messages('warn').map((message) => message.slice(0, message.indexOf(' looks like')))).toEqual([
+      'Event "catalog_viewed" (ShopResolver.products)',
+      'Event "cart_viewed" (ShopResolver.cart)',
+    ]);
   });
 
   it("sends a successful mutation's decorator event and the events it tracked, with the request's contact", async () => {
