@@ -76,9 +76,12 @@ export class BatchPool {
     this.#batches.delete(batch);
   }
 
-  launch(batch: FrozenBatch): void {
+  /** The batch leaves as request number `launch` (see `ConcurrencyLimit`). */
+  launch(batch: FrozenBatch, now: number, launch: number): void {
     batch.state = 'in_flight';
     batch.backingOff = false;
+    batch.launchedAt = now;
+    batch.launch = launch;
     batch.sends += 1;
     this.#inFlight += 1;
     this.#inFlightEvents += batch.size;
@@ -119,7 +122,7 @@ export class BatchPool {
   /**
    * Spotzee just accepted a batch, so the failure the others are backing off from is over: make them
    * due now. Without this, after an outage every batch would sit out its own (by then long) backoff, and
-   * no new batch is frozen while any backs off — the queue would keep filling for up to `retryMaxMs`.
+   * few new batches are frozen while many back off — the queue would keep filling for up to `retryMaxMs`.
    * Attempts already spent stay spent.
    */
   wakeBackingOff(now: number): void {
@@ -131,9 +134,32 @@ export class BatchPool {
     }
   }
 
-  isBackingOff(): boolean {
-    for (const batch of this.#batches) if (batch.backingOff) return true;
-    return false;
+  /** Batches waiting out a backoff after a transient failure. */
+  backingOffCount(): number {
+    let count = 0;
+    for (const batch of this.#batches) if (batch.backingOff) count += 1;
+    return count;
+  }
+
+  /**
+   * Requests in flight that left after `slowBefore`: the ones that count against the concurrency
+   * limit. An older one is slow, most likely waiting out its timeout, and must not hold a slot.
+   */
+  activeInFlight(slowBefore: number): number {
+    if (this.#inFlight === 0) return 0;
+    let count = 0;
+    for (const batch of this.#batches) if (batch.state === 'in_flight' && batch.launchedAt > slowBefore) count += 1;
+    return count;
+  }
+
+  /** When the earliest request still counted as active turns slow; Infinity when none will. */
+  nextSlowAt(slowAfterMs: number, now: number): number {
+    let at = Infinity;
+    for (const batch of this.#batches) {
+      const slowAt = batch.launchedAt + slowAfterMs;
+      if (batch.state === 'in_flight' && slowAt > now && slowAt < at) at = slowAt;
+    }
+    return at;
   }
 
   /** What a halt probe sends: a held batch first; else one a failed probe left waiting. */

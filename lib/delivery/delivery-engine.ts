@@ -1,5 +1,6 @@
 import { BatchPool } from './batch-pool.js';
 import { BatchSender } from './batch-sender.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
 import { DeliveryGate } from './delivery-gate.js';
@@ -23,7 +24,7 @@ import { resolveDeliveryOptions } from './resolve-delivery-options.js';
 import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
 import { ResponseHandler } from './response-handler.js';
 import { RetryPolicy } from './retry-policy.js';
-import { SendScheduler } from './send-scheduler.js';
+import { OPEN_REQUESTS_PER_SLOT, SendScheduler } from './send-scheduler.js';
 import { ServerRejections } from './server-rejections.js';
 import { ShutdownDrain } from './shutdown-drain.js';
 import type { CloseOptions, CloseReport } from './shutdown-drain.js';
@@ -89,7 +90,8 @@ export class DeliveryEngine {
         : new UndiciTransport({
             baseUrl: resolved.baseUrl,
             connectTimeoutMs: resolved.requestTimeoutMs,
-            connections: resolved.maxInFlight,
+            // Slow requests stop counting against maxInFlight (see SendScheduler), so allow their sockets.
+            connections: resolved.maxInFlight * OPEN_REQUESTS_PER_SLOT,
           }));
     const listenerErrorLog = new LogThrottle(LISTENER_ERROR_LOG_INTERVAL_MS);
     const listeners = (this.#listeners = new ListenerRegistry((type, error) => {
@@ -100,6 +102,7 @@ export class DeliveryEngine {
 
     const waiters = this.#waiters;
     const pool = (this.#pool = new BatchPool(resolved));
+    const concurrency = new ConcurrencyLimit(resolved.maxInFlight);
     const outcomeLog = new OutcomeLog(log, resolved);
     const ledger = (this.#ledger = new OutcomeLedger({ queue, pool, waiters, listeners, dedupe, outcomeLog, redact }));
     const gate = (this.#gate = new DeliveryGate({
@@ -115,6 +118,7 @@ export class DeliveryEngine {
       ledger,
       pool,
       gate,
+      concurrency,
       retries: new RetryPolicy({ options: resolved, ledger, pool, gate, log, random }),
       rejections: new ServerRejections({ ledger, pool, gate, log }),
       listeners,
@@ -127,6 +131,7 @@ export class DeliveryEngine {
       apiKey,
       transport,
       pool,
+      concurrency,
       responses,
       log,
       afterRequest: () => this.#scheduler.pump(),
@@ -155,6 +160,7 @@ export class DeliveryEngine {
       gate,
       waiters,
       drain,
+      concurrency,
       send: (batch) => sender.send(batch),
     });
     this.#intake = new EventIntake({ options: resolved, queue, pool, ledger, dedupe, listeners, drain });

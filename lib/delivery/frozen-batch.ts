@@ -18,8 +18,13 @@ export class FrozenBatch {
   sends = 0;
   /** Earliest time of the next attempt. */
   nextAt: number;
-  /** Waiting after a transient failure: new batches are held back meanwhile. */
+  /** Waiting out a backoff after a transient failure. */
   backingOff = false;
+  /** When the current (or last) attempt left, and its number in the engine's launch order. */
+  launchedAt = 0;
+  launch = 0;
+  /** When its first transient failure happened: the retry budget is measured in time from here. */
+  firstFailedAt: number | null = null;
   /** Every event has an outcome (e.g. dropped at the shutdown deadline while in flight). */
   settled = false;
 

@@ -1,5 +1,6 @@
 import { parseRetryAfterMs } from './backoff.js';
 import type { BatchPool } from './batch-pool.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import type { TransportResponse } from './delivery-transport.js';
@@ -29,6 +30,7 @@ export interface ResponseHandlerDeps {
   ledger: OutcomeLedger;
   pool: BatchPool;
   gate: DeliveryGate;
+  concurrency: ConcurrencyLimit;
   retries: RetryPolicy;
   rejections: ServerRejections;
   listeners: ListenerRegistry;
@@ -43,6 +45,7 @@ export class ResponseHandler {
   readonly #ledger: OutcomeLedger;
   readonly #pool: BatchPool;
   readonly #gate: DeliveryGate;
+  readonly #concurrency: ConcurrencyLimit;
   readonly #retries: RetryPolicy;
   readonly #rejections: ServerRejections;
   readonly #listeners: ListenerRegistry;
@@ -52,6 +55,7 @@ export class ResponseHandler {
     this.#ledger = deps.ledger;
     this.#pool = deps.pool;
     this.#gate = deps.gate;
+    this.#concurrency = deps.concurrency;
     this.#retries = deps.retries;
     this.#rejections = deps.rejections;
     this.#listeners = deps.listeners;
@@ -80,6 +84,10 @@ export class ResponseHandler {
     };
     if (!ok) attempt.error = this.#log.redact(M.failure(response.status, problem, requestId));
     if (this.#gate.halted && decision.kind !== 'halt') this.#gate.resume();
+    // A transient failure or a request to slow down shrinks the concurrency limit; any other answer,
+    // refusals included, shows the server coping and grows it back.
+    if (decision.kind === 'retry' || decision.kind === 'pause') this.#concurrency.failed(batch.launch);
+    else this.#concurrency.succeeded();
     attempt.decision = this.#act(batch, decision, response, problem, requestId);
     this.#listeners.emit('attempt', attempt);
   }
@@ -91,6 +99,7 @@ export class ResponseHandler {
     const detail = this.#log.redact(
       `${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`,
     );
+    this.#concurrency.failed(batch.launch);
     this.#retries.retryLater(batch, null, `no response (${detail})`, null, null);
     this.#listeners.emit('attempt', {
       batchKey: batch.key,

@@ -1,5 +1,6 @@
 import { bodyBytes } from './batch-key.js';
 import type { BatchPool } from './batch-pool.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import { detachedImmediate, detachedTimeout } from './detached-scope.js';
 import type { EventQueueStore } from './event-queue-store.js';
@@ -17,15 +18,33 @@ export interface SendSchedulerDeps {
   gate: DeliveryGate;
   waiters: FlushWaiters;
   drain: ShutdownDrain;
+  concurrency: ConcurrencyLimit;
   send: (batch: FrozenBatch) => void;
 }
 
 /**
+ * A request still unanswered after this long is slow (most likely waiting out its timeout): it stops
+ * counting against the concurrency limit, so one stuck request cannot stall everything behind it.
+ * Capped by half the request timeout, so short timeouts still free their slot before they expire.
+ */
+export const SLOW_REQUEST_MS = 2_000;
+/** Open requests, slow ones included, never exceed this many per `maxInFlight` slot (sockets stay bounded). */
+export const OPEN_REQUESTS_PER_SLOT = 2;
+/**
+ * Batches waiting out a backoff, per `maxInFlight` slot, before new batches wait in the queue: partial
+ * failure leaves a few backing off while the rest flows, and a full outage freezes no more than this,
+ * so the queue's overflow policy can still choose what to keep.
+ */
+export const BACKING_OFF_PER_SLOT = 2;
+
+/**
  * Decides when batches leave. The pump fills free in-flight slots with due retries first, then with new
  * batches frozen from the queue once one is full or its oldest event has waited `flushIntervalMs`
- * (or at once, for a flush or the drain). Between pumps a single wake timer waits for the next thing
- * that becomes due, so nothing polls. All of it runs in the detached scope, never inside a caller's
- * async context.
+ * (or at once, for a flush or the drain). No batch waits for another: one backing off or stuck on a
+ * slow answer leaves the others flowing. What protects a struggling server is the number of slots,
+ * adapted to the failure rate (`ConcurrencyLimit`), and the pause the server itself asks for. Between
+ * pumps a single wake timer waits for the next thing that becomes due, so nothing polls. All of it
+ * runs in the detached scope, never inside a caller's async context.
  */
 export class SendScheduler {
   #started = false;
@@ -43,7 +62,11 @@ export class SendScheduler {
   readonly #gate: DeliveryGate;
   readonly #waiters: FlushWaiters;
   readonly #drain: ShutdownDrain;
+  readonly #concurrency: ConcurrencyLimit;
   readonly #send: (batch: FrozenBatch) => void;
+  readonly #slowAfterMs: number;
+  readonly #maxOpen: number;
+  readonly #maxBackingOff: number;
 
   constructor(deps: SendSchedulerDeps) {
     this.#options = deps.options;
@@ -53,7 +76,12 @@ export class SendScheduler {
     this.#gate = deps.gate;
     this.#waiters = deps.waiters;
     this.#drain = deps.drain;
+    this.#concurrency = deps.concurrency;
     this.#send = deps.send;
+    const { maxInFlight, requestTimeoutMs } = deps.options;
+    this.#slowAfterMs = Math.min(SLOW_REQUEST_MS, Math.ceil(requestTimeoutMs / 2));
+    this.#maxOpen = maxInFlight * OPEN_REQUESTS_PER_SLOT;
+    this.#maxBackingOff = maxInFlight * BACKING_OFF_PER_SLOT;
   }
 
   get started(): boolean {
@@ -89,7 +117,7 @@ export class SendScheduler {
     if (gate.halted) {
       if (pool.inFlight === 0 && now >= gate.nextProbeAt) this.#probe(now);
     } else if (now >= gate.pausedUntil) {
-      while (pool.inFlight < this.#options.maxInFlight) {
+      while (this.#hasFreeSlot(now)) {
         const batch = pool.nextDue(now) ?? this.#freezeIfReady(now);
         if (batch === null) break;
         this.#send(batch);
@@ -108,6 +136,17 @@ export class SendScheduler {
     this.#wakeTimer = null;
   }
 
+  /** Below the adaptive limit of active requests, and below the cap on open ones. */
+  #hasFreeSlot(now: number): boolean {
+    const pool = this.#pool;
+    return pool.inFlight < this.#maxOpen && pool.activeInFlight(now - this.#slowAfterMs) < this.#concurrency.limit;
+  }
+
+  /** Few enough batches back off that new ones may be frozen from the queue. */
+  #mayFreeze(): boolean {
+    return this.#pool.backingOffCount() < this.#maxBackingOff;
+  }
+
   /** While halted, one batch at a time tests whether Spotzee accepts requests again. */
   #probe(now: number): void {
     // Held batches first; a probe that failed without an answer left its batch waiting, so take those too.
@@ -123,9 +162,7 @@ export class SendScheduler {
     const queue = this.#queue;
     const head = queue.peek();
     if (head === undefined) return null;
-    // While a batch backs off after a transient failure, new batches wait too: no point stacking
-    // requests onto a struggling server, and unfrozen events can still be trimmed by drop-oldest.
-    if (this.#pool.isBackingOff()) return null;
+    if (!this.#mayFreeze()) return null;
     const forced = this.#drain.closing || head.seq <= this.#forceSeq;
     if (!forced) {
       if (!this.#started) return null;
@@ -144,7 +181,7 @@ export class SendScheduler {
     let next: number;
     if (gate.halted) next = gate.nextProbeAt;
     else {
-      next = this.#queue.size > 0 && !pool.isBackingOff() ? now : Infinity;
+      next = this.#queue.size > 0 && this.#mayFreeze() ? now : Infinity;
       next = Math.min(next, pool.nextWaitingAt());
       next = Math.max(next, gate.pausedUntil);
     }
@@ -158,18 +195,20 @@ export class SendScheduler {
     let at = Infinity;
     if (gate.halted) {
       if (pool.inFlight === 0 && this.#ledger.pending > 0) at = gate.nextProbeAt;
-    } else if (pool.inFlight < this.#options.maxInFlight) {
-      // With every slot taken, only a completion can make progress, and each one runs the pump: a timer
-      // for work that is already due would just spin.
+    } else if (this.#hasFreeSlot(now)) {
+      // With every slot taken, only a completion (each one runs the pump) or a request turning slow can
+      // make progress: a timer for work that is already due would just spin.
       at = pool.nextWaitingAt();
       const head = this.#queue.peek();
-      if (head !== undefined && !pool.isBackingOff() && (this.#started || closing || head.seq <= this.#forceSeq)) {
+      if (head !== undefined && this.#mayFreeze() && (this.#started || closing || head.seq <= this.#forceSeq)) {
         at = Math.min(
           at,
           head.seq <= this.#forceSeq || closing ? now : head.enqueuedAt + this.#options.flushIntervalMs,
         );
       }
       if (at !== Infinity) at = Math.max(at, gate.pausedUntil);
+    } else if (pool.inFlight < this.#maxOpen) {
+      at = Math.max(pool.nextSlowAt(this.#slowAfterMs, now), gate.pausedUntil);
     }
     // Only keep the process alive while someone awaits flush() or close(); otherwise never hold it open.
     const keepAlive = closing || this.#waiters.size > 0;
