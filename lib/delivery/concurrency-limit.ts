@@ -1,5 +1,11 @@
 /** What a transient failure leaves of the limit: CUBIC's β, gentler than halving on random loss. */
 export const DECREASE_FACTOR = 0.7;
+/** A request is slow once it has taken this many times the usual answer time... */
+export const SLOW_FACTOR = 4;
+/** ...but never before this: loopback answers in a millisecond, and a busy event loop is not a slow server. */
+export const MIN_SLOW_MS = 250;
+/** Weight of each new answer time in the running average. */
+const LATENCY_WEIGHT = 0.2;
 
 /**
  * How many requests may be in flight, adapted to how the server copes: additive increase,
@@ -11,13 +17,19 @@ export const DECREASE_FACTOR = 0.7;
  * 1..`max`: a struggling server always sees one request (its recovery is noticed) and never more than
  * the user allowed.
  *
- * Pure bookkeeping, no clock: callers number their requests through `launch()`.
+ * It also says when a request in flight counts as slow (most likely waiting out its timeout): after
+ * `SLOW_FACTOR` times the running average answer time. A slow request stops counting against the
+ * limit, so one stuck answer cannot hold back the requests behind it.
+ *
+ * Pure bookkeeping, no clock: callers number their requests through `launch()` and report durations.
  */
 export class ConcurrencyLimit {
   #limit: number;
   /** Requests launched up to this number were in flight when the limit was last cut. */
   #cutAtLaunch = 0;
   #launches = 0;
+  /** Running average answer time in ms; null until the first answer. */
+  #latencyMs: number | null = null;
 
   constructor(readonly max: number) {
     this.#limit = max;
@@ -26,6 +38,18 @@ export class ConcurrencyLimit {
   /** Requests allowed in flight now: an integer in 1..max. */
   get limit(): number {
     return Math.floor(this.#limit);
+  }
+
+  /** After how long a request in flight is slow: `SLOW_FACTOR` × the usual answer time, within bounds. */
+  slowAfterMs(capMs: number): number {
+    if (this.#latencyMs === null) return capMs;
+    return Math.min(capMs, Math.max(MIN_SLOW_MS, Math.ceil(SLOW_FACTOR * this.#latencyMs)));
+  }
+
+  /** A request got an answer (any answer) after `durationMs`. */
+  answeredIn(durationMs: number): void {
+    const previous = this.#latencyMs;
+    this.#latencyMs = previous === null ? durationMs : previous + LATENCY_WEIGHT * (durationMs - previous);
   }
 
   /** A request leaves; the number it gets is handed back with its failure. */

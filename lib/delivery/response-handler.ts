@@ -71,6 +71,8 @@ export class ResponseHandler {
     const requestId =
       rawRequestId === null || rawRequestId === undefined ? null : this.#log.redact(rawRequestId.slice(0, 200));
     const decision = classifyResponse(response.status, response.headers, problem, batch.size);
+    const durationMs = Date.now() - startedAt;
+    this.#concurrency.answeredIn(durationMs);
     const attempt: BatchAttempt = {
       batchKey: batch.key,
       events: batch.size,
@@ -80,7 +82,7 @@ export class ResponseHandler {
       requestId,
       replayed: decision.kind === 'delivered' && decision.replayed,
       decision: 'delivered',
-      durationMs: Date.now() - startedAt,
+      durationMs,
     };
     if (!ok) attempt.error = this.#log.redact(M.failure(response.status, problem, requestId));
     if (this.#gate.halted && decision.kind !== 'halt') this.#gate.resume();

@@ -23,9 +23,10 @@ export interface SendSchedulerDeps {
 }
 
 /**
- * A request still unanswered after this long is slow (most likely waiting out its timeout): it stops
- * counting against the concurrency limit, so one stuck request cannot stall everything behind it.
- * Capped by half the request timeout, so short timeouts still free their slot before they expire.
+ * A request still unanswered after this long is slow whatever the usual answer time (see
+ * `ConcurrencyLimit.slowAfterMs`): it stops counting against the concurrency limit, so one stuck
+ * request cannot stall everything behind it. Capped by half the request timeout, so short timeouts
+ * still free their slot before they expire.
  */
 export const SLOW_REQUEST_MS = 2_000;
 /** Open requests, slow ones included, never exceed this many per `maxInFlight` slot (sockets stay bounded). */
@@ -64,7 +65,8 @@ export class SendScheduler {
   readonly #drain: ShutdownDrain;
   readonly #concurrency: ConcurrencyLimit;
   readonly #send: (batch: FrozenBatch) => void;
-  readonly #slowAfterMs: number;
+  /** The longest a request may take before it counts as slow. */
+  readonly #slowCapMs: number;
   readonly #maxOpen: number;
   readonly #maxBackingOff: number;
 
@@ -79,7 +81,7 @@ export class SendScheduler {
     this.#concurrency = deps.concurrency;
     this.#send = deps.send;
     const { maxInFlight, requestTimeoutMs } = deps.options;
-    this.#slowAfterMs = Math.min(SLOW_REQUEST_MS, Math.ceil(requestTimeoutMs / 2));
+    this.#slowCapMs = Math.min(SLOW_REQUEST_MS, Math.ceil(requestTimeoutMs / 2));
     this.#maxOpen = maxInFlight * OPEN_REQUESTS_PER_SLOT;
     this.#maxBackingOff = maxInFlight * BACKING_OFF_PER_SLOT;
   }
@@ -139,7 +141,11 @@ export class SendScheduler {
   /** Below the adaptive limit of active requests, and below the cap on open ones. */
   #hasFreeSlot(now: number): boolean {
     const pool = this.#pool;
-    return pool.inFlight < this.#maxOpen && pool.activeInFlight(now - this.#slowAfterMs) < this.#concurrency.limit;
+    const concurrency = this.#concurrency;
+    return (
+      pool.inFlight < this.#maxOpen &&
+      pool.activeInFlight(now - concurrency.slowAfterMs(this.#slowCapMs)) < concurrency.limit
+    );
   }
 
   /** Few enough batches back off that new ones may be frozen from the queue. */
@@ -208,7 +214,7 @@ export class SendScheduler {
       }
       if (at !== Infinity) at = Math.max(at, gate.pausedUntil);
     } else if (pool.inFlight < this.#maxOpen) {
-      at = Math.max(pool.nextSlowAt(this.#slowAfterMs, now), gate.pausedUntil);
+      at = Math.max(pool.nextSlowAt(this.#concurrency.slowAfterMs(this.#slowCapMs), now), gate.pausedUntil);
     }
     // Only keep the process alive while someone awaits flush() or close(); otherwise never hold it open.
     const keepAlive = closing || this.#waiters.size > 0;

@@ -62,3 +62,26 @@ describe('ConcurrencyLimit (AIMD between 1 and max)', () => {
     expect(outage.limit).toBe(1);
   });
 });
+
+describe('ConcurrencyLimit: when a request in flight counts as slow', () => {
+  it('uses the cap until an answer was seen, then 4 × the running answer time, within bounds', () => {
+    const limit = new ConcurrencyLimit(4);
+    expect(limit.slowAfterMs(2000)).toBe(2000);
+    limit.answeredIn(100);
+    expect(limit.slowAfterMs(2000)).toBe(400);
+    // Loopback-fast answers never make a request "slow" within a quarter second.
+    for (let i = 0; i < 50; i++) limit.answeredIn(1);
+    expect(limit.slowAfterMs(2000)).toBe(250);
+    // A server that got slow moves the threshold up, but never past the cap.
+    for (let i = 0; i < 50; i++) limit.answeredIn(5000);
+    expect(limit.slowAfterMs(2000)).toBe(2000);
+  });
+
+  it('follows a change of answer time gradually (one outlier barely moves it)', () => {
+    const limit = new ConcurrencyLimit(4);
+    for (let i = 0; i < 20; i++) limit.answeredIn(100);
+    limit.answeredIn(10_000);
+    expect(limit.slowAfterMs(60_000)).toBeLessThan(10_000);
+    expect(limit.slowAfterMs(60_000)).toBeGreaterThan(400);
+  });
+});
