@@ -8,6 +8,13 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
+/** A span as a person reads it: seconds under two minutes, then minutes, then hours. */
+export function duration(ms: number): string {
+  if (ms < 120_000) return seconds(ms);
+  if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
 export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
@@ -41,11 +48,11 @@ export const DeliveryMessages = {
   delivered: (batch: BatchRef, attempt: number, requestId: string | null, replayed: boolean) =>
     `Delivered batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes, attempt ${attempt}, request_id ${requestId ?? 'none'}${replayed ? ', replayed' : ''}).`,
 
-  retrying: (batch: BatchRef, failure: string, attempt: number, budget: number, delayMs: number) =>
-    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempt}/${budget}; retrying in ${seconds(delayMs)}.`,
+  retrying: (batch: BatchRef, failure: string, attempt: string, delayMs: number, budgetLeftMs: number) =>
+    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempt}; retrying in ${seconds(delayMs)} (retry budget left: ${duration(budgetLeftMs)}).`,
 
-  exhausted: (batch: BatchRef, failure: string, budget: number) =>
-    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${budget}/${budget}; giving up, its events are dropped (retries_exhausted).`,
+  exhausted: (batch: BatchRef, failure: string, attempts: number, why: string) =>
+    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempts}; giving up ${why}, its events are dropped (retries_exhausted).`,
 
   paused: (failure: string, pauseMs: number) =>
     `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}.`,

@@ -15,8 +15,8 @@ export type RejectionReason =
   | 'idempotency_key_mismatch';
 
 /**
- * Why an event was dropped (valid, but not delivered). `retries_exhausted`: every attempt of its batch
- * failed transiently (5xx, network, timeout). The event itself was fine, so an outage is a drop, not a
+ * Why an event was dropped (valid, but not delivered). `retries_exhausted`: its batch kept failing
+ * transiently (5xx, network, timeout) for `retryForMs` (or `maxAttempts`, when set). The event itself was fine, so an outage is a drop, not a
  * rejection.
  */
 export type DropReason = 'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted';

@@ -1,6 +1,6 @@
 import { retryDelayMs } from './backoff.js';
 import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
+import { DeliveryMessages as M, duration, plural } from './delivery.messages.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import type { EngineLog } from './engine-log.js';
 import type { FrozenBatch } from './frozen-batch.js';
@@ -21,7 +21,10 @@ export interface RetryPolicyDeps {
 
 /**
  * Transient failures (5xx, network errors, timeouts): the identical request is retried after a jittered
- * backoff, and its events are dropped once the batch has spent its `maxAttempts`.
+ * backoff for as long as the batch's retry budget lasts: `retryForMs` from its first failure (and
+ * `maxAttempts`, when set). Measured in time, not attempts, so an outage of minutes costs nothing
+ * however often the batch was tried meanwhile; the last retry is scheduled at the budget's end, and a
+ * failure after it drops the batch's events as `retries_exhausted`.
  */
 export class RetryPolicy {
   /** During an outage every batch fails the same way: one line per kind of failure per window. */
@@ -51,30 +54,41 @@ export class RetryPolicy {
     retryAfterMs: number | null,
     code: string | null = null,
   ): void {
+    const now = Date.now();
     batch.failures += 1;
+    batch.firstFailedAt ??= now;
     this.#gate.noteError(`Batch ${batch.key} failed: ${failure}`, status, code, requestId);
-    const { maxAttempts: budget, retryBaseMs, retryMaxMs } = this.#options;
+    const { maxAttempts, retryForMs, retryBaseMs, retryMaxMs } = this.#options;
     // Folded per status, or per error code for failures without an answer (`no response (ECONNREFUSED…`).
     const kind = status ?? failure.replace(/:.*$/, '');
-    if (batch.failures >= budget) {
-      this.#pool.settle(batch);
-      const line = this.#failureLog.admit(`exhausted|${kind}`, M.exhausted(batch, failure, budget));
-      if (line !== null) this.#log.write('error', line);
-      for (const entry of batch.entries) {
-        this.#ledger.drop(
-          entry,
-          'retries_exhausted',
-          `dropped after ${budget} failed attempts (last: ${failure}).`,
-          true,
-          true,
-        );
-      }
+    const spentMs = now - batch.firstFailedAt;
+    if (batch.failures >= maxAttempts || spentMs >= retryForMs) {
+      const why =
+        batch.failures >= maxAttempts
+          ? `after ${maxAttempts} failed attempts`
+          : `after retrying for ${duration(spentMs)} (retryForMs; ${plural(batch.failures, 'failed attempt')})`;
+      this.#drop(batch, failure, kind, why);
       return;
     }
-    const delay = Math.max(retryDelayMs(batch.failures, retryBaseMs, retryMaxMs, this.#random), retryAfterMs ?? 0);
-    batch.nextAt = Date.now() + delay;
+    const backoff = Math.max(retryDelayMs(batch.failures, retryBaseMs, retryMaxMs, this.#random), retryAfterMs ?? 0);
+    // One last attempt when the budget runs out, rather than none after a backoff that overshoots it.
+    const delay = Math.min(backoff, retryForMs - spentMs);
+    batch.nextAt = now + delay;
     batch.backingOff = true;
-    const line = this.#failureLog.admit(`retry|${kind}`, M.retrying(batch, failure, batch.failures, budget, delay));
+    const attempt = Number.isFinite(maxAttempts) ? `${batch.failures}/${maxAttempts}` : `${batch.failures}`;
+    const line = this.#failureLog.admit(
+      `retry|${kind}`,
+      M.retrying(batch, failure, attempt, delay, retryForMs - spentMs),
+    );
     if (line !== null) this.#log.write('warn', line);
+  }
+
+  #drop(batch: FrozenBatch, failure: string, kind: string | number, why: string): void {
+    this.#pool.settle(batch);
+    const line = this.#failureLog.admit(`exhausted|${kind}`, M.exhausted(batch, failure, batch.failures, why));
+    if (line !== null) this.#log.write('error', line);
+    for (const entry of batch.entries) {
+      this.#ledger.drop(entry, 'retries_exhausted', `dropped ${why} (last: ${failure}).`, true, true);
+    }
   }
 }
