@@ -14,6 +14,8 @@ export default tseslint.config(
       'coverage/**',
       'bench/results/**',
       '.tmp/**',
+      'reports/**',
+      '.stryker-tmp/**',
       'test/consumers/fixtures/**/node_modules/**',
     ],
   },
