@@ -5,6 +5,7 @@ import base from './stryker.config.mjs';
 const UNITS = [
   'backoff',
   'batch-key',
+  'concurrency-limit',
   'dedupe-window',
   'log-throttle',
   'memory-event-queue',

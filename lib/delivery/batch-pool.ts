@@ -1,15 +1,16 @@
-import { bodyBytes } from './batch-key.js';
-import type { EventQueueStore, QueuedEvent } from './event-queue-store.js';
+import type { EventQueueStore, MaybePromise, QueuedEvent, StoredBatch, TakeLimits } from './event-queue-store.js';
+import { isPromiseLike } from './event-queue-store.js';
 import { FrozenBatch } from './frozen-batch.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
 
-export type BatchLimits = Pick<ResolvedDeliveryOptions, 'maxBatchEvents' | 'maxBatchBytes'>;
+/** A store operation failed (rejected or threw): the engine logs it and carries on. */
+export type StoreErrorHandler = (operation: 'frozen' | 'acknowledge' | 'release', error: unknown) => void;
 
 /**
  * Every frozen batch with events still unsettled (waiting, in flight or held), and the counts derived
- * from them. An event is counted here from the step it leaves the queue until it gets its outcome, so
- * `pending = queue + pool` never blips. Batch states move only through these methods, so the in-flight
- * counts cannot drift from the batches.
+ * from them. An event is counted here from the step it leaves the queue until it gets its outcome.
+ * Batch states move only through these methods, so the in-flight counts cannot drift from the
+ * batches, and every change a durable store must know of (a batch frozen, acknowledged, released for
+ * a retry) is told to the store here, and only here.
  */
 export class BatchPool {
   readonly #batches = new Set<FrozenBatch>();
@@ -17,8 +18,15 @@ export class BatchPool {
   #bytes = 0;
   #inFlight = 0;
   #inFlightEvents = 0;
+  readonly #limits: TakeLimits;
 
-  constructor(private readonly limits: BatchLimits) {}
+  constructor(
+    limits: { maxBatchEvents: number; maxBatchBytes: number },
+    private readonly store: EventQueueStore,
+    private readonly onStoreError: StoreErrorHandler,
+  ) {
+    this.#limits = { maxEvents: limits.maxBatchEvents, maxBytes: limits.maxBatchBytes };
+  }
 
   /** Events in frozen batches still without an outcome. */
   get events(): number {
@@ -38,32 +46,56 @@ export class BatchPool {
     return this.#inFlightEvents;
   }
 
-  /** Moves the oldest queued events into a new batch, up to the event and byte caps. */
-  freeze(queue: EventQueueStore, now: number): FrozenBatch {
-    const { maxBatchEvents, maxBatchBytes } = this.limits;
-    const entries: QueuedEvent[] = [];
+  /** Asks the store for the oldest queued events, up to the event and byte caps of one batch. */
+  take(): MaybePromise<QueuedEvent[]> {
+    return this.store.take(this.#limits);
+  }
+
+  /** Freezes events the store handed over into a new batch (null when it handed none). */
+  adopt(entries: readonly QueuedEvent[], now: number): FrozenBatch | null {
+    if (entries.length === 0) return null;
     let bytes = 0;
-    for (let next = queue.peek(); next !== undefined; next = queue.peek()) {
-      if (entries.length >= maxBatchEvents) break;
-      if (entries.length > 0 && bodyBytes(entries.length + 1, bytes + next.event.bytes) > maxBatchBytes) break;
-      entries.push(queue.shift()!);
-      bytes += next.event.bytes;
-    }
-    // Counted as frozen in the same step they leave the queue, so `pending` never blips.
+    for (const entry of entries) bytes += entry.event.bytes;
+    // Counted here in the same step the store hands them over.
     this.#events += entries.length;
     this.#bytes += bytes;
     return this.add(entries, now);
   }
 
-  /** A new batch from entries already counted here (freshly frozen, or split off another batch). */
+  /** A new batch from entries already counted here (freshly taken, or split off another batch). */
   add(entries: readonly QueuedEvent[], now: number): FrozenBatch {
-    const batch = new FrozenBatch(entries, now);
+    return this.#keep(new FrozenBatch(entries, now));
+  }
+
+  /** A batch a previous process froze, found by the store's `recover()`: same key, same bytes. */
+  restore(stored: StoredBatch, now: number): FrozenBatch {
+    for (const entry of stored.entries) {
+      this.#events += 1;
+      this.#bytes += entry.event.bytes;
+    }
+    const batch = new FrozenBatch(stored.entries, now, stored);
     this.#batches.add(batch);
     return batch;
   }
 
+  #keep(batch: FrozenBatch): FrozenBatch {
+    this.#batches.add(batch);
+    this.#tell('frozen', batch);
+    return batch;
+  }
+
+  /** Calls a store operation that may be asynchronous; a failure, sync or not, is reported, never thrown. */
+  #tell(operation: 'frozen' | 'acknowledge' | 'release', batch: FrozenBatch): void {
+    try {
+      const result = this.store[operation](batch);
+      if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.onStoreError(operation, error));
+    } catch (error) {
+      this.onStoreError(operation, error);
+    }
+  }
+
   /** One event of a frozen batch got its outcome. */
-  release(entry: QueuedEvent): void {
+  settleEvent(entry: QueuedEvent): void {
     this.#events -= 1;
     this.#bytes -= entry.event.bytes;
   }
@@ -74,6 +106,14 @@ export class BatchPool {
     batch.state = 'waiting';
     batch.settled = true;
     this.#batches.delete(batch);
+    this.#tell('acknowledge', batch);
+  }
+
+  /** A transient failure: the batch waits until `nextAt`, and the store may let it go meanwhile. */
+  backOff(batch: FrozenBatch, nextAt: number): void {
+    batch.nextAt = nextAt;
+    batch.backingOff = true;
+    this.#tell('release', batch);
   }
 
   /** The batch leaves as request number `launch` (see `ConcurrencyLimit`). */

@@ -9,7 +9,8 @@ import { DeliveryTransport } from './delivery-transport.js';
 import { DryRunTransport } from './dry-run-transport.js';
 import { EngineLog } from './engine-log.js';
 import { EventIntake } from './event-intake.js';
-import { EventQueueStore } from './event-queue-store.js';
+import { EventQueueStore, isPromiseLike } from './event-queue-store.js';
+import type { MaybePromise, RecoveredQueue } from './event-queue-store.js';
 import { FlushWaiters } from './flush-waiters.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { LogThrottle } from './log-throttle.js';
@@ -41,6 +42,8 @@ export interface DeliveryEngineSeams {
 }
 
 const LISTENER_ERROR_LOG_INTERVAL_MS = 60_000;
+/** A store that keeps failing is logged once per operation per minute. */
+const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
@@ -66,6 +69,7 @@ export class DeliveryEngine {
   readonly #sender: BatchSender;
   readonly #scheduler: SendScheduler;
   readonly #drain: ShutdownDrain;
+  readonly #storeFailed: (operation: string, error: unknown) => void;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
     const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
@@ -100,11 +104,19 @@ export class DeliveryEngine {
       if (line !== null) log.write('error', line);
     }));
 
+    const storeErrorLog = new LogThrottle(STORE_ERROR_LOG_INTERVAL_MS);
+    const storeFailed = (operation: string, error: unknown): void => {
+      const detail = error instanceof Error ? error.message : String(error);
+      const line = storeErrorLog.admit(operation, M.storeFailed(operation, detail));
+      if (line !== null) log.write('error', line);
+    };
+    this.#storeFailed = storeFailed;
+
     const waiters = this.#waiters;
-    const pool = (this.#pool = new BatchPool(resolved));
+    const pool = (this.#pool = new BatchPool(resolved, queue, storeFailed));
     const concurrency = new ConcurrencyLimit(resolved.maxInFlight);
     const outcomeLog = new OutcomeLog(log, resolved);
-    const ledger = (this.#ledger = new OutcomeLedger({ queue, pool, waiters, listeners, dedupe, outcomeLog, redact }));
+    const ledger = (this.#ledger = new OutcomeLedger({ pool, waiters, listeners, dedupe, outcomeLog, redact }));
     const gate = (this.#gate = new DeliveryGate({
       options: resolved,
       url,
@@ -162,12 +174,44 @@ export class DeliveryEngine {
       drain,
       concurrency,
       send: (batch) => sender.send(batch),
+      onTakeFailed: (error) => storeFailed('take', error),
     });
     this.#intake = new EventIntake({ options: resolved, queue, pool, ledger, dedupe, listeners, drain });
 
     if (apiKey !== '' && !apiKey.startsWith('sk_')) {
       log.write('warn', M.keyShape());
     }
+    this.#recover();
+  }
+
+  /** What a previous process left in the store: queued events, and batches resent under their own key. */
+  #recover(): void {
+    let recovered: MaybePromise<RecoveredQueue>;
+    try {
+      recovered = this.#queue.recover();
+    } catch (error) {
+      this.#storeFailed('recover', error);
+      return;
+    }
+    if (!isPromiseLike(recovered)) {
+      this.#adopt(recovered);
+      return;
+    }
+    recovered.then(
+      (queue) => this.#adopt(queue),
+      (error: unknown) => this.#storeFailed('recover', error),
+    );
+  }
+
+  #adopt({ events, batches }: RecoveredQueue): void {
+    if (this.#drain.finished || (events.length === 0 && batches.length === 0)) return;
+    this.#intake.recovered(events);
+    const now = Date.now();
+    for (const stored of batches) {
+      this.#intake.recovered(stored.entries);
+      this.#pool.restore(stored, now);
+    }
+    this.#scheduler.requestPump();
   }
 
   /**
@@ -254,7 +298,8 @@ export class DeliveryEngine {
       dropped: ledger.dropped,
       pending,
       duplicates: ledger.duplicates,
-      queuedEvents: pending - pool.inFlightEvents,
+      // From the structures, not the counters: tests hold one against the other.
+      queuedEvents: this.#queue.size + pool.events - pool.inFlightEvents,
       queuedBytes: this.#queue.bytes + pool.bytes,
       inFlightRequests: pool.inFlight,
       requests: this.#sender.requests,

@@ -33,6 +33,9 @@ export const DeliveryMessages = {
   keyShape: () =>
     'The Spotzee apiKey does not start with sk_; Spotzee secret keys do. Check that the right key is configured.',
 
+  storeFailed: (operation: string, detail: string) =>
+    `The Spotzee event store failed (${operation}): ${detail}. Delivery carries on; check the store.`,
+
   listenerThrew: (type: string, detail: string) =>
     `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`,
 

@@ -1,12 +1,12 @@
 import { batchBody, batchKey } from './batch-key.js';
-import type { QueuedEvent } from './event-queue-store.js';
+import type { QueuedEvent, StoredBatch } from './event-queue-store.js';
 
 /**
  * A batch frozen at its first attempt: its body bytes and `Idempotency-Key` never change, so every
  * retry is byte-for-byte the request Spotzee may already have seen. Changing the event set (a partial
- * rejection, a split) always makes a new batch with a new key.
+ * rejection, a split) always makes a new batch with a new key. It is what a store keeps of a batch.
  */
-export class FrozenBatch {
+export class FrozenBatch implements StoredBatch {
   readonly key: string;
   readonly body: Buffer;
   readonly bytes: number;
@@ -28,13 +28,20 @@ export class FrozenBatch {
   /** Every event has an outcome (e.g. dropped at the shutdown deadline while in flight). */
   settled = false;
 
+  /** `restored`: the key and bytes a previous process froze these entries into, kept as they were. */
   constructor(
     readonly entries: readonly QueuedEvent[],
     now: number,
+    restored?: Pick<StoredBatch, 'key' | 'body'>,
   ) {
-    const events = entries.map((entry) => entry.event);
-    this.key = batchKey(events);
-    this.body = batchBody(events);
+    if (restored === undefined) {
+      const events = entries.map((entry) => entry.event);
+      this.key = batchKey(events);
+      this.body = batchBody(events);
+    } else {
+      this.key = restored.key;
+      this.body = restored.body;
+    }
     this.bytes = this.body.length;
     this.nextAt = now;
   }

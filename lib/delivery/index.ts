@@ -35,7 +35,7 @@ export { UndiciTransport, RequestTimeoutError } from './undici-transport.js';
 export type { UndiciTransportOptions } from './undici-transport.js';
 export { DryRunTransport } from './dry-run-transport.js';
 export { EventQueueStore } from './event-queue-store.js';
-export type { QueuedEvent } from './event-queue-store.js';
+export type { MaybePromise, QueuedEvent, RecoveredQueue, StoredBatch, TakeLimits } from './event-queue-store.js';
 export { MemoryEventQueue } from './memory-event-queue.js';
 export { createRedactor, REDACTED } from './redaction.js';
 export type { Redactor } from './redaction.js';

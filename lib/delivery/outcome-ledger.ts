@@ -1,6 +1,6 @@
 import type { BatchPool } from './batch-pool.js';
 import type { DedupeWindow } from './dedupe-window.js';
-import type { EventQueueStore, QueuedEvent } from './event-queue-store.js';
+import type { QueuedEvent } from './event-queue-store.js';
 import { describeEvent, summarizeEvent } from './event-summary.js';
 import type { FlushWaiters } from './flush-waiters.js';
 import type { FrozenBatch } from './frozen-batch.js';
@@ -10,7 +10,6 @@ import type { DropReason, RejectedOutcome, RejectionReason } from './outcomes.js
 import type { Redactor } from './redaction.js';
 
 export interface OutcomeLedgerDeps {
-  queue: EventQueueStore;
   pool: BatchPool;
   waiters: FlushWaiters;
   listeners: ListenerRegistry;
@@ -20,10 +19,11 @@ export interface OutcomeLedgerDeps {
 }
 
 /**
- * Where every event's one outcome is counted and announced. `pending` is derived from the queue and the
- * batch pool, so it can never drift, and each outcome is counted (and its event released) before any
- * listener hears of it: `captured = delivered + rejected + dropped + pending` holds at every moment,
- * inside listeners too.
+ * Where every event's one outcome is counted and announced. `pending` is what was captured and has no
+ * outcome yet, from these counters alone: an event handed between a store and a batch (which a store
+ * answering asynchronously does over several turns) can never make it blip. Each outcome is counted
+ * (and its event released) before any listener hears of it: `captured = delivered + rejected + dropped
+ * + pending` holds at every moment, inside listeners too.
  */
 export class OutcomeLedger {
   #captured = 0;
@@ -35,7 +35,6 @@ export class OutcomeLedger {
   /** Set while `close()` drains: called as soon as the last pending event has its outcome. */
   onDrained: (() => void) | null = null;
 
-  readonly #queue: EventQueueStore;
   readonly #pool: BatchPool;
   readonly #waiters: FlushWaiters;
   readonly #listeners: ListenerRegistry;
@@ -44,7 +43,6 @@ export class OutcomeLedger {
   readonly #redact: Redactor;
 
   constructor(deps: OutcomeLedgerDeps) {
-    this.#queue = deps.queue;
     this.#pool = deps.pool;
     this.#waiters = deps.waiters;
     this.#listeners = deps.listeners;
@@ -76,7 +74,7 @@ export class OutcomeLedger {
 
   /** Captured and not yet settled: queued, in flight, or waiting to be retried. */
   get pending(): number {
-    return this.#queue.size + this.#pool.events;
+    return this.#captured - this.#delivered - this.#rejected - this.#dropped;
   }
 
   /** An event entered the engine; its outcome follows (or it is now pending). */
@@ -160,7 +158,7 @@ export class OutcomeLedger {
 
   /** Bookkeeping shared by every outcome of a committed event; keeps `pending` and flush waiters exact. */
   #settle(entry: QueuedEvent, frozen: boolean): void {
-    if (frozen) this.#pool.release(entry);
+    if (frozen) this.#pool.settleEvent(entry);
     this.#waiters.settled(entry.seq);
     if (this.onDrained !== null && this.pending === 0) this.onDrained();
   }

@@ -20,10 +20,12 @@ export type RejectionReason =
 
 /**
  * Why an event was dropped (valid, but not delivered). `retries_exhausted`: its batch kept failing
- * transiently (5xx, network, timeout) for `retryForMs` (or `maxAttempts`, when set). The event itself was fine, so an outage is a drop, not a
+ * transiently (5xx, network, timeout) for `retryForMs` (or `maxAttempts`, when set). `store_failed`:
+ * the configured event store could not keep it (a full disk, a store server down). The event itself was fine, so an outage is a drop, not a
  * rejection.
  */
-export type DropReason = 'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted';
+export type DropReason =
+  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'store_failed';
 
 export interface DeliveredOutcome {
   outcome: 'delivered';

@@ -73,8 +73,7 @@ export class RetryPolicy {
     const backoff = Math.max(retryDelayMs(batch.failures, retryBaseMs, retryMaxMs, this.#random), retryAfterMs ?? 0);
     // One last attempt when the budget runs out, rather than none after a backoff that overshoots it.
     const delay = Math.min(backoff, retryForMs - spentMs);
-    batch.nextAt = now + delay;
-    batch.backingOff = true;
+    this.#pool.backOff(batch, now + delay);
     const attempt = Number.isFinite(maxAttempts) ? `${batch.failures}/${maxAttempts}` : `${batch.failures}`;
     const line = this.#failureLog.admit(
       `retry|${kind}`,

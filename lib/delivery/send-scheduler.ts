@@ -3,7 +3,8 @@ import type { BatchPool } from './batch-pool.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import { detachedImmediate, detachedTimeout } from './detached-scope.js';
-import type { EventQueueStore } from './event-queue-store.js';
+import { isPromiseLike } from './event-queue-store.js';
+import type { EventQueueStore, MaybePromise, QueuedEvent } from './event-queue-store.js';
 import type { FlushWaiters } from './flush-waiters.js';
 import type { FrozenBatch } from './frozen-batch.js';
 import type { OutcomeLedger } from './outcome-ledger.js';
@@ -20,7 +21,12 @@ export interface SendSchedulerDeps {
   drain: ShutdownDrain;
   concurrency: ConcurrencyLimit;
   send: (batch: FrozenBatch) => void;
+  /** The store's `take()` failed; it is tried again `TAKE_RETRY_MS` later. */
+  onTakeFailed: (error: unknown) => void;
 }
+
+/** After a store's `take()` failed, how long until the next one. */
+export const TAKE_RETRY_MS = 1_000;
 
 /**
  * A request still unanswered after this long is slow whatever the usual answer time (see
@@ -69,6 +75,11 @@ export class SendScheduler {
   readonly #slowCapMs: number;
   readonly #maxOpen: number;
   readonly #maxBackingOff: number;
+  readonly #onTakeFailed: (error: unknown) => void;
+  /** A store's asynchronous `take()` is under way: one at a time. */
+  #taking = false;
+  /** No `take()` before this time (one failed). */
+  #takeBlockedUntil = 0;
 
   constructor(deps: SendSchedulerDeps) {
     this.#options = deps.options;
@@ -80,6 +91,7 @@ export class SendScheduler {
     this.#drain = deps.drain;
     this.#concurrency = deps.concurrency;
     this.#send = deps.send;
+    this.#onTakeFailed = deps.onTakeFailed;
     const { maxInFlight, requestTimeoutMs } = deps.options;
     this.#slowCapMs = Math.min(SLOW_REQUEST_MS, Math.ceil(requestTimeoutMs / 2));
     this.#maxOpen = maxInFlight * OPEN_REQUESTS_PER_SLOT;
@@ -157,7 +169,7 @@ export class SendScheduler {
   #probe(now: number): void {
     // Held batches first; a probe that failed without an answer left its batch waiting, so take those too.
     let batch = this.#pool.probeCandidate();
-    if (batch === null && this.#queue.size > 0) batch = this.#pool.freeze(this.#queue, now);
+    if (batch === null && this.#queue.size > 0) batch = this.#take(now);
     if (batch === null) return;
     this.#gate.probeSent(now);
     this.#send(batch);
@@ -167,7 +179,7 @@ export class SendScheduler {
   #freezeIfReady(now: number): FrozenBatch | null {
     const queue = this.#queue;
     const head = queue.peek();
-    if (head === undefined) return null;
+    if (head === undefined || this.#taking || now < this.#takeBlockedUntil) return null;
     if (!this.#mayFreeze()) return null;
     const forced = this.#drain.closing || head.seq <= this.#forceSeq;
     if (!forced) {
@@ -176,18 +188,60 @@ export class SendScheduler {
       const full = queue.size >= maxBatchEvents || bodyBytes(queue.size, queue.bytes) >= maxBatchBytes;
       if (!full && head.enqueuedAt + flushIntervalMs > now) return null;
     }
-    return this.#pool.freeze(queue, now);
+    return this.#take(now);
+  }
+
+  /**
+   * A batch of the oldest queued events. A store that answers later gets its batch frozen then, and the
+   * pump runs again; null meanwhile. Nothing a store does here can throw into the pump.
+   */
+  #take(now: number): FrozenBatch | null {
+    if (this.#taking || now < this.#takeBlockedUntil) return null;
+    let taken: MaybePromise<QueuedEvent[]>;
+    try {
+      taken = this.#pool.take();
+    } catch (error) {
+      this.#takeFailed(error);
+      return null;
+    }
+    if (!isPromiseLike(taken)) return this.#pool.adopt(taken, now);
+    this.#taking = true;
+    taken.then(
+      (entries) => {
+        this.#taking = false;
+        if (this.#drain.finished) {
+          // Handed over after the deadline settled everything else: these are the last leftovers.
+          for (const entry of entries) {
+            this.#ledger.drop(entry, 'shutdown_deadline', 'not delivered: the shutdown deadline passed.');
+          }
+          return;
+        }
+        this.#pool.adopt(entries, Date.now());
+        this.requestPump();
+      },
+      (error: unknown) => {
+        this.#taking = false;
+        this.#takeFailed(error);
+      },
+    );
+    return null;
+  }
+
+  #takeFailed(error: unknown): void {
+    this.#takeBlockedUntil = Date.now() + TAKE_RETRY_MS;
+    this.#onTakeFailed(error);
+    this.requestPump();
   }
 
   /** Closing, with nothing in flight: true when the next possible send falls after the deadline. */
   #closeCannotProgress(now: number): boolean {
     const pool = this.#pool;
     const gate = this.#gate;
-    if (pool.inFlight > 0 || this.#ledger.pending === 0) return false;
+    if (pool.inFlight > 0 || this.#taking || this.#ledger.pending === 0) return false;
     let next: number;
     if (gate.halted) next = gate.nextProbeAt;
     else {
-      next = this.#queue.size > 0 && this.#mayFreeze() ? now : Infinity;
+      next = this.#queue.size > 0 && this.#mayFreeze() ? Math.max(now, this.#takeBlockedUntil) : Infinity;
       next = Math.min(next, pool.nextWaitingAt());
       next = Math.max(next, gate.pausedUntil);
     }
@@ -206,11 +260,15 @@ export class SendScheduler {
       // make progress: a timer for work that is already due would just spin.
       at = pool.nextWaitingAt();
       const head = this.#queue.peek();
-      if (head !== undefined && this.#mayFreeze() && (this.#started || closing || head.seq <= this.#forceSeq)) {
-        at = Math.min(
-          at,
-          head.seq <= this.#forceSeq || closing ? now : head.enqueuedAt + this.#options.flushIntervalMs,
-        );
+      // A take under way runs the pump when it is done.
+      if (
+        head !== undefined &&
+        !this.#taking &&
+        this.#mayFreeze() &&
+        (this.#started || closing || head.seq <= this.#forceSeq)
+      ) {
+        const due = head.seq <= this.#forceSeq || closing ? now : head.enqueuedAt + this.#options.flushIntervalMs;
+        at = Math.min(at, Math.max(due, this.#takeBlockedUntil));
       }
       if (at !== Infinity) at = Math.max(at, gate.pausedUntil);
     } else if (pool.inFlight < this.#maxOpen) {

@@ -2,7 +2,6 @@ import type { BatchPool } from './batch-pool.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import type { EngineLog } from './engine-log.js';
-import type { QueuedEvent } from './event-queue-store.js';
 import { describeEvent } from './event-summary.js';
 import type { FrozenBatch } from './frozen-batch.js';
 import type { OutcomeLedger } from './outcome-ledger.js';
@@ -66,15 +65,15 @@ export class ServerRejections {
     requestId: string | null,
     status: number,
   ): void {
+    // The survivors' new batch exists before the old one is acknowledged: a durable store never holds
+    // neither.
+    const keep = batch.entries.filter((_, index) => !items.has(index));
+    if (keep.length > 0) this.#pool.add(keep, Date.now());
     this.#pool.settle(batch);
-    const keep: QueuedEvent[] = [];
     const details: string[] = [];
     batch.entries.forEach((entry, index) => {
       const errors = items.get(index);
-      if (errors === undefined) {
-        keep.push(entry);
-        return;
-      }
+      if (errors === undefined) return;
       const first = errors[0]!;
       const text = errors
         .map((error) => `${error.param ?? 'event'}: ${error.message ?? error.code ?? 'invalid'}`)
@@ -96,7 +95,6 @@ export class ServerRejections {
       problem.code,
       requestId,
     );
-    if (keep.length > 0) this.#pool.add(keep, Date.now());
     this.#log.write(
       'warn',
       M.itemsRejected(batch, rejectedCount, status, problem.code, requestId, details, keep.length),
@@ -105,11 +103,11 @@ export class ServerRejections {
 
   /** A 400/422 naming no item, or a 413: halve until the bad event is alone. Each half gets a new key. */
   split(batch: FrozenBatch, failure: string): void {
-    this.#pool.settle(batch);
     const middle = Math.ceil(batch.size / 2);
     const now = Date.now();
     this.#pool.add(batch.entries.slice(0, middle), now);
     this.#pool.add(batch.entries.slice(middle), now);
+    this.#pool.settle(batch);
     this.#log.write('debug', M.splitting(batch, failure));
   }
 }
