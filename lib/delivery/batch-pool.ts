@@ -63,8 +63,8 @@ export class BatchPool {
   }
 
   /** A new batch from entries already counted here (freshly taken, or split off another batch). */
-  add(entries: readonly QueuedEvent[], now: number): FrozenBatch {
-    return this.#keep(new FrozenBatch(entries, now));
+  add(entries: readonly QueuedEvent[], now: number, generation = 0): FrozenBatch {
+    return this.#keep(new FrozenBatch(entries, now, generation));
   }
 
   /** A batch a previous process froze, found by the store's `recover()`: same key, same bytes. */
@@ -73,9 +73,21 @@ export class BatchPool {
       this.#events += 1;
       this.#bytes += entry.event.bytes;
     }
-    const batch = new FrozenBatch(stored.entries, now, stored);
+    const batch = new FrozenBatch(stored.entries, now, 0, stored);
     this.#batches.add(batch);
     return batch;
+  }
+
+  /**
+   * The same events under a new key, replacing `batch` (which must not be in flight). Only for a batch
+   * Spotzee refused: a refused request committed nothing, so a new key cannot duplicate anything.
+   */
+  rekey(batch: FrozenBatch, now: number): FrozenBatch {
+    const next = this.add(batch.entries, now, batch.generation + 1);
+    next.splitDepth = batch.splitDepth;
+    batch.family?.enter(next);
+    this.settle(batch);
+    return next;
   }
 
   #keep(batch: FrozenBatch): FrozenBatch {
@@ -102,6 +114,7 @@ export class BatchPool {
 
   /** Every event of the batch is about to get its outcome: it leaves the pool for good. */
   settle(batch: FrozenBatch): void {
+    if (!batch.settled) batch.family?.leave(batch);
     if (batch.state === 'in_flight') this.#inFlightEvents -= batch.size;
     batch.state = 'waiting';
     batch.settled = true;

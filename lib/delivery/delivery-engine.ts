@@ -8,6 +8,8 @@ import type { DeliveryOptions } from './delivery-options.js';
 import { DeliveryTransport } from './delivery-transport.js';
 import { DryRunTransport } from './dry-run-transport.js';
 import { EngineLog } from './engine-log.js';
+import { detachedTimeout } from './detached-scope.js';
+import { SpotzeeConfigurationError } from './errors.js';
 import { EventIntake } from './event-intake.js';
 import { EventQueueStore, isPromiseLike } from './event-queue-store.js';
 import type { MaybePromise, RecoveredQueue } from './event-queue-store.js';
@@ -20,7 +22,7 @@ import { OutcomeLog } from './outcome-log.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectedOutcome } from './outcomes.js';
 import { prepareEvent } from './prepare-event.js';
 import type { PrepareResult } from './prepare-event.js';
-import { createRedactor } from './redaction.js';
+import { createRedactor, createServerTextCleaner } from './redaction.js';
 import { resolveDeliveryOptions } from './resolve-delivery-options.js';
 import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
 import { ResponseHandler } from './response-handler.js';
@@ -33,6 +35,23 @@ import type { PreparedEvent, TrackInput } from './spotzee-event.js';
 import { UndiciTransport } from './undici-transport.js';
 
 export type { CloseOptions, CloseReport } from './shutdown-drain.js';
+
+export interface FlushOptions {
+  /** Stop waiting after this many ms (the events keep going and keep their outcomes). Default: no limit. */
+  timeoutMs?: number;
+}
+
+function flushTimeout(options: FlushOptions): number | undefined {
+  const timeoutMs = (options ?? {}).timeoutMs;
+  if (timeoutMs === undefined) return undefined;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+    throw new SpotzeeConfigurationError(
+      'timeoutMs',
+      `flush({ timeoutMs }) expects a finite number of ms ≥ 0, got ${String(timeoutMs)}.`,
+    );
+  }
+  return timeoutMs;
+}
 
 export interface DeliveryEngineSeams {
   transport?: DeliveryTransport;
@@ -127,6 +146,8 @@ export class DeliveryEngine {
       onHealthChanged: () => listeners.emit('health', this.health()),
     }));
     const responses = new ResponseHandler({
+      options: resolved,
+      clean: createServerTextCleaner(redact),
       ledger,
       pool,
       gate,
@@ -265,15 +286,25 @@ export class DeliveryEngine {
   /**
    * Resolves once every event committed before the call has an outcome, retries included. Sends at
    * once, even before `start()`. While the engine is halted by a refused key it resolves without
-   * waiting for events that cannot be sent. Never rejects.
+   * waiting for events that cannot be sent; with `timeoutMs` it stops waiting at that deadline (the
+   * events keep going). Resolves `true` when every awaited event got its outcome, `false` when it
+   * returned early (halt, deadline). Never rejects; throws only for an invalid `timeoutMs`.
    */
-  flush(): Promise<void> {
+  flush(options: FlushOptions = {}): Promise<boolean> {
+    const timeoutMs = flushTimeout(options);
     const pending = this.#ledger.pending;
-    if (this.#drain.finished || this.#gate.halted || pending === 0) return Promise.resolve();
+    if (pending === 0) return Promise.resolve(true);
+    if (this.#drain.finished || this.#gate.halted) return Promise.resolve(false);
     const target = this.#intake.seq;
     this.#scheduler.forceThrough(target);
-    return new Promise<void>((resolve) => {
-      this.#waiters.add(target, pending, resolve);
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (settledAll: boolean): void => {
+        if (timer !== null) clearTimeout(timer);
+        resolve(settledAll);
+      };
+      this.#waiters.add(target, pending, done);
+      if (timeoutMs !== undefined) timer = detachedTimeout(() => this.#waiters.release(done), timeoutMs, true);
       this.#scheduler.requestPump();
     });
   }

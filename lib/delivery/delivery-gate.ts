@@ -32,10 +32,15 @@ export class DeliveryGate {
   #halted = false;
   #nextProbeAt = 0;
   #pausedUntil = 0;
-  /** Each pause in a row waits longer; a delivery resets it. */
+  /**
+   * Each pause in a row waits longer; a delivery resets it. The pauses in a row form one episode, and
+   * an episode is logged once, however many requests the server slows down.
+   */
   #consecutivePauses = 0;
   #rateLimited = 0;
   #lastError: LastError | null = null;
+  /** A replayed refusal re-keyed a batch and bought one immediate probe; more replays wait the interval. */
+  #quickProbeUsed = false;
 
   readonly #options: Readonly<ResolvedDeliveryOptions>;
   readonly #url: string;
@@ -79,6 +84,7 @@ export class DeliveryGate {
       halted: this.#halted,
       lastError: this.#lastError === null ? null : { ...this.#lastError },
       queueDepth,
+      pausedUntil: this.#pausedUntil > Date.now() ? new Date(this.#pausedUntil).toISOString() : null,
     };
   }
 
@@ -109,29 +115,57 @@ export class DeliveryGate {
   }
 
   /** 429 / idempotency_in_progress: everyone waits; the batch's retry budget is untouched. */
-  pause(batch: FrozenBatch, retryAfterMs: number | null, failure: string): void {
+  pause(
+    batch: FrozenBatch,
+    retryAfterMs: number | null,
+    failure: string,
+    status: number,
+    code: string | null,
+    requestId: string | null,
+  ): void {
     const options = this.#options;
     this.#rateLimited += 1;
     this.#consecutivePauses += 1;
-    const pauseMs = rateLimitPauseMs(
+    const pause = rateLimitPauseMs(
       retryAfterMs,
       this.#consecutivePauses,
       options.rateLimitMaxMs,
       options.rateLimitJitterMs,
       this.#random,
     );
-    const until = Date.now() + pauseMs;
-    this.#pausedUntil = Math.max(this.#pausedUntil, until);
+    const now = Date.now();
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + pause.ms);
     batch.nextAt = this.#pausedUntil;
-    this.#log.write('warn', M.paused(failure, this.#pausedUntil - Date.now()));
+    const line = M.paused(failure, this.#pausedUntil - now, retryAfterMs, pause.capped, options.rateLimitMaxMs);
+    this.noteError(line, status, code, requestId);
+    if (this.#consecutivePauses === 1) this.#log.write('warn', line);
   }
 
-  halt(batch: FrozenBatch, status: number, problem: SpotzeeProblem, requestId: string | null, failure: string): void {
+  /**
+   * `rekeyed`: the refusal was a replay (`Idempotent-Replayed: true`), so Spotzee answered from its 24 h
+   * memory of that key and would keep doing so whatever changed; the caller moved the events to a new
+   * key, and the next probe goes at once (once in a row: a server replaying every answer waits the
+   * interval like any other).
+   */
+  halt(
+    batch: FrozenBatch,
+    status: number,
+    problem: SpotzeeProblem,
+    requestId: string | null,
+    failure: string,
+    rekeyed = false,
+  ): void {
     this.#pool.hold(batch);
-    if (this.#halted) return;
+    const now = Date.now();
+    const quick = rekeyed && !this.#quickProbeUsed;
+    this.#quickProbeUsed = rekeyed;
+    if (this.#halted) {
+      if (quick) this.#nextProbeAt = now;
+      return;
+    }
     const options = this.#options;
     this.#halted = true;
-    this.#nextProbeAt = Date.now() + options.haltProbeIntervalMs;
+    this.#nextProbeAt = quick ? now : now + options.haltProbeIntervalMs;
     const hint = M.haltHint(status, problem.code, options.apiVersion, options.baseUrl, this.#url);
     const message = `${hint} ${failure}`;
     this.noteError(message, status, problem.code, requestId);
@@ -144,6 +178,7 @@ export class DeliveryGate {
   /** Any answer other than a halt while halted: the configuration works again. */
   resume(): void {
     this.#halted = false;
+    this.#quickProbeUsed = false;
     this.#pool.unhold(Date.now());
     this.#log.write('log', M.resumed());
     this.#onHealthChanged();

@@ -24,12 +24,18 @@ export interface TransportResponse {
   body: string | null;
   /** True when the body was longer than `maxResponseBytes` and reading stopped. */
   truncated: boolean;
+  /**
+   * True when the status arrived but the body broke off or outlived the timeout; `body` then holds what
+   * arrived. The status still decides: a 2xx settles the batch. Optional for transports that cannot tell.
+   */
+  incomplete?: boolean;
 }
 
 export abstract class DeliveryTransport {
   /**
-   * Sends one request. Resolves with any HTTP answer, whatever its status; rejects only when there is
-   * no answer (connection refused or reset, timeout, abort).
+   * Sends one request. Resolves with any HTTP answer, whatever its status, as soon as a status line
+   * arrived (even if the body then never ends); rejects only when there is no answer (connection
+   * refused or reset, timeout before the status, abort).
    */
   abstract send(request: TransportRequest): Promise<TransportResponse>;
 

@@ -57,17 +57,32 @@ export const DeliveryMessages = {
   exhausted: (batch: BatchRef, failure: string, attempts: number, why: string) =>
     `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempts}; giving up ${why}, its events are dropped (retries_exhausted).`,
 
-  paused: (failure: string, pauseMs: number) =>
-    `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}.`,
+  paused: (failure: string, pauseMs: number, askedMs: number | null, capped: boolean, capMs: number) =>
+    `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}` +
+    (capped && askedMs !== null ? ` (it asked for ${seconds(askedMs)}; capped by rateLimitMaxMs ${capMs} ms)` : '') +
+    '. Further pauses before the next delivery are not logged.',
+
+  retryAfterCapped: (askedMs: number, capMs: number) =>
+    ` (Retry-After ${seconds(askedMs)} capped by retryMaxMs ${capMs} ms)`,
 
   haltHint: (status: number, code: string | null, apiVersion: string, baseUrl: string, url: string) =>
-    status === 401 || status === 403
-      ? 'Spotzee refused the API key: check that apiKey is a valid secret key (sk_…) for this project.'
-      : status === 402
-        ? "Spotzee refused the request for billing reasons: check the project's plan."
-        : code === 'version_unsupported'
-          ? `Spotzee does not support apiVersion ${apiVersion}: pin a supported Spotzee-Version.`
-          : `Check baseUrl (${baseUrl}): requests go to ${url}.`,
+    status >= 200 && status < 300
+      ? `Something other than Spotzee's API answered at ${url} (a proxy, a captive portal, a login page?): check baseUrl (${baseUrl}).`
+      : status === 401 || status === 403
+        ? 'Spotzee refused the API key: check that apiKey is a valid secret key (sk_…) for this project.'
+        : status === 402
+          ? "Spotzee refused the request for billing reasons: check the project's plan."
+          : code === 'version_unsupported' || code === 'version_required'
+            ? `Spotzee does not support apiVersion ${apiVersion}: pin a supported Spotzee-Version.`
+            : status === 400 || status === 422
+              ? `Spotzee refused the request itself, not its events: check apiVersion (${apiVersion}) and that no proxy rewrites the request's headers.`
+              : `Check baseUrl (${baseUrl}): requests go to ${url}.`,
+
+  notSpotzee: (status: number, contentType: string | null, requestId: string | null) =>
+    `HTTP ${status} with a ${contentType ?? 'non-JSON'} body instead of Spotzee's JSON (request_id ${requestId ?? 'none'})`,
+
+  rekeyed: (oldKey: string, newKey: string) =>
+    `Spotzee replayed a stored refusal for batch ${oldKey} (Idempotent-Replayed: true): probing again under the new key ${newKey}, so a fixed key or plan can be seen.`,
 
   halted: (reason: string, probeIntervalMs: number) =>
     `Spotzee delivery HALTED: ${reason}. Sending has stopped; events stay queued (up to maxQueueEvents) and a probe retries every ${seconds(probeIntervalMs)}.`,
@@ -102,6 +117,24 @@ export const DeliveryMessages = {
 
   splitting: (batch: BatchRef, failure: string) =>
     `Spotzee refused batch ${batch.key} without naming events (${failure}); splitting its ${batch.size} events to isolate the invalid ones.`,
+
+  splitSummary: (family: {
+    rootKey: string;
+    rootSize: number;
+    rejected: number;
+    requests: number;
+    details: string[];
+  }) =>
+    `Spotzee refused batch ${family.rootKey} (${plural(family.rootSize, 'event')}) without naming events; ` +
+    `splitting it took ${plural(family.requests, 'more request')} and rejected ${family.rejected} of them: ` +
+    `${family.details.join('; ')}${family.details.length < family.rejected ? '; …' : ''}.`,
+
+  inProgressTooLong: (failure: string, waitedMs: number) =>
+    `${failure}, still in progress after ${seconds(waitedMs)}: treated as a failed attempt of this batch`,
+
+  bodyUnread: (batch: BatchRef, status: number, why: 'incomplete' | 'too_large', requestId: string | null) =>
+    `Spotzee accepted batch ${batch.key} (HTTP ${status}, request_id ${requestId ?? 'none'}) but its answer ${why === 'incomplete' ? 'did not finish in time' : 'was longer than maxResponseBytes'}: ` +
+    `counted as delivered (the status settles it; it is never resent), and any per-item errors in that body were not seen.`,
 
   engineBug: (batchKey: string, detail: string) => `Spotzee engine error while handling batch ${batchKey}: ${detail}`,
 

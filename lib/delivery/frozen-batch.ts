@@ -1,5 +1,6 @@
 import { batchBody, batchKey } from './batch-key.js';
 import type { QueuedEvent, StoredBatch } from './event-queue-store.js';
+import type { SplitFamily } from './split-family.js';
 
 /**
  * A batch frozen at its first attempt: its body bytes and `Idempotency-Key` never change, so every
@@ -27,16 +28,24 @@ export class FrozenBatch implements StoredBatch {
   firstFailedAt: number | null = null;
   /** Every event has an outcome (e.g. dropped at the shutdown deadline while in flight). */
   settled = false;
+  /** Halvings between the batch first frozen and this one; bounded, so no refusal splits forever. */
+  splitDepth = 0;
+  /** Set when a split made it (or its ancestor): its rejections are summarised once, for the root. */
+  family: SplitFamily | null = null;
+  /** When Spotzee first answered `idempotency_in_progress` for this key, in a row; null otherwise. */
+  inProgressSince: number | null = null;
 
   /** `restored`: the key and bytes a previous process froze these entries into, kept as they were. */
   constructor(
     readonly entries: readonly QueuedEvent[],
     now: number,
+    /** 0, or how many times these events moved to a new key after a replayed refusal. */
+    readonly generation = 0,
     restored?: Pick<StoredBatch, 'key' | 'body'>,
   ) {
     if (restored === undefined) {
       const events = entries.map((entry) => entry.event);
-      this.key = batchKey(events);
+      this.key = batchKey(events, generation);
       this.body = batchBody(events);
     } else {
       this.key = restored.key;

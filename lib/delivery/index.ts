@@ -1,5 +1,5 @@
 export { DeliveryEngine } from './delivery-engine.js';
-export type { CloseOptions, CloseReport, DeliveryEngineSeams } from './delivery-engine.js';
+export type { CloseOptions, CloseReport, DeliveryEngineSeams, FlushOptions } from './delivery-engine.js';
 export { SpotzeeConfigurationError } from './errors.js';
 export {
   resolveDeliveryOptions,

@@ -96,11 +96,17 @@ export class OutcomeLedger {
     this.#outcomeLog.rejectedAtCapture(outcome);
   }
 
-  deliver(batch: FrozenBatch, requestId: string | null, replayed: boolean): void {
+  /** `entries`: the batch's events Spotzee committed, when a 2xx said some others failed. Default: all. */
+  deliver(
+    batch: FrozenBatch,
+    requestId: string | null,
+    replayed: boolean,
+    entries: readonly QueuedEvent[] = batch.entries,
+  ): void {
     const listeners = this.#listeners;
     // A delivered outcome is only ever announced to listeners: with none, skip building one per event.
     const announce = listeners.has('delivered') || listeners.has('outcome');
-    for (const entry of batch.entries) {
+    for (const entry of entries) {
       this.#delivered += 1;
       this.#settle(entry, true);
       if (!announce) continue;

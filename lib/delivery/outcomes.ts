@@ -83,6 +83,11 @@ export interface DeliveryHealth {
   /** Last problem, redacted. */
   lastError: { message: string; code?: string; status?: number | null; requestId?: string | null; at: string } | null;
   queueDepth: number;
+  /**
+   * While Spotzee asked everyone to wait (429, idempotency_in_progress): when sending resumes (ISO), at
+   * most `rateLimitMaxMs` ahead; null when not paused. The engine stays `healthy` meanwhile.
+   */
+  pausedUntil: string | null;
 }
 
 export interface DeliveryStats {

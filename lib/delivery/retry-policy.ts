@@ -57,8 +57,15 @@ export class RetryPolicy {
     const now = Date.now();
     batch.failures += 1;
     batch.firstFailedAt ??= now;
-    this.#gate.noteError(`Batch ${batch.key} failed: ${failure}`, status, code, requestId);
     const { maxAttempts, retryForMs, retryBaseMs, retryMaxMs } = this.#options;
+    // A server's Retry-After is honoured up to retryMaxMs: `Retry-After: 3600` on a 503 must not park
+    // the batch for an hour.
+    let asked = retryAfterMs;
+    if (asked !== null && asked > retryMaxMs) {
+      failure += M.retryAfterCapped(asked, retryMaxMs);
+      asked = retryMaxMs;
+    }
+    this.#gate.noteError(`Batch ${batch.key} failed: ${failure}`, status, code, requestId);
     // Folded per status, or per error code for failures without an answer (`no response (ECONNREFUSED…`).
     const kind = status ?? failure.replace(/:.*$/, '');
     const spentMs = now - batch.firstFailedAt;
@@ -70,7 +77,7 @@ export class RetryPolicy {
       this.#drop(batch, failure, kind, why);
       return;
     }
-    const backoff = Math.max(retryDelayMs(batch.failures, retryBaseMs, retryMaxMs, this.#random), retryAfterMs ?? 0);
+    const backoff = Math.max(retryDelayMs(batch.failures, retryBaseMs, retryMaxMs, this.#random), asked ?? 0);
     // One last attempt when the budget runs out, rather than none after a backoff that overshoots it.
     const delay = Math.min(backoff, retryForMs - spentMs);
     this.#pool.backOff(batch, now + delay);

@@ -20,11 +20,17 @@ export interface SpotzeeProblem {
 
 const MAX_ITEM_ERRORS = 1000;
 
-function text(value: unknown, max = 500): string | null {
-  return typeof value === 'string' && value !== '' ? value.slice(0, max) : null;
+/** Leaves text as it is; callers that show it anywhere pass the engine's server-text cleaner instead. */
+export const KEEP_TEXT = (text: string): string => text;
+
+/** A non-empty string field, cleaned (redacted, escaped) before it is cut, so a cut never splits a key. */
+export function serverText(value: unknown, clean: (text: string) => string, max = 500): string | null {
+  return typeof value === 'string' && value !== '' ? clean(value).slice(0, max) : null;
 }
 
-export function parseProblem(body: string | null): SpotzeeProblem {
+/** Every string in the result has been through `clean`: nothing raw from the server survives parsing. */
+export function parseProblem(body: string | null, clean: (text: string) => string = KEEP_TEXT): SpotzeeProblem {
+  const text = (value: unknown, max?: number): string | null => serverText(value, clean, max);
   const problem: SpotzeeProblem = { code: null, title: null, message: null, requestId: null, param: null, errors: [] };
   if (body === null || body === '') return problem;
   let parsed: unknown;

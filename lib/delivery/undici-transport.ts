@@ -20,11 +20,16 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
   return headers;
 }
 
-/** Reads at most `limit` bytes; past it, stops and destroys the stream rather than buffering it. */
+/**
+ * Reads at most `limit` bytes; past it, stops and destroys the stream rather than buffering it. A body
+ * that breaks off or outlives the request's deadline comes back `incomplete` with what arrived: once the
+ * status line is in, the status decides, and a slow or endless body must never turn an answered
+ * request into a "no answer" (a 2xx would then be resent although Spotzee accepted it).
+ */
 async function readBounded(
   body: Dispatcher.ResponseData['body'],
   limit: number,
-): Promise<{ text: string | null; truncated: boolean }> {
+): Promise<{ text: string | null; truncated: boolean; incomplete: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -33,15 +38,23 @@ async function readBounded(
       size += buffer.length;
       if (size > limit) {
         body.destroy();
-        return { text: null, truncated: true };
+        return { text: null, truncated: true, incomplete: false };
       }
       chunks.push(buffer);
     }
   } catch {
-    // The status already arrived and is what decides; a body cut mid-way is just unreadable.
-    return { text: null, truncated: false };
+    body.destroy();
+    return {
+      text: size === 0 ? null : Buffer.concat(chunks, size).toString('utf8'),
+      truncated: false,
+      incomplete: true,
+    };
   }
-  return { text: size === 0 ? null : Buffer.concat(chunks, size).toString('utf8'), truncated: false };
+  return {
+    text: size === 0 ? null : Buffer.concat(chunks, size).toString('utf8'),
+    truncated: false,
+    incomplete: false,
+  };
 }
 
 /** No complete answer within `requestTimeoutMs`. */
@@ -87,9 +100,16 @@ export class UndiciTransport extends DeliveryTransport {
         headersTimeout: request.timeoutMs,
         bodyTimeout: request.timeoutMs,
       });
-      const { text, truncated } = await readBounded(response.body, request.maxResponseBytes);
-      if (timeout.aborted && text === null && !truncated) throw timeout.reason;
-      return { status: response.statusCode, headers: flattenHeaders(response.headers), body: text, truncated };
+      const { text, truncated, incomplete } = await readBounded(response.body, request.maxResponseBytes);
+      // The shutdown deadline abandons the request whatever arrived; a timeout mid-body does not.
+      if (request.signal.aborted) throw request.signal.reason;
+      return {
+        status: response.statusCode,
+        headers: flattenHeaders(response.headers),
+        body: text,
+        truncated,
+        incomplete,
+      };
     } catch (error) {
       if (timeout.aborted && !request.signal.aborted) throw new RequestTimeoutError(request.timeoutMs);
       throw error;
