@@ -1,4 +1,4 @@
-import type { DeliveryLogger } from './delivery-logger.js';
+import type { DeliveryLogger } from './ledger/delivery-logger.js';
 
 /** What happens to a new event when the queue is at its event or byte limit. */
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest';

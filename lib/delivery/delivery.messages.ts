@@ -1,4 +1,4 @@
-import type { SpotzeeProblem } from './spotzee-problem.js';
+import type { SpotzeeProblem } from './dispatch/spotzee-problem.js';
 
 /**
  * Every log line the engine writes, in one place so the wording stays consistent: one line per problem,

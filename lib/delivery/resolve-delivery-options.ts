@@ -1,6 +1,6 @@
-import { hasControlCharacters } from './control-characters.js';
-import type { DeliveryLogger } from './delivery-logger.js';
-import { SILENT_LOGGER } from './delivery-logger.js';
+import { hasControlCharacters } from './prepare/control-characters.js';
+import type { DeliveryLogger } from './ledger/delivery-logger.js';
+import { SILENT_LOGGER } from './ledger/delivery-logger.js';
 import type { DeliveryOptions, OverflowPolicy } from './delivery-options.js';
 import { SpotzeeConfigurationError } from './errors.js';
 

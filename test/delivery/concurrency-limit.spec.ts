@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConcurrencyLimit } from '../../lib/delivery/concurrency-limit.js';
+import { ConcurrencyLimit } from '../../lib/delivery/dispatch/concurrency-limit.js';
 
 describe('ConcurrencyLimit (AIMD between 1 and max)', () => {
   it('starts at max and shrinks by 30% per transient failure, never below 1', () => {

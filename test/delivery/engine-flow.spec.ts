@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { BatchAttempt } from '../../lib/delivery/index.js';
-import { SLOW_REQUEST_MS } from '../../lib/delivery/send-scheduler.js';
+import { SLOW_REQUEST_MS } from '../../lib/delivery/dispatch/send-scheduler.js';
 import { eventually } from '../support/eventually.js';
 import { expectInvariant, startHarness, stopHarnessesAfterEach } from './support/engine-harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MemoryEventQueue } from '../../lib/delivery/memory-event-queue.js';
+import { MemoryEventQueue } from '../../lib/delivery/queue/memory-event-queue.js';
 import { preparedEvent as prepared } from './support/prepared-event.js';
 
 describe('MemoryEventQueue', () => {

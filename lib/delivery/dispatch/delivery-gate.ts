@@ -1,11 +1,11 @@
 import { rateLimitPauseMs } from './backoff.js';
-import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
-import type { EngineLog } from './engine-log.js';
-import type { FlushWaiters } from './flush-waiters.js';
-import type { FrozenBatch } from './frozen-batch.js';
-import type { DeliveryHealth } from './outcomes.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import type { FlushWaiters } from '../ledger/flush-waiters.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
+import type { DeliveryHealth } from '../ledger/outcomes.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 import type { SpotzeeProblem } from './spotzee-problem.js';
 
 type LastError = NonNullable<DeliveryHealth['lastError']>;

@@ -1,12 +1,12 @@
-import type { BatchPool } from './batch-pool.js';
+import type { BatchPool } from '../queue/batch-pool.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { DeliveryTransport, TransportResponse } from './delivery-transport.js';
-import type { EngineLog } from './engine-log.js';
-import type { FrozenBatch } from './frozen-batch.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 import type { ResponseHandler } from './response-handler.js';
-import { USER_AGENT } from './version.js';
+import { USER_AGENT } from '../version.js';
 
 export interface BatchSenderDeps {
   options: Readonly<ResolvedDeliveryOptions>;

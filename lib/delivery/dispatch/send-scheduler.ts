@@ -1,14 +1,14 @@
-import { bodyBytes } from './batch-key.js';
-import type { BatchPool } from './batch-pool.js';
+import { bodyBytes } from '../queue/batch-key.js';
+import type { BatchPool } from '../queue/batch-pool.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import { detachedImmediate, detachedTimeout } from './detached-scope.js';
-import { isPromiseLike } from './event-queue-store.js';
-import type { EventQueueStore, MaybePromise, QueuedEvent } from './event-queue-store.js';
-import type { FlushWaiters } from './flush-waiters.js';
-import type { FrozenBatch } from './frozen-batch.js';
-import type { OutcomeLedger } from './outcome-ledger.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import { isPromiseLike } from '../queue/event-queue-store.js';
+import type { EventQueueStore, MaybePromise, QueuedEvent } from '../queue/event-queue-store.js';
+import type { FlushWaiters } from '../ledger/flush-waiters.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 import type { ShutdownDrain } from './shutdown-drain.js';
 
 export interface SendSchedulerDeps {

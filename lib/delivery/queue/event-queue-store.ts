@@ -1,4 +1,4 @@
-import type { PreparedEvent } from './spotzee-event.js';
+import type { PreparedEvent } from '../prepare/spotzee-event.js';
 
 /** A queued event with what the engine needs to schedule it. */
 export interface QueuedEvent {

@@ -1,15 +1,15 @@
-import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import type { DeliveryTransport } from './delivery-transport.js';
 import { detachedTimeout } from './detached-scope.js';
-import type { EngineLog } from './engine-log.js';
-import { isPromiseLike } from './event-queue-store.js';
-import type { EventQueueStore } from './event-queue-store.js';
-import type { FlushWaiters } from './flush-waiters.js';
-import type { OutcomeLedger } from './outcome-ledger.js';
-import type { OutcomeLog } from './outcome-log.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import { isPromiseLike } from '../queue/event-queue-store.js';
+import type { EventQueueStore } from '../queue/event-queue-store.js';
+import type { FlushWaiters } from '../ledger/flush-waiters.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
+import type { OutcomeLog } from '../ledger/outcome-log.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 
 export interface CloseOptions {
   /** Overrides `shutdownDeadlineMs` for this call. */

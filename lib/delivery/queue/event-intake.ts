@@ -2,11 +2,11 @@ import type { BatchPool } from './batch-pool.js';
 import type { DedupeWindow } from './dedupe-window.js';
 import { isPromiseLike } from './event-queue-store.js';
 import type { EventQueueStore, QueuedEvent } from './event-queue-store.js';
-import type { ListenerRegistry } from './listener-registry.js';
-import type { OutcomeLedger } from './outcome-ledger.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
-import type { ShutdownDrain } from './shutdown-drain.js';
-import type { PreparedEvent } from './spotzee-event.js';
+import type { ListenerRegistry } from '../ledger/listener-registry.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
+import type { ShutdownDrain } from '../dispatch/shutdown-drain.js';
+import type { PreparedEvent } from '../prepare/spotzee-event.js';
 
 export interface EventIntakeDeps {
   options: Readonly<ResolvedDeliveryOptions>;

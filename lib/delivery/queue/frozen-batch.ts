@@ -1,6 +1,6 @@
 import { batchBody, batchKey } from './batch-key.js';
 import type { QueuedEvent, StoredBatch } from './event-queue-store.js';
-import type { SplitFamily } from './split-family.js';
+import type { SplitFamily } from '../dispatch/split-family.js';
 
 /**
  * A batch frozen at its first attempt: its body bytes and `Idempotency-Key` never change, so every

@@ -1,9 +1,9 @@
-import type { BatchPool } from './batch-pool.js';
-import type { DedupeWindow } from './dedupe-window.js';
-import type { QueuedEvent } from './event-queue-store.js';
-import { describeEvent, summarizeEvent } from './event-summary.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import type { DedupeWindow } from '../queue/dedupe-window.js';
+import type { QueuedEvent } from '../queue/event-queue-store.js';
+import { describeEvent, summarizeEvent } from '../prepare/event-summary.js';
 import type { FlushWaiters } from './flush-waiters.js';
-import type { FrozenBatch } from './frozen-batch.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
 import type { ListenerRegistry } from './listener-registry.js';
 import type { OutcomeLog } from './outcome-log.js';
 import type { DropReason, RejectedOutcome, RejectionReason } from './outcomes.js';

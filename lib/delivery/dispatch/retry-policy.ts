@@ -1,12 +1,12 @@
 import { retryDelayMs } from './backoff.js';
-import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M, duration, plural } from './delivery.messages.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import { DeliveryMessages as M, duration, plural } from '../delivery.messages.js';
 import type { DeliveryGate } from './delivery-gate.js';
-import type { EngineLog } from './engine-log.js';
-import type { FrozenBatch } from './frozen-batch.js';
-import { LogThrottle } from './log-throttle.js';
-import type { OutcomeLedger } from './outcome-ledger.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
+import { LogThrottle } from '../ledger/log-throttle.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 

@@ -1,4 +1,4 @@
-import type { EventSummary, PreparedEvent } from './spotzee-event.js';
+import type { EventSummary, PreparedEvent } from '../prepare/spotzee-event.js';
 
 /**
  * Why an event was rejected (permanently invalid, never retried). `missing_contact`: neither id was
