@@ -43,6 +43,7 @@ export type {
   DeliveryHealth,
   DeliveryStats,
   DropReason,
+  DiscardedOutcome,
   DroppedOutcome,
   EventOutcome,
   RejectedOutcome,

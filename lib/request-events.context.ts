@@ -21,6 +21,11 @@ export interface RequestOrigin {
   contactHint?(): string;
   /** Called once, when the request holds its first event: only then is its verdict worth waiting for. */
   firstHeld?(events: RequestEventsContext): void;
+  /**
+   * True once the request is over (its response finished or was torn down) even if no verdict was
+   * recorded: a request that held nothing is not listened to, and work it left behind must not join it.
+   */
+  ended?(): boolean;
 }
 
 /** How much one request may hold before its verdict; past either bound its new events are dropped. */
@@ -69,7 +74,7 @@ export class RequestEventsContext {
 
   /** True until the verdict: `track()` calls join the request only while it is open. */
   get open(): boolean {
-    return this.current === 'open';
+    return this.current === 'open' && this.origin.ended?.() !== true;
   }
 
   get source(): string {

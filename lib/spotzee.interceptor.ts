@@ -478,6 +478,11 @@ class RequestScope implements RequestOrigin, EmitsEventObserver {
     return this.interceptor['describeMissingContact'](this.context);
   }
 
+  ended(): boolean {
+    const response = this.response;
+    return response !== undefined && (response.writableFinished === true || response.destroyed === true);
+  }
+
   firstHeld(events: RequestEventsContext): void {
     this.listen(events);
   }

@@ -9,6 +9,7 @@ import type {
   Symbol as TsSymbol,
   Type,
   TypeChecker,
+  TypeReference,
 } from 'typescript';
 import {
   CATALOG_SNAPSHOT_VERSION,
@@ -238,7 +239,17 @@ class CatalogExtractor {
   private mapperResult(options: Type | undefined, mapper: string, location: Node): Type | undefined {
     const type = this.propertyType(options, mapper, location);
     const [signature] = type ? this.checker.getNonNullableType(type).getCallSignatures() : [];
-    return signature?.getReturnType();
+    const returned = signature?.getReturnType();
+    return returned && this.settled(returned);
+  }
+
+  /** What an async mapper resolves to: a Promise awaited, an Observable's value. */
+  private settled(type: Type): Type {
+    const awaited = this.checker.getAwaitedType(type) ?? type;
+    if (awaited.getSymbol()?.getName() === 'Observable') {
+      return this.checker.getTypeArguments(awaited as TypeReference)[0] ?? awaited;
+    }
+    return awaited;
   }
 
   private propertyType(type: Type | undefined, name: string, location: Node): Type | undefined {

@@ -61,9 +61,7 @@ export class TypeDescriber {
   print(type: Type, depth: number): string {
     const { TypeFlags } = this.ts;
     if (type.flags & (TypeFlags.Any | TypeFlags.Unknown)) return 'unknown';
-    if (type.flags & TypeFlags.Boolean) {
-      return type.isUnion() && type.types.some((t) => t.flags & TypeFlags.Null) ? 'boolean | null' : 'boolean';
-    }
+    if (type.flags & TypeFlags.Boolean) return 'boolean';
     if (type.isUnion()) {
       const members = type.types.filter((t) => !(t.flags & (TypeFlags.Undefined | TypeFlags.Void)));
       const printed = members.map((t) => this.print(t, depth));

@@ -13,7 +13,7 @@ import {
 } from '../catalog/catalog-snapshot.js';
 import type { TypeScript } from '../catalog/type-describer.js';
 import type { CompilerHost, CompilerOptions, SourceFile } from 'typescript';
-import { CliUsageError, EXIT, type CliIo } from './cli-io.js';
+import { CliUsageError, type CliCommand, type CliOutput } from './cli-command.js';
 
 interface CatalogArgs {
   project?: string;
@@ -21,10 +21,12 @@ interface CatalogArgs {
   check: boolean;
   /** `true` for stdout, else a file. */
   markdown?: true | string;
-  help: boolean;
 }
 
-const HELP = `Usage: npx nestjs-spotzee catalog [options]
+/** Exit codes: 2 (bad usage) is the dispatcher's. */
+const EXIT = { ok: 0, failed: 1 } as const;
+
+const USAGE = `Usage: npx nestjs-spotzee catalog [options]
 
 Reads the event catalogue from your sources (the SpotzeeEvents interface, every @EmitsEvent and
 SpotzeeTracker.track() call, the types their data mappers return, schemas registered per event)
@@ -37,15 +39,22 @@ Options:
                             each breaking change (an event removed or renamed, a field removed, a
                             field's type changed, a field made optional); additions are listed and pass.
       --markdown [file]     Render the catalogue as a Markdown page (to the file, or to stdout).
-  -h, --help                Show this help.
-`;
+  -h, --help                Show this help.`;
 
-export async function runCatalogCommand(argv: readonly string[], io: CliIo): Promise<number> {
+/** Where the command works: the output it writes to and the folder it runs in. */
+type CatalogIo = CliOutput & { readonly cwd: string };
+
+/** `nestjs-spotzee catalog`: the event catalogue, read from the sources with the TypeScript compiler. */
+export const catalogCommand: CliCommand = {
+  name: 'catalog',
+  summary: 'write, check (--check) or render (--markdown) the event catalogue spotzee-events.json',
+  usage: USAGE,
+  run: (args, output) =>
+    runCatalogCommand(args, { cwd: output.cwd ?? process.cwd(), out: output.out, err: output.err }),
+};
+
+async function runCatalogCommand(argv: readonly string[], io: CatalogIo): Promise<number> {
   const args = parseArgs(argv);
-  if (args.help) {
-    io.out(HELP);
-    return EXIT.ok;
-  }
   const ts = await loadTypeScript(io.cwd);
   const configPath = findConfig(ts, io.cwd, args.project);
   const projectDir = dirname(configPath);
@@ -60,17 +69,17 @@ export async function runCatalogCommand(argv: readonly string[], io: CliIo): Pro
     ]),
   );
   for (const warning of [...extracted.warnings, ...findNamePitfalls(uses)]) {
-    io.err(`warning: ${warning}\n`);
+    io.err(`warning: ${warning}`);
   }
   const names = Object.keys(extracted.snapshot.events);
 
   if (args.markdown !== undefined) {
     const markdown = renderCatalogMarkdown(extracted.snapshot);
     if (args.markdown === true) {
-      io.out(markdown);
+      io.out(markdown.replace(/\n$/, ''));
     } else {
       writeFileSync(resolve(io.cwd, args.markdown), markdown);
-      io.err(`Wrote ${args.markdown}: ${names.length} events.\n`);
+      io.err(`Wrote ${args.markdown}: ${names.length} events.`);
     }
     if (!args.check) {
       return EXIT.ok;
@@ -86,15 +95,15 @@ export async function runCatalogCommand(argv: readonly string[], io: CliIo): Pro
   }
   io.out(
     `${unchanged ? 'Unchanged' : 'Wrote'} ${shown(snapshotPath)}: ${names.length} event${names.length === 1 ? '' : 's'}` +
-      `${names.length > 0 ? ` (${names.join(', ')})` : ''}.\n`,
+      `${names.length > 0 ? ` (${names.join(', ')})` : ''}.`,
   );
   return EXIT.ok;
 }
 
-function check(current: CatalogSnapshot, snapshotPath: string, shown: string, io: CliIo): number {
+function check(current: CatalogSnapshot, snapshotPath: string, shown: string, io: CatalogIo): number {
   if (!existsSync(snapshotPath)) {
     io.err(
-      `No catalogue snapshot at ${shown}. Run npx nestjs-spotzee catalog to create it from the code, and commit it.\n`,
+      `No catalogue snapshot at ${shown}. Run npx nestjs-spotzee catalog to create it from the code, and commit it.`,
     );
     return EXIT.failed;
   }
@@ -102,7 +111,7 @@ function check(current: CatalogSnapshot, snapshotPath: string, shown: string, io
   try {
     committed = parseCatalogSnapshot(readFileSync(snapshotPath, 'utf8'), shown);
   } catch (error) {
-    io.err(`${(error as Error).message}\n`);
+    io.err((error as Error).message);
     return EXIT.failed;
   }
   const changes = diffCatalogs(committed, current);
@@ -110,24 +119,28 @@ function check(current: CatalogSnapshot, snapshotPath: string, shown: string, io
   const other = changes.filter((change) => !change.breaking);
   if (breaking.length > 0) {
     io.err(
-      `✗ ${breaking.length} breaking change${breaking.length === 1 ? '' : 's'} to the event catalogue against ${shown}:\n` +
-        breaking.map((change) => `  - ${change.message}\n`).join('') +
+      [
+        `✗ ${breaking.length} breaking change${breaking.length === 1 ? '' : 's'} to the event catalogue against ${shown}:`,
+        ...breaking.map((change) => `  - ${change.message}`),
         'Journeys and segments in Spotzee match event names and data fields exactly. Keep the old name and fields, ' +
-        `or, if the change is agreed with the people who build on these events, run npx nestjs-spotzee catalog and commit ${shown}.\n`,
+          `or, if the change is agreed with the people who build on these events, run npx nestjs-spotzee catalog and commit ${shown}.`,
+      ].join('\n'),
     );
   }
   if (other.length > 0) {
     io.out(
-      `${other.length} compatible change${other.length === 1 ? '' : 's'}:\n` +
-        other.map((change) => `  + ${change.message}\n`).join('') +
-        (breaking.length === 0 ? `Run npx nestjs-spotzee catalog and commit ${shown} to record them.\n` : ''),
+      [
+        `${other.length} compatible change${other.length === 1 ? '' : 's'}:`,
+        ...other.map((change) => `  + ${change.message}`),
+        ...(breaking.length === 0 ? [`Run npx nestjs-spotzee catalog and commit ${shown} to record them.`] : []),
+      ].join('\n'),
     );
   }
   if (breaking.length > 0) {
     return EXIT.failed;
   }
   const count = Object.keys(current.events).length;
-  io.out(`✓ No breaking changes to the event catalogue (${count} event${count === 1 ? '' : 's'}, ${shown}).\n`);
+  io.out(`✓ No breaking changes to the event catalogue (${count} event${count === 1 ? '' : 's'}, ${shown}).`);
   return EXIT.ok;
 }
 
@@ -220,7 +233,7 @@ async function loadTypeScript(cwd: string): Promise<TypeScript> {
 }
 
 function parseArgs(argv: readonly string[]): CatalogArgs {
-  const args: CatalogArgs = { check: false, help: false };
+  const args: CatalogArgs = { check: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     const [flag, inline] =
@@ -230,7 +243,7 @@ function parseArgs(argv: readonly string[]): CatalogArgs {
     const value = (): string => {
       const next = inline ?? argv[++i];
       if (next === undefined || next.startsWith('-')) {
-        throw new CliUsageError(`${flag} needs a value. Run npx nestjs-spotzee catalog --help for the options.`);
+        throw new CliUsageError(`${flag} needs a value.`);
       }
       return next;
     };
@@ -256,12 +269,8 @@ function parseArgs(argv: readonly string[]): CatalogArgs {
         }
         break;
       }
-      case '-h':
-      case '--help':
-        args.help = true;
-        break;
       default:
-        throw new CliUsageError(`unknown option ${arg}. Run npx nestjs-spotzee catalog --help for the options.`);
+        throw new CliUsageError(`Unknown option ${arg}.`);
     }
   }
   return args;

@@ -2,6 +2,8 @@
 export interface CliOutput {
   out(line: string): void;
   err(line: string): void;
+  /** The folder a command works in (where `catalog` looks for tsconfig.json). Default: `process.cwd()`. */
+  readonly cwd?: string;
 }
 
 /** A command that keeps running (a server) until it is stopped. */

@@ -1,8 +1,9 @@
 import { CliUsageError, type CliCommand, type CliOutput, type RunningCommand } from './cli-command.js';
+import { catalogCommand } from './catalog.command.js';
 import { emulatorCommand } from './emulator.command.js';
 
 /** Every subcommand of the `nestjs-spotzee` bin; a new one is a file in lib/cli/ and a line here. */
-export const CLI_COMMANDS: readonly CliCommand[] = [emulatorCommand];
+export const CLI_COMMANDS: readonly CliCommand[] = [emulatorCommand, catalogCommand];
 
 function overview(): string {
   const width = Math.max(...CLI_COMMANDS.map((command) => command.name.length));

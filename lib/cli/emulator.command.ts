@@ -4,7 +4,7 @@ import { SpotzeeEmulator } from '../emulator/spotzee-emulator.js';
 import type { ReceivedBatch } from '../emulator/emulator-records.js';
 import { CliUsageError, type CliCommand, type CliOutput, type RunningCommand } from './cli-command.js';
 
-const USAGE = `Usage: npx nestjs-spotzee emulator [--port 4010] [--host 127.0.0.1] [--api-key sk_…] [--quiet]
+const USAGE = `Usage: npx nestjs-spotzee emulator [--port 4010] [--host 127.0.0.1] [--api-key sk_…] [--inspector-port 0] [--quiet]
 
 Runs a local Spotzee stand-in (the events API: keys, versions, body rules, idempotency, rate-limit
 headers). Point your app at it with SPOTZEE_BASE_URL and SPOTZEE_API_KEY as printed at start-up.
@@ -12,8 +12,10 @@ headers). Point your app at it with SPOTZEE_BASE_URL and SPOTZEE_API_KEY as prin
   --port <n>       port to listen on (default 4010; 0 picks a free one)
   --host <host>    interface to bind (default 127.0.0.1)
   --api-key <key>  accept only this secret key (repeatable; default: any sk_… key)
+  --inspector-port <n>  port of the inspector page (default 0: a free one)
   --quiet          do not print a line per received batch
 
+Open the inspector URL it prints to watch every request and event arrive, and to inject faults.
 GET ${RECEIVED_PATH} lists what it received (?name=order_placed to filter). Ctrl-C stops it.`;
 
 /** `nestjs-spotzee emulator`: the emulator of `nestjs-spotzee/emulator`, from the command line. */
@@ -26,6 +28,7 @@ export const emulatorCommand: CliCommand = {
     const emulator = await SpotzeeEmulator.start({
       host: options.host,
       port: options.port,
+      inspectorPort: options.inspectorPort,
       ...(options.apiKeys.length > 0 ? { apiKeys: options.apiKeys } : {}),
       ...(options.quiet ? {} : { onBatch: (batch: ReceivedBatch) => output.out(describeBatch(batch)) }),
     });
@@ -33,12 +36,14 @@ export const emulatorCommand: CliCommand = {
     output.out(`  SPOTZEE_BASE_URL=${emulator.baseUrl}`);
     output.out(`  SPOTZEE_API_KEY=${emulator.apiKey}`);
     output.out(`  received so far: curl ${emulator.receivedUrl}`);
+    output.out(`  inspector: ${emulator.inspectorUrl}`);
     return { stop: () => emulator.stop() };
   },
 };
 
 interface EmulatorArgs {
   port: number;
+  inspectorPort: number;
   host: string;
   apiKeys: string[];
   quiet: boolean;
@@ -51,6 +56,7 @@ function parseEmulatorArgs(args: readonly string[]): EmulatorArgs {
       args: [...args],
       options: {
         port: { type: 'string', default: '4010' },
+        'inspector-port': { type: 'string', default: '0' },
         host: { type: 'string', default: '127.0.0.1' },
         'api-key': { type: 'string', multiple: true },
         quiet: { type: 'boolean', default: false },
@@ -65,12 +71,18 @@ function parseEmulatorArgs(args: readonly string[]): EmulatorArgs {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new CliUsageError(`--port must be an integer from 0 to 65535, got "${parsed.values.port}".`);
   }
+  const inspectorPort = Number(parsed.values['inspector-port']);
+  if (!Number.isInteger(inspectorPort) || inspectorPort < 0 || inspectorPort > 65535) {
+    throw new CliUsageError(
+      `--inspector-port must be an integer from 0 to 65535, got "${parsed.values['inspector-port']}".`,
+    );
+  }
   const apiKeys = parsed.values['api-key'] ?? [];
   const notSecret = apiKeys.find((key) => !key.startsWith('sk_'));
   if (notSecret !== undefined) {
     throw new CliUsageError('--api-key takes a secret key (sk_…); publishable pk_ keys are always refused by Spotzee.');
   }
-  return { port, host: parsed.values.host, apiKeys, quiet: parsed.values.quiet };
+  return { port, inspectorPort, host: parsed.values.host, apiKeys, quiet: parsed.values.quiet };
 }
 
 /** `batch 3: 2 events (order_placed, stock_reserved), key 6f1c…` */

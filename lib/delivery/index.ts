@@ -41,6 +41,7 @@ export type {
   DeliveryHealth,
   DeliveryStats,
   DropReason,
+  DiscardedOutcome,
   DroppedOutcome,
   EventOutcome,
   RejectedOutcome,

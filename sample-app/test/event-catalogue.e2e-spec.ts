@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../lib/cli/run-cli.js';
+import { runCli } from '../../lib/cli/cli-dispatcher.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -15,8 +15,8 @@ describe('the sample app event catalogue', () => {
     let stderr = '';
     const code = await runCli(['catalog', '--check', '--project', 'sample-app/tsconfig.json'], {
       cwd: repoRoot,
-      out: (text) => (stdout += text),
-      err: (text) => (stderr += text),
+      out: (line) => (stdout += `${line}\n`),
+      err: (line) => (stderr += `${line}\n`),
     });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toBe('✓ No breaking changes to the event catalogue (6 events, sample-app/spotzee-events.json).\n');

@@ -4,7 +4,7 @@
  * makes — every breaking one fails with a message naming it, additions pass and are listed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCatalogSnapshot, type CatalogSnapshot } from '../../lib/catalog/catalog-snapshot.js';
 import { FixtureApp } from './support/fixture-app.js';
@@ -194,7 +194,8 @@ describe('npx nestjs-spotzee catalog on a fixture app', () => {
     let declaredSnapshot: string;
 
     beforeAll(async () => {
-      app.write(CATALOGUE, declare(declared));
+      // Written outside the edit log: each test's edits are restored to this declaration.
+      writeFileSync(join(app.dir, CATALOGUE), declare(declared));
       expect(await app.run('catalog', '--out', 'declared.json')).toMatchObject({ code: 0 });
       declaredSnapshot = app.read('declared.json');
     });
@@ -211,6 +212,15 @@ describe('npx nestjs-spotzee catalog on a fixture app', () => {
         declared: true,
         data: { total: { type: 'number', description: 'In currency units.' } },
       });
+    });
+
+    it('renders the JSDoc descriptions in --markdown', async () => {
+      const result = await app.run('catalog', '--markdown');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        '| [`order_placed`](#order_placed) | A customer placed an order. | OrdersController.place [POST /orders] |',
+      );
+      expect(result.stdout).toContain('| `total` | `number` | yes | In currency units. |');
     });
 
     it('fails when a declared field becomes optional', async () => {
@@ -247,12 +257,23 @@ describe('npx nestjs-spotzee catalog on a fixture app', () => {
     ]);
   });
 
+  it('is listed by the bin, with its options under --help, and names an unknown option', async () => {
+    const help = await app.run('--help');
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^ {2}catalog +write, check \(--check\) or render \(--markdown\) the event catalogue/m);
+    const usage = await app.run('catalog', '--help');
+    expect(usage).toMatchObject({ code: 0, stderr: '' });
+    expect(usage.stdout).toContain('Usage: npx nestjs-spotzee catalog [options]');
+    const badOption = await app.run('catalog', '--chek');
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/^Unknown option --chek\.\n\nUsage: npx nestjs-spotzee catalog \[options\]/);
+  });
+
   it('says how to fix a wrong --project', async () => {
     const result = await app.run('catalog', '--project', 'nope.json');
-    expect(result).toMatchObject({
-      code: 2,
-      stderr:
-        'nestjs-spotzee catalog: --project nope.json: no such file. Point it at the tsconfig that lists your sources.\n',
-    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^--project nope\.json: no such file\. Point it at the tsconfig that lists your sources\.\n\nUsage: npx nestjs-spotzee catalog/,
+    );
   });
 });

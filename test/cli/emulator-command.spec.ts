@@ -59,6 +59,17 @@ describe('npx nestjs-spotzee emulator', () => {
     expect(listed.events.map(({ event }) => event.name)).toEqual(['order_placed', 'stock_reserved']);
     const filtered = (await (await fetch(`${listUrl}?name=stock_reserved`)).json()) as { count: number };
     expect(filtered.count).toBe(1);
+
+    // The inspector page, on its own port, with the events on its stream.
+    const inspectorUrl = out.find((line) => line.startsWith('  inspector: '))!.split('inspector: ')[1]!;
+    expect(inspectorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await fetch(inspectorUrl)).headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const stream = await fetch(`${inspectorUrl}stream`);
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes('stock_reserved')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
   });
 
   it('accepts only the keys given with --api-key, and stays silent per batch with --quiet', async () => {

@@ -6,11 +6,11 @@ import {
   SpotzeeConfigurationError,
   SpotzeeModule,
   SpotzeeTracker,
+  type DiscardedOutcome,
   type DroppedOutcome,
   type RejectedOutcome,
   type SpotzeeModuleOptions,
 } from '../../lib/index.js';
-import type { DiscardedOutcome } from '../../lib/delivery/ledger/outcomes.js';
 import { createSpotzeeSettings } from '../../lib/spotzee-settings.factory.js';
 import { SpotzeeRecorder, SpotzeeTestingModule } from '../../lib/testing/index.js';
 import { eventually } from '../support/eventually.js';
@@ -221,7 +221,7 @@ describe.each(PLATFORMS)('an application that misbehaves, on %s', (_platform, cr
         {
           level: 'debug',
           message:
-            'Spotzee discarded 3 events of 1 failed request (commit-on-success; e.g. POST /m/fails: the response status was 400).',
+            'Spotzee discarded 3 events of failed requests (commit-on-success; e.g. POST /m/fails: the response status was 400).',
         },
       ]);
       // Never captured: the invariant is about what was captured, and discards sit outside it.
@@ -526,6 +526,16 @@ describe('leftovers and refusals at the edges', () => {
     expect(serialised).toBe(2);
     const stats = tracker.stats();
     expect([stats.captured, stats.dropped, stats.pending]).toEqual([5, 3, 2]);
+  });
+
+  it.each([
+    ['asyncTimeoutMs', 0, 'expected a whole number from 1 to 600000'],
+    ['maxRequestEvents', 1.5, 'expected a whole number from 1 to 10000000'],
+    ['maxRequestBytes', '8MB', 'expected a whole number from 1024 to 1073741824'],
+  ])('refuses %s: %p at start-up, saying what it expects', async (option, value, expected) => {
+    const error = await startupError({ imports: [SpotzeeModule.forRoot({ apiKey: KEY, [option]: value })] });
+    expect(error).toBeInstanceOf(SpotzeeConfigurationError);
+    expect(error.message).toContain(`Invalid Spotzee option ${option}: ${expected}`);
   });
 
   it('SpotzeeConfigurationError.option never echoes the key', async () => {

@@ -22,7 +22,6 @@ export class OutcomeLog {
   #dropTimer: NodeJS.Timeout | null = null;
   #finished = false;
   #discardedEvents = 0;
-  #discardedRequests = 0;
   #discardExample = '';
   #discardTimer: NodeJS.Timeout | null = null;
 
@@ -70,7 +69,6 @@ export class OutcomeLog {
    */
   discarded(count: number, source: string | undefined, why: string): void {
     this.#discardedEvents += count;
-    this.#discardedRequests += 1;
     if (this.#discardExample === '') this.#discardExample = `${source ?? 'a request'}: ${why}`;
     if (this.#discardTimer === null) {
       this.#discardTimer = detachedTimeout(() => this.flushDiscards(), DROP_LOG_WINDOW_MS, false);
@@ -83,14 +81,12 @@ export class OutcomeLog {
     this.#discardTimer = null;
     if (this.#discardedEvents === 0) return;
     const events = this.#discardedEvents;
-    const requests = this.#discardedRequests;
     this.log.write(
       'debug',
-      `Spotzee discarded ${events} event${events === 1 ? '' : 's'} of ${requests} failed request${requests === 1 ? '' : 's'} ` +
+      `Spotzee discarded ${events} event${events === 1 ? '' : 's'} of failed requests ` +
         `(commit-on-success; e.g. ${this.#discardExample}).`,
     );
     this.#discardedEvents = 0;
-    this.#discardedRequests = 0;
     this.#discardExample = '';
   }
 

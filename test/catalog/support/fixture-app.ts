@@ -1,6 +1,6 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../../../lib/cli/run-cli.js';
+import { runCli } from '../../../lib/cli/cli-dispatcher.js';
 import { repoRoot } from './compile-fixtures.js';
 
 export interface CliRun {
@@ -30,14 +30,19 @@ export class FixtureApp {
     return new FixtureApp(dir);
   }
 
-  run(...args: string[]): Promise<CliRun> {
+  /** Runs the `nestjs-spotzee` bin's dispatcher in the app's folder; output as the terminal would show it. */
+  async run(...args: string[]): Promise<CliRun> {
     let stdout = '';
     let stderr = '';
-    return runCli(args, {
+    const code = await runCli(args, {
       cwd: this.dir,
-      out: (text) => (stdout += text),
-      err: (text) => (stderr += text),
-    }).then((code) => ({ code, stdout, stderr }));
+      out: (line) => (stdout += `${line}\n`),
+      err: (line) => (stderr += `${line}\n`),
+    });
+    if (typeof code !== 'number') {
+      throw new Error(`nestjs-spotzee ${args.join(' ')} kept running`);
+    }
+    return { code, stdout, stderr };
   }
 
   read(file: string): string {
