@@ -9,11 +9,11 @@ import {
 import { randomUUID } from 'node:crypto';
 import { CallbackTimedOut, isAsync, settleWithin } from './async-callback.js';
 import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
-import { describeEvent } from './delivery/event-summary.js';
-import type { DeliveryLogger } from './delivery/delivery-logger.js';
+import { describeEvent } from './delivery/prepare/event-summary.js';
+import type { DeliveryLogger } from './delivery/ledger/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
-import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/outcomes.js';
-import type { EventSummary, TrackInput } from './delivery/spotzee-event.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/ledger/outcomes.js';
+import type { EventSummary, TrackInput } from './delivery/prepare/spotzee-event.js';
 import type { RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { checkSchema, isStandardSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { snapshotData } from './data-snapshot.js';

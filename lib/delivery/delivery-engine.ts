@@ -1,40 +1,42 @@
-import { BatchPool } from './batch-pool.js';
-import { BatchSender } from './batch-sender.js';
-import { DedupeWindow } from './dedupe-window.js';
+import { BatchPool } from './queue/batch-pool.js';
+import { BatchSender } from './dispatch/batch-sender.js';
+import { ConcurrencyLimit } from './dispatch/concurrency-limit.js';
+import { DedupeWindow } from './queue/dedupe-window.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
-import { DeliveryGate } from './delivery-gate.js';
+import { DeliveryGate } from './dispatch/delivery-gate.js';
 import type { DeliveryOptions } from './delivery-options.js';
-import { DeliveryTransport } from './delivery-transport.js';
-import { DryRunTransport } from './dry-run-transport.js';
-import { EngineLog } from './engine-log.js';
-import { detachedTimeout } from './detached-scope.js';
+import { DeliveryTransport } from './dispatch/delivery-transport.js';
+import { DryRunTransport } from './dispatch/dry-run-transport.js';
+import { EngineLog } from './ledger/engine-log.js';
+import { detachedTimeout } from './dispatch/detached-scope.js';
 import { SpotzeeConfigurationError } from './errors.js';
-import { EventIntake } from './event-intake.js';
-import { EventQueueStore } from './event-queue-store.js';
-import { FlushWaiters } from './flush-waiters.js';
-import { ListenerRegistry } from './listener-registry.js';
-import { LogThrottle } from './log-throttle.js';
-import { MemoryEventQueue } from './memory-event-queue.js';
-import { mintEventId } from './event-id.js';
-import { OutcomeLedger, type Reservation } from './outcome-ledger.js';
-import { OutcomeLog } from './outcome-log.js';
-import type { DeliveryEvents, DeliveryHealth, DeliveryStats, DropReason, RejectedOutcome } from './outcomes.js';
-import { prepareEvent } from './prepare-event.js';
-import type { PrepareResult } from './prepare-event.js';
-import { createRedactor, createServerTextCleaner } from './redaction.js';
+import { EventIntake } from './queue/event-intake.js';
+import { EventQueueStore, isPromiseLike } from './queue/event-queue-store.js';
+import type { MaybePromise, RecoveredQueue } from './queue/event-queue-store.js';
+import { FlushWaiters } from './ledger/flush-waiters.js';
+import { ListenerRegistry } from './ledger/listener-registry.js';
+import { LogThrottle } from './ledger/log-throttle.js';
+import { MemoryEventQueue } from './queue/memory-event-queue.js';
+import { mintEventId } from './prepare/event-id.js';
+import { OutcomeLedger, type Reservation } from './ledger/outcome-ledger.js';
+import { OutcomeLog } from './ledger/outcome-log.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats, DropReason, RejectedOutcome } from './ledger/outcomes.js';
+import { prepareEvent } from './prepare/prepare-event.js';
+import type { PrepareResult } from './prepare/prepare-event.js';
+import { createRedactor, createServerTextCleaner } from './ledger/redaction.js';
 import { resolveDeliveryOptions } from './resolve-delivery-options.js';
 import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
-import { ResponseHandler } from './response-handler.js';
-import { RetryPolicy } from './retry-policy.js';
-import { SendScheduler } from './send-scheduler.js';
-import { ServerRejections } from './server-rejections.js';
-import { ShutdownDrain } from './shutdown-drain.js';
-import type { CloseOptions, CloseReport } from './shutdown-drain.js';
-import type { EventSummary, PreparedEvent, TrackInput } from './spotzee-event.js';
-import { UndiciTransport } from './undici-transport.js';
+import { ResponseHandler } from './dispatch/response-handler.js';
+import { RetryPolicy } from './dispatch/retry-policy.js';
+import { OPEN_REQUESTS_PER_SLOT, SendScheduler } from './dispatch/send-scheduler.js';
+import { ServerRejections } from './dispatch/server-rejections.js';
+import { ShutdownDrain } from './dispatch/shutdown-drain.js';
+import type { CloseOptions, CloseReport } from './dispatch/shutdown-drain.js';
+import type { EventSummary, PreparedEvent, TrackInput } from './prepare/spotzee-event.js';
+import { UndiciTransport } from './dispatch/undici-transport.js';
 
-export type { CloseOptions, CloseReport } from './shutdown-drain.js';
-export type { Reservation } from './outcome-ledger.js';
+export type { CloseOptions, CloseReport } from './dispatch/shutdown-drain.js';
+export type { Reservation } from './ledger/outcome-ledger.js';
 
 export interface FlushOptions {
   /** Stop waiting after this many ms (the events keep going and keep their outcomes). Default: no limit. */
@@ -61,6 +63,8 @@ export interface DeliveryEngineSeams {
 }
 
 const LISTENER_ERROR_LOG_INTERVAL_MS = 60_000;
+/** A store that keeps failing is logged once per operation per minute. */
+const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
@@ -87,6 +91,7 @@ export class DeliveryEngine {
   readonly #scheduler: SendScheduler;
   readonly #drain: ShutdownDrain;
   readonly #dedupe: DedupeWindow;
+  readonly #storeFailed: (operation: string, error: unknown) => void;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
     const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
@@ -111,7 +116,8 @@ export class DeliveryEngine {
         : new UndiciTransport({
             baseUrl: resolved.baseUrl,
             connectTimeoutMs: resolved.requestTimeoutMs,
-            connections: resolved.maxInFlight,
+            // Slow requests stop counting against maxInFlight (see SendScheduler), so allow their sockets.
+            connections: resolved.maxInFlight * OPEN_REQUESTS_PER_SLOT,
           }));
     const listenerErrorLog = new LogThrottle(LISTENER_ERROR_LOG_INTERVAL_MS);
     const listeners = (this.#listeners = new ListenerRegistry((type, error) => {
@@ -120,10 +126,19 @@ export class DeliveryEngine {
       if (line !== null) log.write('error', line);
     }));
 
+    const storeErrorLog = new LogThrottle(STORE_ERROR_LOG_INTERVAL_MS);
+    const storeFailed = (operation: string, error: unknown): void => {
+      const detail = error instanceof Error ? error.message : String(error);
+      const line = storeErrorLog.admit(operation, M.storeFailed(operation, detail));
+      if (line !== null) log.write('error', line);
+    };
+    this.#storeFailed = storeFailed;
+
     const waiters = this.#waiters;
-    const pool = (this.#pool = new BatchPool(resolved));
+    const pool = (this.#pool = new BatchPool(resolved, queue, storeFailed));
+    const concurrency = new ConcurrencyLimit(resolved.maxInFlight);
     const outcomeLog = new OutcomeLog(log, resolved);
-    const ledger = (this.#ledger = new OutcomeLedger({ queue, pool, waiters, listeners, dedupe, outcomeLog, redact }));
+    const ledger = (this.#ledger = new OutcomeLedger({ pool, waiters, listeners, dedupe, outcomeLog, redact }));
     const gate = (this.#gate = new DeliveryGate({
       options: resolved,
       url,
@@ -139,6 +154,7 @@ export class DeliveryEngine {
       ledger,
       pool,
       gate,
+      concurrency,
       retries: new RetryPolicy({ options: resolved, ledger, pool, gate, log, random }),
       rejections: new ServerRejections({ ledger, pool, gate, log }),
       listeners,
@@ -151,6 +167,7 @@ export class DeliveryEngine {
       apiKey,
       transport,
       pool,
+      concurrency,
       responses,
       log,
       afterRequest: () => this.#scheduler.pump(),
@@ -179,13 +196,46 @@ export class DeliveryEngine {
       gate,
       waiters,
       drain,
+      concurrency,
       send: (batch) => sender.send(batch),
+      onTakeFailed: (error) => storeFailed('take', error),
     });
     this.#intake = new EventIntake({ options: resolved, queue, pool, ledger, dedupe, listeners, drain });
 
     if (apiKey !== '' && !apiKey.startsWith('sk_')) {
       log.write('warn', M.keyShape());
     }
+    this.#recover();
+  }
+
+  /** What a previous process left in the store: queued events, and batches resent under their own key. */
+  #recover(): void {
+    let recovered: MaybePromise<RecoveredQueue>;
+    try {
+      recovered = this.#queue.recover();
+    } catch (error) {
+      this.#storeFailed('recover', error);
+      return;
+    }
+    if (!isPromiseLike(recovered)) {
+      this.#adopt(recovered);
+      return;
+    }
+    recovered.then(
+      (queue) => this.#adopt(queue),
+      (error: unknown) => this.#storeFailed('recover', error),
+    );
+  }
+
+  #adopt({ events, batches }: RecoveredQueue): void {
+    if (this.#drain.finished || (events.length === 0 && batches.length === 0)) return;
+    this.#intake.recovered(events);
+    const now = Date.now();
+    for (const stored of batches) {
+      this.#intake.recovered(stored.entries);
+      this.#pool.restore(stored, now);
+    }
+    this.#scheduler.requestPump();
   }
 
   /**
@@ -322,7 +372,8 @@ export class DeliveryEngine {
       pending: pending + ledger.validating,
       duplicates: ledger.duplicates,
       discarded: ledger.discarded,
-      queuedEvents: pending - pool.inFlightEvents,
+      // From the structures, not the counters: tests hold one against the other.
+      queuedEvents: this.#queue.size + pool.events - pool.inFlightEvents,
       queuedBytes: this.#queue.bytes + pool.bytes,
       inFlightRequests: pool.inFlight,
       requests: this.#sender.requests,

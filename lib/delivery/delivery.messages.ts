@@ -1,4 +1,4 @@
-import type { SpotzeeProblem } from './spotzee-problem.js';
+import type { SpotzeeProblem } from './dispatch/spotzee-problem.js';
 
 /**
  * Every log line the engine writes, in one place so the wording stays consistent: one line per problem,
@@ -6,6 +6,13 @@ import type { SpotzeeProblem } from './spotzee-problem.js';
  */
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** A span as a person reads it: seconds under two minutes, then minutes, then hours. */
+export function duration(ms: number): string {
+  if (ms < 120_000) return seconds(ms);
+  if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
 export function plural(count: number, word: string): string {
@@ -26,6 +33,9 @@ export const DeliveryMessages = {
   keyShape: () =>
     'The Spotzee apiKey does not start with sk_; Spotzee secret keys do. Check that the right key is configured.',
 
+  storeFailed: (operation: string, detail: string) =>
+    `The Spotzee event store failed (${operation}): ${detail}. Delivery carries on; check the store.`,
+
   listenerThrew: (type: string, detail: string) =>
     `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`,
 
@@ -38,11 +48,11 @@ export const DeliveryMessages = {
   dryRun: (batch: BatchRef, preview: string) =>
     `Dry run: batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes) not sent: ${preview}`,
 
-  retrying: (batch: BatchRef, failure: string, attempt: number, budget: number, delayMs: number) =>
-    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempt}/${budget}; retrying in ${seconds(delayMs)}.`,
+  retrying: (batch: BatchRef, failure: string, attempt: string, delayMs: number, budgetLeftMs: number) =>
+    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempt}; retrying in ${seconds(delayMs)} (retry budget left: ${duration(budgetLeftMs)}).`,
 
-  exhausted: (batch: BatchRef, failure: string, budget: number) =>
-    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${budget}/${budget}; giving up, its events are dropped (retries_exhausted).`,
+  exhausted: (batch: BatchRef, failure: string, attempts: number, why: string) =>
+    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempts}; giving up ${why}, its events are dropped (retries_exhausted).`,
 
   paused: (failure: string, pauseMs: number, askedMs: number | null, capped: boolean, capMs: number) =>
     `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}` +

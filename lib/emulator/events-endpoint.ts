@@ -7,7 +7,7 @@ import { formatRetryAfter, type EmulatorResponse } from './emulator-response.js'
 import type { IdempotencyStore, IdempotencyTicket } from './idempotency-store.js';
 import { problemResponse } from './problem-details.js';
 import type { ProblemFieldError, ProblemInit } from './problem-details.js';
-import type { SpotzeeWireEvent } from '../delivery/spotzee-event.js';
+import type { SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
 import type { RateLimitWindow } from './rate-limit-window.js';
 import { apiKeyScope, bearerToken, checkRequestHeaders } from './request-headers.validator.js';
 

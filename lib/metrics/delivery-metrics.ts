@@ -1,4 +1,4 @@
-import type { BatchAttempt, DeliveryEvents, DeliveryHealth, DeliveryStats } from '../delivery/outcomes.js';
+import type { BatchAttempt, DeliveryEvents, DeliveryHealth, DeliveryStats } from '../delivery/ledger/outcomes.js';
 import { LIBRARY_VERSION } from '../delivery/version.js';
 import { EventNameLimit } from './event-name-limit.js';
 import type {

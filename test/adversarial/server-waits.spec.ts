@@ -54,7 +54,7 @@ describe('waits the server asks for', () => {
     });
     adversary.capture(3);
     await adversary.engine.flush();
-    // health() shows the wait while the batch backs off (new batches wait for it), never past retryMaxMs.
+    // health() shows the wait while the batch backs off (its retry waits; others would go on), never past retryMaxMs.
     expect(held).toHaveLength(1);
     expect(held[0]).toBeGreaterThan(0);
     expect(held[0]).toBeLessThanOrEqual(50);
@@ -63,7 +63,7 @@ describe('waits the server asks for', () => {
     expect(adversary.server.requests[1]!.idempotencyKey).toBe(adversary.server.requests[0]!.idempotencyKey);
     expect(adversary.logger.messages('warn')).toEqual([
       expect.stringMatching(
-        /HTTP 503 service_unavailable .* \(Retry-After 86400\.0 s capped by retryMaxMs 50 ms\), attempt 1\/3; retrying in 0\.05 s\.$/,
+        /HTTP 503 service_unavailable .* \(Retry-After 86400\.0 s capped by retryMaxMs 50 ms\), attempt 1\/3; retrying in 0\.05 s \(retry budget left: 60\.0 min\)\.$/,
       ),
     ]);
   });
@@ -119,7 +119,7 @@ describe('waits the server asks for', () => {
     );
     expect(adversary.logger.messages('error')).toEqual([
       expect.stringMatching(
-        /still in progress after \d+\.\d\d s: treated as a failed attempt of this batch.*, attempt 3\/3; giving up/,
+        /still in progress after \d+\.\d\d s: treated as a failed attempt of this batch.*, attempt 3; giving up after 3 failed attempts/,
       ),
     ]);
     expect(adversary.outcomes[0]).toMatchObject({

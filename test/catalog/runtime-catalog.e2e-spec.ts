@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CatalogSnapshot } from '../../lib/catalog/catalog-snapshot.js';
-import type { RejectedOutcome } from '../../lib/delivery/outcomes.js';
+import type { RejectedOutcome } from '../../lib/delivery/ledger/outcomes.js';
 import {
   EmitsEvent,
   SpotzeeConfigurationError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseRetryAfterMs, rateLimitPauseMs, retryDelayMs } from '../../lib/delivery/backoff.js';
+import { parseRetryAfterMs, rateLimitPauseMs, retryDelayMs } from '../../lib/delivery/dispatch/backoff.js';
 
 describe('backoff', () => {
   it('uses full jitter under an exponential ceiling with a cap', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { escapeControlCharacters } from '../../lib/delivery/control-characters.js';
-import { createRedactor, createServerTextCleaner } from '../../lib/delivery/redaction.js';
+import { escapeControlCharacters } from '../../lib/delivery/prepare/control-characters.js';
+import { createRedactor, createServerTextCleaner } from '../../lib/delivery/ledger/redaction.js';
 
 describe('createRedactor', () => {
   it('scrubs the key, bearer tokens and key-shaped strings', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyResponse } from '../../lib/delivery/response-classifier.js';
-import { parseProblem } from '../../lib/delivery/spotzee-problem.js';
-import { parseSuccessBody } from '../../lib/delivery/spotzee-success-body.js';
+import { classifyResponse } from '../../lib/delivery/dispatch/response-classifier.js';
+import { parseProblem } from '../../lib/delivery/dispatch/spotzee-problem.js';
+import { parseSuccessBody } from '../../lib/delivery/dispatch/spotzee-success-body.js';
 
 describe('classifier', () => {
   const none = parseProblem(null);

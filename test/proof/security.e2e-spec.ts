@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { inspect } from 'node:util';
-import { hasControlCharacters } from '../../lib/delivery/control-characters.js';
+import { hasControlCharacters } from '../../lib/delivery/prepare/control-characters.js';
 import { SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { createDefaultContactResolver } from '../../lib/contact.resolver.js';
 import { UndiciTransport } from '../../lib/delivery/index.js';

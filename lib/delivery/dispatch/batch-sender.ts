@@ -1,11 +1,12 @@
-import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { DeliveryTransport, TransportResponse } from './delivery-transport.js';
-import type { EngineLog } from './engine-log.js';
-import type { FrozenBatch } from './frozen-batch.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 import type { ResponseHandler } from './response-handler.js';
-import { USER_AGENT } from './version.js';
+import { USER_AGENT } from '../version.js';
 
 export interface BatchSenderDeps {
   options: Readonly<ResolvedDeliveryOptions>;
@@ -15,6 +16,7 @@ export interface BatchSenderDeps {
   apiKey: string;
   transport: DeliveryTransport;
   pool: BatchPool;
+  concurrency: ConcurrencyLimit;
   responses: ResponseHandler;
   log: EngineLog;
   /** Runs after every request, answered or not: a slot is free again. */
@@ -35,6 +37,7 @@ export class BatchSender {
   readonly #url: string;
   readonly #transport: DeliveryTransport;
   readonly #pool: BatchPool;
+  readonly #concurrency: ConcurrencyLimit;
   readonly #responses: ResponseHandler;
   readonly #log: EngineLog;
   readonly #afterRequest: () => void;
@@ -44,6 +47,7 @@ export class BatchSender {
     this.#url = deps.url;
     this.#transport = deps.transport;
     this.#pool = deps.pool;
+    this.#concurrency = deps.concurrency;
     this.#responses = deps.responses;
     this.#log = deps.log;
     this.#afterRequest = deps.afterRequest;
@@ -72,7 +76,8 @@ export class BatchSender {
 
   send(batch: FrozenBatch): void {
     const options = this.#options;
-    this.#pool.launch(batch);
+    const startedAt = Date.now();
+    this.#pool.launch(batch, startedAt, this.#concurrency.launch());
     this.#requests += 1;
     if (batch.sends > 1) this.#retries += 1;
     if (options.dryRun) {
@@ -80,7 +85,6 @@ export class BatchSender {
         batch.body.length > 2000 ? `${batch.body.toString('utf8', 0, 2000)}…` : batch.body.toString('utf8');
       this.#log.write('debug', M.dryRun(batch, preview));
     }
-    const startedAt = Date.now();
     let request: Promise<TransportResponse>;
     try {
       request = this.#transport.send({

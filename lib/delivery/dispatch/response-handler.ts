@@ -1,16 +1,17 @@
 import { parseRetryAfterMs } from './backoff.js';
-import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import type { TransportResponse } from './delivery-transport.js';
-import type { EngineLog } from './engine-log.js';
-import type { FrozenBatch } from './frozen-batch.js';
-import type { ListenerRegistry } from './listener-registry.js';
-import { LogThrottle } from './log-throttle.js';
-import type { OutcomeLedger } from './outcome-ledger.js';
-import type { BatchAttempt } from './outcomes.js';
-import type { ServerTextCleaner } from './redaction.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
+import type { ListenerRegistry } from '../ledger/listener-registry.js';
+import { LogThrottle } from '../ledger/log-throttle.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
+import type { BatchAttempt } from '../ledger/outcomes.js';
+import type { ServerTextCleaner } from '../ledger/redaction.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 import { classifyResponse } from './response-classifier.js';
 import type { Classification } from './response-classifier.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -39,6 +40,7 @@ export interface ResponseHandlerDeps {
   ledger: OutcomeLedger;
   pool: BatchPool;
   gate: DeliveryGate;
+  concurrency: ConcurrencyLimit;
   retries: RetryPolicy;
   rejections: ServerRejections;
   listeners: ListenerRegistry;
@@ -57,6 +59,7 @@ export class ResponseHandler {
   readonly #ledger: OutcomeLedger;
   readonly #pool: BatchPool;
   readonly #gate: DeliveryGate;
+  readonly #concurrency: ConcurrencyLimit;
   readonly #retries: RetryPolicy;
   readonly #rejections: ServerRejections;
   readonly #listeners: ListenerRegistry;
@@ -68,6 +71,7 @@ export class ResponseHandler {
     this.#ledger = deps.ledger;
     this.#pool = deps.pool;
     this.#gate = deps.gate;
+    this.#concurrency = deps.concurrency;
     this.#retries = deps.retries;
     this.#rejections = deps.rejections;
     this.#listeners = deps.listeners;
@@ -101,6 +105,8 @@ export class ResponseHandler {
       success.kind === 'not_spotzee'
         ? M.notSpotzee(status, success.contentType, requestId)
         : M.failure(status, problem, requestId);
+    const durationMs = Date.now() - startedAt;
+    this.#concurrency.answeredIn(durationMs);
     const attempt: BatchAttempt = {
       batchKey: batch.key,
       events: batch.size,
@@ -110,10 +116,14 @@ export class ResponseHandler {
       requestId,
       replayed: decision.kind === 'delivered' && decision.replayed,
       decision: 'delivered',
-      durationMs: Date.now() - startedAt,
+      durationMs,
     };
     if (decision.kind !== 'delivered') attempt.error = this.#log.redact(failure);
     if (this.#gate.halted && decision.kind !== 'halt') this.#gate.resume();
+    // A transient failure or a request to slow down shrinks the concurrency limit; any other answer,
+    // refusals included, shows the server coping and grows it back.
+    if (decision.kind === 'retry' || decision.kind === 'pause') this.#concurrency.failed(batch.launch);
+    else this.#concurrency.succeeded();
     if (decision.kind !== 'pause') batch.inProgressSince = null;
     attempt.decision = this.#act(batch, decision, response, problem, requestId, failure, success);
     this.#listeners.emit('attempt', attempt);
@@ -126,6 +136,7 @@ export class ResponseHandler {
     const detail = this.#clean(
       `${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`,
     ).slice(0, 500);
+    this.#concurrency.failed(batch.launch);
     this.#retries.retryLater(batch, null, `no response (${detail})`, null, null);
     this.#listeners.emit('attempt', {
       batchKey: batch.key,

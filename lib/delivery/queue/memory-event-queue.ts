@@ -1,7 +1,12 @@
+import { bodyBytes } from './batch-key.js';
 import { EventQueueStore } from './event-queue-store.js';
-import type { QueuedEvent } from './event-queue-store.js';
+import type { QueuedEvent, TakeLimits } from './event-queue-store.js';
 
-/** The default store: an array with a moving head, compacted now and then, so shift() is O(1). */
+/**
+ * The default store: an array with a moving head, compacted now and then, so taking from the front is
+ * O(1). Everything answers synchronously; frozen batches live in the engine, so `frozen`,
+ * `acknowledge` and `release` have nothing to do, and nothing survives the process to `recover`.
+ */
 export class MemoryEventQueue extends EventQueueStore {
   #items: (QueuedEvent | undefined)[] = [];
   #head = 0;
@@ -15,13 +20,25 @@ export class MemoryEventQueue extends EventQueueStore {
     return this.#bytes;
   }
 
-  push(entry: QueuedEvent): void {
+  append(entry: QueuedEvent): void {
     this.#items.push(entry);
     this.#bytes += entry.event.bytes;
   }
 
   peek(): QueuedEvent | undefined {
     return this.#head < this.#items.length ? this.#items[this.#head] : undefined;
+  }
+
+  take(limits: TakeLimits): QueuedEvent[] {
+    const entries: QueuedEvent[] = [];
+    let bytes = 0;
+    for (let next = this.peek(); next !== undefined; next = this.peek()) {
+      if (entries.length >= limits.maxEvents) break;
+      if (entries.length > 0 && bodyBytes(entries.length + 1, bytes + next.event.bytes) > limits.maxBytes) break;
+      entries.push(this.shift()!);
+      bytes += next.event.bytes;
+    }
+    return entries;
   }
 
   shift(): QueuedEvent | undefined {

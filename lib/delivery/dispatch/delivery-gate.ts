@@ -1,11 +1,11 @@
 import { rateLimitPauseMs } from './backoff.js';
-import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
-import type { EngineLog } from './engine-log.js';
-import type { FlushWaiters } from './flush-waiters.js';
-import type { FrozenBatch } from './frozen-batch.js';
-import type { DeliveryHealth } from './outcomes.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import type { FlushWaiters } from '../ledger/flush-waiters.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
+import type { DeliveryHealth } from '../ledger/outcomes.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 import type { SpotzeeProblem } from './spotzee-problem.js';
 
 type LastError = NonNullable<DeliveryHealth['lastError']>;
@@ -89,13 +89,14 @@ export class DeliveryGate {
   }
 
   /**
-   * When sending goes on again, if it is held: by a rate-limit pause, or by a batch backing off after a
-   * transient failure (no new batch starts meanwhile). Both are bounded by the caps on server waits.
+   * When held sending goes on again: everything, for a rate-limit pause; a batch backing off after a
+   * transient failure, for its retry (other batches go on meanwhile). Both are bounded by the caps on
+   * server waits.
    */
   #resumesAt(): string | null {
     const now = Date.now();
     let at = this.#pausedUntil;
-    if (this.#pool.isBackingOff()) {
+    if (this.#pool.backingOffCount() > 0) {
       const due = this.#pool.nextWaitingAt();
       if (due !== Infinity) at = Math.max(at, due);
     }

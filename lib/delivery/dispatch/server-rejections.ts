@@ -1,12 +1,12 @@
-import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { DeliveryGate } from './delivery-gate.js';
-import type { EngineLog } from './engine-log.js';
-import type { QueuedEvent } from './event-queue-store.js';
-import { describeEvent } from './event-summary.js';
-import type { FrozenBatch } from './frozen-batch.js';
-import type { OutcomeLedger } from './outcome-ledger.js';
-import type { RejectedOutcome, RejectionReason } from './outcomes.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import type { QueuedEvent } from '../queue/event-queue-store.js';
+import { describeEvent } from '../prepare/event-summary.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
+import type { RejectedOutcome, RejectionReason } from '../ledger/outcomes.js';
 import { SplitFamily } from './split-family.js';
 import type { SpotzeeItemError, SpotzeeProblem } from './spotzee-problem.js';
 

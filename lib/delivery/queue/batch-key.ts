@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PreparedEvent } from './spotzee-event.js';
+import type { PreparedEvent } from '../prepare/spotzee-event.js';
 
 /**
  * The batch's `Idempotency-Key`: deterministic from its events, in order. Explicit keys are used where

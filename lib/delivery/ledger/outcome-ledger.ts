@@ -1,14 +1,14 @@
-import type { BatchPool } from './batch-pool.js';
-import type { DedupeWindow } from './dedupe-window.js';
-import type { EventQueueStore, QueuedEvent } from './event-queue-store.js';
-import { describeEvent, summarizeEvent } from './event-summary.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import type { DedupeWindow } from '../queue/dedupe-window.js';
+import type { QueuedEvent } from '../queue/event-queue-store.js';
+import { describeEvent, summarizeEvent } from '../prepare/event-summary.js';
 import type { FlushWaiters } from './flush-waiters.js';
-import type { FrozenBatch } from './frozen-batch.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
 import type { ListenerRegistry } from './listener-registry.js';
 import type { OutcomeLog } from './outcome-log.js';
 import type { DiscardedOutcome, DropReason, RejectedOutcome, RejectionReason } from './outcomes.js';
 import type { Redactor } from './redaction.js';
-import type { EventSummary, PreparedEvent } from './spotzee-event.js';
+import type { EventSummary, PreparedEvent } from '../prepare/spotzee-event.js';
 
 /**
  * An event counted as captured and pending before it can be prepared: an integration is still
@@ -20,7 +20,6 @@ export interface Reservation {
 }
 
 export interface OutcomeLedgerDeps {
-  queue: EventQueueStore;
   pool: BatchPool;
   waiters: FlushWaiters;
   listeners: ListenerRegistry;
@@ -30,10 +29,11 @@ export interface OutcomeLedgerDeps {
 }
 
 /**
- * Where every event's one outcome is counted and announced. `pending` is derived from the queue and the
- * batch pool, so it can never drift, and each outcome is counted (and its event released) before any
- * listener hears of it: `captured = delivered + rejected + dropped + pending` holds at every moment,
- * inside listeners too.
+ * Where every event's one outcome is counted and announced. `pending` is what was captured and has no
+ * outcome yet, from these counters alone: an event handed between a store and a batch (which a store
+ * answering asynchronously does over several turns) can never make it blip. Each outcome is counted
+ * (and its event released) before any listener hears of it: `captured = delivered + rejected + dropped
+ * + pending` holds at every moment, inside listeners too.
  */
 export class OutcomeLedger {
   #captured = 0;
@@ -47,7 +47,6 @@ export class OutcomeLedger {
   /** Set while `close()` drains: called as soon as the last pending event has its outcome. */
   onDrained: (() => void) | null = null;
 
-  readonly #queue: EventQueueStore;
   readonly #pool: BatchPool;
   readonly #waiters: FlushWaiters;
   readonly #listeners: ListenerRegistry;
@@ -56,7 +55,6 @@ export class OutcomeLedger {
   readonly #redact: Redactor;
 
   constructor(deps: OutcomeLedgerDeps) {
-    this.#queue = deps.queue;
     this.#pool = deps.pool;
     this.#waiters = deps.waiters;
     this.#listeners = deps.listeners;
@@ -92,7 +90,8 @@ export class OutcomeLedger {
 
   /** Committed and not yet settled: queued, in flight, or waiting to be retried. */
   get pending(): number {
-    return this.#queue.size + this.#pool.events;
+    // Reservations are captured but not yet queued: `stats()` adds them back as `validating`.
+    return this.#captured - this.#delivered - this.#rejected - this.#dropped - this.#reservations.size;
   }
 
   /** Captured, still being validated by an integration (part of the pending count users see). */
@@ -226,7 +225,7 @@ export class OutcomeLedger {
 
   /** Bookkeeping shared by every outcome of a committed event; keeps `pending` and flush waiters exact. */
   #settle(entry: QueuedEvent, frozen: boolean): void {
-    if (frozen) this.#pool.release(entry);
+    if (frozen) this.#pool.settleEvent(entry);
     this.#waiters.settled(entry.seq);
     if (this.onDrained !== null && this.pending === 0) this.onDrained();
   }

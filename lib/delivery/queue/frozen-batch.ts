@@ -1,13 +1,13 @@
 import { batchBody, batchKey } from './batch-key.js';
-import type { QueuedEvent } from './event-queue-store.js';
-import type { SplitFamily } from './split-family.js';
+import type { QueuedEvent, StoredBatch } from './event-queue-store.js';
+import type { SplitFamily } from '../dispatch/split-family.js';
 
 /**
  * A batch frozen at its first attempt: its body bytes and `Idempotency-Key` never change, so every
  * retry is byte-for-byte the request Spotzee may already have seen. Changing the event set (a partial
- * rejection, a split) always makes a new batch with a new key.
+ * rejection, a split) always makes a new batch with a new key. It is what a store keeps of a batch.
  */
-export class FrozenBatch {
+export class FrozenBatch implements StoredBatch {
   readonly key: string;
   readonly body: Buffer;
   readonly bytes: number;
@@ -19,8 +19,13 @@ export class FrozenBatch {
   sends = 0;
   /** Earliest time of the next attempt. */
   nextAt: number;
-  /** Waiting after a transient failure: new batches are held back meanwhile. */
+  /** Waiting out a backoff after a transient failure. */
   backingOff = false;
+  /** When the current (or last) attempt left, and its number in the engine's launch order. */
+  launchedAt = 0;
+  launch = 0;
+  /** When its first transient failure happened: the retry budget is measured in time from here. */
+  firstFailedAt: number | null = null;
   /** Every event has an outcome (e.g. dropped at the shutdown deadline while in flight). */
   settled = false;
   /** Halvings between the batch first frozen and this one; bounded, so no refusal splits forever. */
@@ -30,15 +35,22 @@ export class FrozenBatch {
   /** When Spotzee first answered `idempotency_in_progress` for this key, in a row; null otherwise. */
   inProgressSince: number | null = null;
 
+  /** `restored`: the key and bytes a previous process froze these entries into, kept as they were. */
   constructor(
     readonly entries: readonly QueuedEvent[],
     now: number,
     /** 0, or how many times these events moved to a new key after a replayed refusal. */
     readonly generation = 0,
+    restored?: Pick<StoredBatch, 'key' | 'body'>,
   ) {
-    const events = entries.map((entry) => entry.event);
-    this.key = batchKey(events, generation);
-    this.body = batchBody(events);
+    if (restored === undefined) {
+      const events = entries.map((entry) => entry.event);
+      this.key = batchKey(events, generation);
+      this.body = batchBody(events);
+    } else {
+      this.key = restored.key;
+      this.body = restored.body;
+    }
     this.bytes = this.body.length;
     this.nextAt = now;
   }

@@ -1,9 +1,9 @@
-import { detachedTimeout } from './detached-scope.js';
+import { detachedTimeout } from '../dispatch/detached-scope.js';
 import { DropLog } from './drop-log.js';
 import type { EngineLog } from './engine-log.js';
 import { LogThrottle } from './log-throttle.js';
 import type { DropReason, RejectedOutcome } from './outcomes.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 
 const DROP_LOG_WINDOW_MS = 1000;
 const REJECTION_LOG_INTERVAL_MS = 60_000;

@@ -1,4 +1,4 @@
-import type { EventSummary, PreparedEvent } from './spotzee-event.js';
+import type { EventSummary, PreparedEvent } from '../prepare/spotzee-event.js';
 
 /**
  * Why an event was rejected (permanently invalid, never retried). `missing_contact`: neither id was
@@ -20,12 +20,14 @@ export type RejectionReason =
   | 'idempotency_key_mismatch';
 
 /**
- * Why an event was dropped (valid, but not delivered). `retries_exhausted`: every attempt of its batch
- * failed transiently (5xx, network, timeout). The event itself was fine, so an outage is a drop, not a
- * rejection. `request_limit`: one request held more events (or bytes) than its bound.
+ * Why an event was dropped (valid, but not delivered). `retries_exhausted`: its batch kept failing
+ * transiently (5xx, network, timeout) for `retryForMs` (or `maxAttempts`, when set). The event itself
+ * was fine, so an outage is a drop, not a rejection. `request_limit`: one request held more events (or
+ * bytes) than its bound. `store_failed`: the configured event store could not keep it (a full disk, a
+ * store server down).
  */
 export type DropReason =
-  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'request_limit';
+  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'request_limit' | 'store_failed';
 
 export interface DeliveredOutcome {
   outcome: 'delivered';
@@ -100,7 +102,7 @@ export interface DeliveryHealth {
   /**
    * When sending resumes (ISO) while it is held: Spotzee asked everyone to wait (429,
    * idempotency_in_progress; at most `rateLimitMaxMs` ahead), or a failed batch backs off (5xx, network;
-   * at most `retryMaxMs` ahead, and no new batch starts meanwhile). Null when sending is not held. The
+   * at most `retryMaxMs` ahead; its retry waits, other batches go on). Null when nothing is held. The
    * engine stays `healthy` meanwhile.
    */
   pausedUntil: string | null;

@@ -1,4 +1,4 @@
-import { escapeControlCharacters } from './control-characters.js';
+import { escapeControlCharacters } from '../prepare/control-characters.js';
 
 /**
  * Scrubs secrets from any text before it reaches a log line, an error, a stat or a listener. Applied to

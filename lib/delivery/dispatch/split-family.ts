@@ -1,4 +1,4 @@
-import type { FrozenBatch } from './frozen-batch.js';
+import type { FrozenBatch } from '../queue/frozen-batch.js';
 
 const MAX_DETAILS = 5;
 

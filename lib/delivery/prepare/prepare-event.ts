@@ -1,8 +1,8 @@
 import { hasControlCharacters } from './control-characters.js';
 import { describeEvent } from './event-summary.js';
 import { mintEventId } from './event-id.js';
-import { findJsonProblem } from './json-problem-path.js';
-import type { RejectedOutcome, RejectionReason } from './outcomes.js';
+import { findJsonProblem } from '../dispatch/json-problem-path.js';
+import type { RejectedOutcome, RejectionReason } from '../ledger/outcomes.js';
 import type { PreparedEvent, SpotzeeUserBlock, SpotzeeWireEvent, TrackInput } from './spotzee-event.js';
 
 export type PrepareResult = { ok: true; event: PreparedEvent } | { ok: false; rejection: RejectedOutcome };

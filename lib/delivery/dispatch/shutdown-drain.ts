@@ -1,14 +1,15 @@
-import type { BatchPool } from './batch-pool.js';
-import { DeliveryMessages as M } from './delivery.messages.js';
+import type { BatchPool } from '../queue/batch-pool.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { DeliveryGate } from './delivery-gate.js';
 import type { DeliveryTransport } from './delivery-transport.js';
 import { detachedTimeout } from './detached-scope.js';
-import type { EngineLog } from './engine-log.js';
-import type { EventQueueStore } from './event-queue-store.js';
-import type { FlushWaiters } from './flush-waiters.js';
-import type { OutcomeLedger } from './outcome-ledger.js';
-import type { OutcomeLog } from './outcome-log.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
+import type { EngineLog } from '../ledger/engine-log.js';
+import { isPromiseLike } from '../queue/event-queue-store.js';
+import type { EventQueueStore } from '../queue/event-queue-store.js';
+import type { FlushWaiters } from '../ledger/flush-waiters.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
+import type { OutcomeLog } from '../ledger/outcome-log.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 
 export interface CloseOptions {
   /** Overrides `shutdownDeadlineMs` for this call. */
@@ -168,12 +169,22 @@ export class ShutdownDrain {
     this.#waiters.releaseAll();
     const done = this.#closeDone;
     this.#closeDone = null;
-    this.#transport.close().then(
-      () => done?.(timedOut),
-      (error: unknown) => {
+    this.#transport
+      .close()
+      .then(undefined, (error: unknown) => {
         this.#log.write('warn', M.transportClose(error instanceof Error ? error.message : String(error)));
-        done?.(timedOut);
-      },
-    );
+      })
+      .then(() => this.#closeStore())
+      .then(() => done?.(timedOut));
+  }
+
+  /** The store releases its files or connections; a failure is logged, never thrown. */
+  async #closeStore(): Promise<void> {
+    try {
+      const closing = this.#queue.close();
+      if (isPromiseLike(closing)) await closing;
+    } catch (error) {
+      this.#log.write('warn', M.storeFailed('close', error instanceof Error ? error.message : String(error)));
+    }
   }
 }

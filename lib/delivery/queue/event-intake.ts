@@ -1,12 +1,13 @@
 import type { BatchPool } from './batch-pool.js';
 import type { DedupeWindow } from './dedupe-window.js';
+import { isPromiseLike } from './event-queue-store.js';
 import type { EventQueueStore, QueuedEvent } from './event-queue-store.js';
-import type { ListenerRegistry } from './listener-registry.js';
-import type { OutcomeLedger } from './outcome-ledger.js';
-import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
-import type { ShutdownDrain } from './shutdown-drain.js';
-import type { DropReason } from './outcomes.js';
-import type { PreparedEvent } from './spotzee-event.js';
+import type { ListenerRegistry } from '../ledger/listener-registry.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
+import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
+import type { ShutdownDrain } from '../dispatch/shutdown-drain.js';
+import type { DropReason } from '../ledger/outcomes.js';
+import type { PreparedEvent } from '../prepare/spotzee-event.js';
 
 export interface EventIntakeDeps {
   options: Readonly<ResolvedDeliveryOptions>;
@@ -50,6 +51,17 @@ export class EventIntake {
     return this.#seq;
   }
 
+  /**
+   * Events a previous process left in the store (which still holds them): counted as captured, and
+   * numbered before anything this engine captures.
+   */
+  recovered(entries: readonly QueuedEvent[]): void {
+    for (const entry of entries) {
+      this.#ledger.countCaptured();
+      if (entry.seq > this.#seq) this.#seq = entry.seq;
+    }
+  }
+
   admit(event: PreparedEvent, now: number): void {
     const ledger = this.#ledger;
     const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };
@@ -77,8 +89,23 @@ export class EventIntake {
       ledger.drop(entry, 'queue_full', `not queued: the queue is full (overflow policy ${this.#options.overflow}).`);
       return;
     }
-    this.#queue.push(entry);
+    this.#append(entry);
     this.#listeners.emit('captured', event);
+  }
+
+  /** The memory store answers at once; a store that fails to keep the event gets it reported dropped. */
+  #append(entry: QueuedEvent): void {
+    try {
+      const stored = this.#queue.append(entry);
+      if (isPromiseLike(stored)) stored.then(undefined, (error: unknown) => this.#storeFailed(entry, error));
+    } catch (error) {
+      this.#storeFailed(entry, error);
+    }
+  }
+
+  #storeFailed(entry: QueuedEvent, error: unknown): void {
+    const detail = error instanceof Error ? error.message : String(error);
+    this.#ledger.drop(entry, 'store_failed', `not queued: the event store failed to keep it (${detail}).`);
   }
 
   /**
