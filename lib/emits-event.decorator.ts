@@ -1,8 +1,9 @@
-import type { ExecutionContext } from '@nestjs/common';
+import { UseInterceptors, type ExecutionContext } from '@nestjs/common';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import type { SpotzeeUserBlock } from './delivery/spotzee-event.js';
+import { emitsEventHook, isEmitsEventHook } from './emits-event.hook.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
-import { EMITS_EVENT_METADATA } from './spotzee.constants.js';
+import { EMITS_EVENT_METADATA, NEST_INTERCEPTORS_METADATA } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
 
@@ -37,7 +38,9 @@ const KNOWN_OPTIONS: readonly string[] = [...EMITS_EVENT_MAPPERS, 'schema'];
 
 /**
  * Declares that a successful call of this handler emits a Spotzee event. Stack it to emit several.
- * The event is captured when the handler returns and sent only if the request succeeds.
+ * The event is captured when the handler returns and sent only if the request succeeds. Mappers
+ * receive the handler's own return value, whatever other interceptors wrap around it: the decorator
+ * adds a method-level hook that runs innermost.
  *
  * @example
  * @EmitsEvent('order_placed', {
@@ -66,6 +69,11 @@ export function EmitsEvent<TResult = any>(name: string, options: EmitsEventOptio
       options: Object.freeze({ ...options }) as EmitsEventOptions,
     });
     Reflect.defineMetadata(EMITS_EVENT_METADATA, [definition, ...existing], handler);
+    const interceptors = (Reflect.getMetadata(NEST_INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? [];
+    if (!interceptors.some(isEmitsEventHook)) {
+      // One hook per handler, however many events it declares: it reads the handler's own result.
+      UseInterceptors(emitsEventHook)(target, propertyKey, descriptor);
+    }
     return descriptor;
   };
 }

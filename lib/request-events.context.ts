@@ -12,6 +12,10 @@ export interface EventSink {
 export interface RequestOrigin {
   source(): string;
   contact(): SpotzeeContact;
+  /** Why the request has no contact ids, in a phrase that says how to fix it (the rejection's message). */
+  contactHint?(): string;
+  /** Called once, when the request holds its first event: only then is its verdict worth waiting for. */
+  firstHeld?(events: RequestEventsContext): void;
 }
 
 export type RequestEventsState = 'open' | 'committed' | 'discarded';
@@ -35,7 +39,7 @@ export class RequestEventsContext {
   /** @param key identifies the request (the HTTP request object, or the handler's argument array) so a second interceptor on the same handler can tell it is nested. */
   constructor(
     readonly key: object,
-    private readonly origin: RequestOrigin,
+    readonly origin: RequestOrigin,
   ) {}
 
   get state(): RequestEventsState {
@@ -54,12 +58,14 @@ export class RequestEventsContext {
     return this.heldEvents?.length ?? 0;
   }
 
-  /** Holds the event, or applies the verdict already reached; returns what happened to it. */
+  /** Holds the event, or applies the verdict already reached; returns the request's state after it. */
   hold(sink: EventSink, event: PreparedEvent): RequestEventsState {
     if (this.current === 'open') {
       if (this.heldEvents === null || this.heldSinks === null) {
         this.heldEvents = [event];
         this.heldSinks = [sink];
+        // Held first, then announced: a verdict already known (the response has finished) applies to it.
+        this.origin.firstHeld?.(this);
       } else {
         if (sink !== this.heldSinks[0]) {
           this.mixed = true;

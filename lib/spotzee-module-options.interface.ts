@@ -2,13 +2,23 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { SpotzeeSchema } from './event-schema.js';
 
-/** Who an event is about. Sending both ids stitches a pre-signup visitor to the contact. */
+/**
+ * Who an event is about. Sending both ids stitches a pre-signup visitor to the contact. Finite
+ * numbers are accepted and sent as strings (numeric primary keys, numeric JWT `sub`s).
+ */
 export interface SpotzeeContact {
   /** The contact's id in your own database (wire `external_id`). */
-  externalId?: string | null;
+  externalId?: string | number | null | undefined;
   /** A pre-signup visitor id (wire `anonymous_id`). */
-  anonymousId?: string | null;
+  anonymousId?: string | number | null | undefined;
 }
+
+/**
+ * Where the default contact resolver finds the user's id on `request.user`: a field name
+ * (`'accountId'`) or a function of the user (`(user) => user.account.id`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type SpotzeeUserId = string | ((user: any, context: ExecutionContext) => unknown);
 
 /** Resolves the contact of the request, RPC message or GraphQL operation being handled. */
 export type SpotzeeContactResolver = (context: ExecutionContext) => SpotzeeContact | undefined;
@@ -18,25 +28,29 @@ export type EventNamePolicy = 'warn' | 'strict' | 'off';
 
 export interface SpotzeeModuleOptions extends DeliveryOptions {
   /**
-   * The request's contact. Default: `request.user.id` (stringified) as `externalId`, the
-   * `anonymousIdHeader` header as `anonymousId`; for GraphQL the same read from the context's `req`;
-   * for RPC and WebSocket handlers none (give ids in the decorator's `contact` mapper or in `track()`).
+   * The request's contact. Default: the user's id as `externalId` — the user is `request.user`, or
+   * on Fastify `request.raw.user`; its id is `userId`'s field or function, else the first of `id`,
+   * `userId`, `sub` — and the `anonymousIdHeader` header as `anonymousId`; for GraphQL the same read
+   * from the context's `req`; for RPC and WebSocket handlers none (give ids in the decorator's
+   * `contact` mapper or in `track()`).
    */
-  contact?: SpotzeeContactResolver;
+  contact?: SpotzeeContactResolver | undefined;
+  /** For the default resolver: the field of `request.user` that holds the id, or a function of the user. */
+  userId?: SpotzeeUserId | undefined;
   /** Request header that carries the visitor's anonymous id. Default `x-anonymous-id`. */
-  anonymousIdHeader?: string;
+  anonymousIdHeader?: string | undefined;
   /**
    * Default false: a request that fails (HTTP status ≥ 400, the client went away, an RPC or GraphQL
    * handler that errors) sends none of the events captured while handling it, so that a rolled-back
    * order never reaches a journey. True sends them anyway.
    */
-  sendOnFailedRequest?: boolean;
+  sendOnFailedRequest?: boolean | undefined;
   /** Default true: register `SpotzeeInterceptor` as a global interceptor (`APP_INTERCEPTOR`). */
-  globalInterceptor?: boolean;
+  globalInterceptor?: boolean | undefined;
   /** Default `warn`: non-snake_case names are logged once at start-up; `strict` fails the boot. */
-  eventNames?: EventNamePolicy;
+  eventNames?: EventNamePolicy | undefined;
   /** Schemas for `data`, per event name; they apply to decorator events and `track()` alike. */
-  schemas?: Record<string, SpotzeeSchema>;
+  schemas?: Record<string, SpotzeeSchema> | undefined;
 }
 
 /** For `SpotzeeModule.forRootAsync({ useClass })`. */

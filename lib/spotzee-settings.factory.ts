@@ -8,6 +8,7 @@ import type {
   EventNamePolicy,
   SpotzeeContactResolver,
   SpotzeeModuleOptions,
+  SpotzeeUserId,
 } from './spotzee-module-options.interface.js';
 
 /** The module options, validated once at start-up, with every default applied. */
@@ -15,6 +16,9 @@ export interface SpotzeeSettings {
   /** What the engine is built from. Non-enumerable: it holds the API key and must not show up when settings are logged. */
   readonly delivery: DeliveryOptions;
   readonly contact: SpotzeeContactResolver;
+  /** Whether `contact` is the default resolver, which can say what it found when it found no id. */
+  readonly defaultContact: boolean;
+  readonly userId: SpotzeeUserId | undefined;
   readonly anonymousIdHeader: string;
   readonly sendOnFailedRequest: boolean;
   readonly globalInterceptor: boolean;
@@ -27,6 +31,7 @@ export interface SpotzeeSettings {
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NEST_ONLY_OPTIONS = [
   'contact',
+  'userId',
   'anonymousIdHeader',
   'sendOnFailedRequest',
   'globalInterceptor',
@@ -60,6 +65,16 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
   }
   if (options.contact !== undefined && typeof options.contact !== 'function') {
     throw invalid('contact', messages.optionNotFunction());
+  }
+  if (options.userId !== undefined) {
+    if (options.contact !== undefined) {
+      throw invalid('userId', messages.userIdWithContact());
+    }
+    const valid =
+      typeof options.userId === 'function' || (typeof options.userId === 'string' && options.userId.trim() !== '');
+    if (!valid) {
+      throw invalid('userId', messages.invalidUserId(options.userId));
+    }
   }
   const anonymousIdHeader = options.anonymousIdHeader ?? DEFAULT_ANONYMOUS_ID_HEADER;
   if (typeof anonymousIdHeader !== 'string' || !HEADER_NAME.test(anonymousIdHeader)) {
@@ -95,7 +110,9 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
   const resolved = resolveDeliveryOptions(delivery);
 
   const settings: Omit<SpotzeeSettings, 'delivery'> = {
-    contact: options.contact ?? createDefaultContactResolver(anonymousIdHeader),
+    contact: options.contact ?? createDefaultContactResolver(anonymousIdHeader, options.userId),
+    defaultContact: options.contact === undefined,
+    userId: options.userId,
     anonymousIdHeader: anonymousIdHeader.toLowerCase(),
     sendOnFailedRequest: options.sendOnFailedRequest ?? false,
     globalInterceptor: options.globalInterceptor ?? true,

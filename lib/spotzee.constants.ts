@@ -22,3 +22,9 @@ export const REQUEST_CONTEXT_SLOT = Symbol.for('spotzee:request-context');
 export const DEFAULT_ANONYMOUS_ID_HEADER = 'x-anonymous-id';
 
 export const SPOTZEE_LOGGER_CONTEXT = 'Spotzee';
+
+/** Marks the `@EmitsEvent` hook interceptor, so that both builds recognise each other's. */
+export const EMITS_EVENT_HOOK_MARK = Symbol.for('spotzee:emits-event-hook');
+
+/** Where Nest keeps `@UseInterceptors()` (unchanged since Nest 5; not exported under one path by Nest 11 and 12). */
+export const NEST_INTERCEPTORS_METADATA = '__interceptors__';

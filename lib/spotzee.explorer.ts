@@ -2,9 +2,10 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
+import { isEmitsEventHook } from './emits-event.hook.js';
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 import { isDtoClass, loadClassValidation } from './event-schema.js';
-import { SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import { NEST_INTERCEPTORS_METADATA, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 import { SpotzeeTracker } from './spotzee.tracker.js';
@@ -33,7 +34,52 @@ export class SpotzeeExplorer implements OnModuleInit {
     protected readonly metadata: EmitsEventMetadataAccessor,
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
     protected readonly tracker: SpotzeeTracker,
-  ) {}
+  ) {
+    if (typeof (scanner as Partial<MetadataScanner>).getAllMethodNames !== 'function') {
+      throw new SpotzeeConfigurationError('@nestjs/core', messages.nestTooOld());
+    }
+    // Here, not in onModuleInit: Nest builds each route's interceptor chain before any init hook runs.
+    this.placeHooksInnermost();
+  }
+
+  /**
+   * Makes the `@EmitsEvent` hook the last method-level interceptor of each decorated handler, so it
+   * runs innermost even under a `@UseInterceptors(…)` written above the decorator: mappers then see
+   * the handler's own result, never what another interceptor made of it.
+   */
+  protected placeHooksInnermost(): void {
+    const seen = new Set<object>();
+    const place = (prototype: object | undefined): void => {
+      if (!prototype || prototype === Object.prototype || seen.has(prototype)) {
+        return;
+      }
+      seen.add(prototype);
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const handler = (prototype as Record<string, unknown>)[method];
+        if (typeof handler !== 'function' || this.metadata.getDefinitions(handler).length === 0) {
+          continue;
+        }
+        const interceptors = Reflect.getMetadata(NEST_INTERCEPTORS_METADATA, handler) as unknown[] | undefined;
+        const hook = interceptors?.findIndex(isEmitsEventHook) ?? -1;
+        if (interceptors && hook >= 0 && hook < interceptors.length - 1) {
+          const others = interceptors.filter((interceptor) => !isEmitsEventHook(interceptor));
+          Reflect.defineMetadata(NEST_INTERCEPTORS_METADATA, [...others, interceptors[hook]], handler);
+        }
+      }
+    };
+    for (const wrapper of this.discovery.getControllers()) {
+      place((wrapper.metatype as { prototype?: object } | null)?.prototype);
+    }
+    for (const wrapper of this.discovery.getProviders()) {
+      // Class providers have their class; factory providers only an instance, once built.
+      const instance: unknown = wrapper.instance;
+      if (!wrapper.inject && typeof wrapper.metatype === 'function') {
+        place((wrapper.metatype as { prototype?: object }).prototype);
+      } else if (typeof instance === 'object' && instance !== null) {
+        place(Object.getPrototypeOf(instance) as object);
+      }
+    }
+  }
 
   async onModuleInit(): Promise<void> {
     const emitters = this.explore();

@@ -2,9 +2,10 @@ import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestI
 import { Observable, type Observer, type Subscriber, type Unsubscribable } from 'rxjs';
 import type { RejectionReason } from './delivery/outcomes.js';
 import type { TrackInput } from './delivery/spotzee-event.js';
-import { mergeContact } from './contact.resolver.js';
+import { describeUserLookup, mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
+import { type EmitsEventObserver } from './emits-event.hook.js';
 import { RequestEventsContext, requestEventsStorage, type RequestOrigin } from './request-events.context.js';
 import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
@@ -16,6 +17,7 @@ import type { SpotzeeTracker } from './spotzee.tracker.js';
 interface NativeResponse {
   readonly statusCode: number;
   readonly writableFinished?: boolean;
+  readonly destroyed?: boolean;
   on(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
@@ -31,7 +33,7 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
   when: 'invalid_data',
   data: 'invalid_data',
   identify: 'invalid_user',
-  contact: 'missing_contact',
+  contact: 'invalid_contact',
   idempotencyKey: 'invalid_idempotency_key',
 };
 
@@ -41,6 +43,11 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
  * request succeeds: HTTP when the response finishes with a status below 400 (the final one, after
  * exception filters), RPC/GraphQL/WebSocket when the handler completes without error.
  *
+ * Only tracked requests pay: on HTTP the context is a plain object entered around `next.handle()`,
+ * with no observable of ours and no response listener until the request holds its first event.
+ * `@EmitsEvent` adds its own hook to the handler's innermost interceptors, which reads the handler's
+ * own result (whatever other interceptors wrap around it) and asks this interceptor to capture.
+ *
  * It never changes the handler's result or error, and nothing it does can fail the request.
  * Registered globally by the module unless `globalInterceptor: false`; also usable with
  * `@UseInterceptors(SpotzeeInterceptor)` (a second one on the same request steps aside).
@@ -48,6 +55,11 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
 @Injectable()
 export class SpotzeeInterceptor implements NestInterceptor {
   protected readonly metadata = new EmitsEventMetadataAccessor();
+  /**
+   * False: an HTTP response is listened to only once its request holds an event. True (the testing
+   * module) listens from the start, so every request in flight has a verdict to wait for.
+   */
+  protected readonly listensEagerly: boolean = false;
 
   // String tokens only: `@UseInterceptors(SpotzeeInterceptor)` may name this class from the other
   // build of the package than the one whose module provides the tracker (ESM app, CJS library).
@@ -62,29 +74,49 @@ export class SpotzeeInterceptor implements NestInterceptor {
       return next.handle();
     }
     const response = context.getType() === 'http' ? this.nativeResponse(context) : undefined;
-    // One object per request carries everything the request needs later (lazy source and contact,
-    // the handler's last value, the observer), instead of a closure and an rxjs operator per concern:
-    // this runs on every request of every route.
-    const call = new InterceptedCall(this, context, next, this.metadata.getDefinitions(context.getHandler()), response);
-    const events = new RequestEventsContext(key, call);
-    call.events = events;
-    if (response) {
-      this.settleOnResponse(response, events);
-    }
+    const scope = new RequestScope(this, context, key, response);
+    const events = new RequestEventsContext(key, scope);
+    scope.events = events;
     // `next.handle()` must be called, not only subscribed, inside run(): Nest binds the handler's
     // async scope at the call, and that scope is what services see after their awaits.
-    return new Observable<unknown>((subscriber) => requestEventsStorage.run(events, startCall, call, subscriber));
+    if (response) {
+      if (this.listensEagerly) {
+        scope.listen(events);
+      }
+      // The response's `finish` gives the verdict: nothing of ours observes the handler. Subscribing
+      // inside the context too keeps it for work the handler's observable starts then (SSE, timers).
+      const handled = requestEventsStorage.run(events, handle, next);
+      return new Observable<unknown>((subscriber) =>
+        requestEventsStorage.run(events, subscribeTo, handled, subscriber),
+      );
+    }
+    // No response to wait for: the handler's completion is the verdict.
+    return new Observable<unknown>((subscriber) =>
+      requestEventsStorage.run(events, startVerdictCall, new VerdictCall(this, events, next), subscriber),
+    );
+  }
+
+  /**
+   * The `@EmitsEvent` hook of a decorated handler, innermost: observes the handler's own result and
+   * captures the handler's definitions when it completes.
+   */
+  protected observeHandler(
+    events: RequestEventsContext,
+    context: ExecutionContext,
+    next: CallHandler,
+  ): Observable<unknown> {
+    const definitions = this.metadata.getDefinitions(context.getHandler());
+    if (definitions.length === 0) {
+      return next.handle();
+    }
+    // Called here, not on subscription: the hook's caller subscribes outside the request's async scope.
+    const call = new HandlerCall(this, events, context, definitions, next.handle());
+    return new Observable<unknown>((subscriber) => call.start(subscriber));
   }
 
   /** The handler completed with `result` (its last value): capture time is now. */
-  protected handlerCompleted(call: InterceptedCall): void {
-    const events = call.events!;
-    if (call.definitions.length > 0) {
-      this.guard(events, () => this.captureDefinitions(call.definitions, call.result, call.context, events));
-    }
-    if (!call.response) {
-      this.settle(events, true, 'completed');
-    }
+  protected handlerCompleted(call: HandlerCall): void {
+    this.guard(call.events, () => this.captureDefinitions(call.definitions, call.result, call.context, call.events));
   }
 
   /** Turns each `@EmitsEvent` definition into an event; a failing mapper rejects that event only. */
@@ -96,8 +128,8 @@ export class SpotzeeInterceptor implements NestInterceptor {
   ): void {
     for (const { name, options } of definitions) {
       const source = events.source;
-      let externalId: string | null | undefined;
-      let anonymousId: string | null | undefined;
+      let externalId: string | number | null | undefined;
+      let anonymousId: string | number | null | undefined;
       let data: unknown;
       let identify: unknown;
       let idempotencyKey: unknown;
@@ -109,7 +141,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
         if (override !== undefined && (typeof override !== 'object' || override === null)) {
           this.tracker.reject(
             { name, source },
-            'missing_contact',
+            'invalid_contact',
             messages.mapperReturnedNonObject('contact', name, source, override),
             'contact',
           );
@@ -119,6 +151,12 @@ export class SpotzeeInterceptor implements NestInterceptor {
         externalId = contact.externalId ?? null;
         anonymousId = contact.anonymousId ?? null;
         data = (options.data ? callMapper('data', options.data, result, context) : undefined) ?? null;
+        if (onlyUndefinedFields(data)) {
+          this.tracker.warnOnce(
+            `undefined-data:${source}:${name}`,
+            messages.dataMapperOnlyUndefined(name, source, Object.keys(data as object)),
+          );
+        }
         identify =
           (options.identify ? callMapper('identify', options.identify, result, context) : undefined) ?? undefined;
         idempotencyKey =
@@ -188,7 +226,16 @@ export class SpotzeeInterceptor implements NestInterceptor {
     }
   }
 
+  /** Called when the request holds its first event; the response may already have ended by then. */
   protected settleOnResponse(response: NativeResponse, events: RequestEventsContext): void {
+    if (response.writableFinished) {
+      this.settleOnStatus(events, response.statusCode);
+      return;
+    }
+    if (response.destroyed) {
+      this.settle(events, false, 'the client went away before the response was sent');
+      return;
+    }
     // Plain `on`, no removal: `settle` acts once, and both listeners go with the response object.
     // (`once` would wrap each listener, and removing the other one costs a listener-array scan.)
     response.on('finish', () => {
@@ -219,6 +266,13 @@ export class SpotzeeInterceptor implements NestInterceptor {
       this.tracker.warnOnce(`contact:${events.source}`, messages.contactResolverThrew(events.source, error));
       return {};
     }
+  }
+
+  /** Rare (a rejection): what the contact resolver found, and which option fixes it. */
+  protected describeMissingContact(context: ExecutionContext): string {
+    return this.settings.defaultContact
+      ? describeUserLookup(context, this.settings.userId)
+      : messages.customResolverFoundNoId();
   }
 
   /** `POST /orders/:id` (the route pattern, never the URL with its ids), else `OrdersController.create`. */
@@ -275,29 +329,48 @@ function callMapper(
   }
 }
 
-/** Runs inside `requestEventsStorage.run()`; a plain function so that no closure is built per request. */
-function startCall(call: InterceptedCall, subscriber: Subscriber<unknown>): Unsubscribable {
+/** True for `{ a: undefined, b: undefined }`: what a mapper reading fields off the wrong value builds. */
+function onlyUndefinedFields(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null) {
+    return false;
+  }
+  let fields = 0;
+  for (const key in data) {
+    if ((data as Record<string, unknown>)[key] !== undefined) {
+      return false;
+    }
+    fields += 1;
+  }
+  return fields > 0;
+}
+
+// Plain functions handed to `run()`, so that no closure is built per request.
+function handle(next: CallHandler): Observable<unknown> {
+  return next.handle();
+}
+
+function subscribeTo(handled: Observable<unknown>, subscriber: Subscriber<unknown>): Unsubscribable {
+  return handled.subscribe(subscriber);
+}
+
+function startVerdictCall(call: VerdictCall, subscriber: Subscriber<unknown>): Unsubscribable {
   return call.start(subscriber);
 }
 
 /**
- * One intercepted call: the request's lazily computed origin (source, contact), the observer of the
- * handler's observable (its last value is what mappers see) and the teardown of the subscription.
+ * What a request context knows of the request that opened it, computed only when asked: its
+ * source and contact (for events), its response (listened to once it holds an event), and the way in
+ * for the `@EmitsEvent` hook of its handler.
  */
-export class InterceptedCall implements RequestOrigin, Observer<unknown>, Unsubscribable {
+class RequestScope implements RequestOrigin, EmitsEventObserver {
   events: RequestEventsContext | undefined;
-  /** The handler's last value: what an HTTP response is built from. */
-  result: unknown;
-  private subscriber: Subscriber<unknown> | undefined;
-  private inner: Unsubscribable | undefined;
-  private done = false;
+  private listening = false;
 
   constructor(
     private readonly interceptor: SpotzeeInterceptor,
-    readonly context: ExecutionContext,
-    private readonly handler: CallHandler,
-    readonly definitions: readonly EmitsEventDefinition[],
-    readonly response: NativeResponse | undefined,
+    private readonly context: ExecutionContext,
+    private readonly key: object,
+    private readonly response: NativeResponse | undefined,
   ) {}
 
   // The interceptor's protected hooks, reached by element access: a subclass's overrides still apply.
@@ -309,10 +382,91 @@ export class InterceptedCall implements RequestOrigin, Observer<unknown>, Unsubs
     return this.interceptor['resolveContact'](this.context, this.events!);
   }
 
+  contactHint(): string {
+    return this.interceptor['describeMissingContact'](this.context);
+  }
+
+  firstHeld(events: RequestEventsContext): void {
+    this.listen(events);
+  }
+
+  /** Waits for the response's verdict (once). */
+  listen(events: RequestEventsContext): void {
+    if (this.response && !this.listening) {
+      this.listening = true;
+      this.interceptor['guard'](events, () => this.interceptor['settleOnResponse'](this.response!, events));
+    }
+  }
+
+  observeHandler(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    // The hook of another handler (a call that did not go through this request's pipeline) is not ours.
+    if (this.interceptor['requestKey'](context) !== this.key) {
+      return next.handle();
+    }
+    return this.interceptor['observeHandler'](this.events!, context, next);
+  }
+}
+
+/** Observes a call whose verdict is its completion (RPC, GraphQL, WebSocket). */
+class VerdictCall implements Observer<unknown>, Unsubscribable {
+  private subscriber: Subscriber<unknown> | undefined;
+  private inner: Unsubscribable | undefined;
+  private done = false;
+
+  constructor(
+    private readonly interceptor: SpotzeeInterceptor,
+    private readonly events: RequestEventsContext,
+    private readonly handler: CallHandler,
+  ) {}
+
   start(subscriber: Subscriber<unknown>): Unsubscribable {
     this.subscriber = subscriber;
     this.inner = this.handler.handle().subscribe(this);
     return this;
+  }
+
+  next(value: unknown): void {
+    this.subscriber!.next(value);
+  }
+
+  error(error: unknown): void {
+    this.done = true;
+    this.interceptor['settle'](this.events, false, 'the handler failed');
+    this.subscriber!.error(error);
+  }
+
+  complete(): void {
+    this.done = true;
+    this.interceptor['settle'](this.events, true, 'completed');
+    this.subscriber!.complete();
+  }
+
+  /** Teardown, also after complete/error (then a no-op): only a cancelled call settles here. */
+  unsubscribe(): void {
+    this.inner?.unsubscribe();
+    if (!this.done) {
+      this.interceptor['settle'](this.events, false, 'the call was cancelled before it completed');
+    }
+  }
+}
+
+/** The handler's own observable, seen from the `@EmitsEvent` hook: its last value is what mappers get. */
+export class HandlerCall implements Observer<unknown> {
+  /** The handler's last value: what an HTTP response is built from. */
+  result: unknown;
+  private subscriber: Subscriber<unknown> | undefined;
+
+  constructor(
+    private readonly interceptor: SpotzeeInterceptor,
+    readonly events: RequestEventsContext,
+    readonly context: ExecutionContext,
+    readonly definitions: readonly EmitsEventDefinition[],
+    private readonly handled: Observable<unknown>,
+  ) {}
+
+  start(subscriber: Subscriber<unknown>): Unsubscribable {
+    this.subscriber = subscriber;
+    return this.handled.subscribe(this);
   }
 
   next(value: unknown): void {
@@ -321,24 +475,11 @@ export class InterceptedCall implements RequestOrigin, Observer<unknown>, Unsubs
   }
 
   error(error: unknown): void {
-    this.done = true;
-    if (!this.response) {
-      this.interceptor['settle'](this.events!, false, 'the handler failed');
-    }
     this.subscriber!.error(error);
   }
 
   complete(): void {
-    this.done = true;
     this.interceptor['handlerCompleted'](this);
     this.subscriber!.complete();
-  }
-
-  /** Teardown, also after complete/error (then a no-op): only a cancelled call settles here. */
-  unsubscribe(): void {
-    this.inner?.unsubscribe();
-    if (!this.done && !this.response) {
-      this.interceptor['settle'](this.events!, false, 'the call was cancelled before it completed');
-    }
   }
 }

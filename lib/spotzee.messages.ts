@@ -14,6 +14,10 @@ export const messages = {
   optionNotFunction: () =>
     'expected a function (context: ExecutionContext) => ({ externalId, anonymousId }); remove it to use the default (request.user.id and the anonymous id header).',
   optionNotBoolean: (value: unknown) => `expected true or false, got ${describeValue(value)}.`,
+  userIdWithContact: () =>
+    'userId tells the default contact resolver where the id is; with your own contact resolver, read the id there and remove userId.',
+  invalidUserId: (value: unknown) =>
+    `expected the name of the request.user field that holds the id (e.g. 'accountId') or a function (user) => id, got ${describeValue(value)}.`,
   invalidAnonymousIdHeader: (value: unknown) =>
     `expected an HTTP header name such as "x-anonymous-id", got ${describeValue(value)}.`,
   invalidEventNamePolicy: (value: unknown) => `expected 'warn', 'strict' or 'off', got ${describeValue(value)}.`,
@@ -21,6 +25,13 @@ export const messages = {
     `expected an object mapping event names to schemas, e.g. { order_placed: OrderPlacedSchema }, got ${describeValue(value)}.`,
   invalidSchemaEntry: (value: unknown) =>
     `expected a Standard Schema (zod, valibot, arktype…) or a class-validator DTO class, got ${describeValue(value)}.`,
+
+  nestTooOld: () =>
+    'nestjs-spotzee requires Nest 11 or later: the installed @nestjs/core has no MetadataScanner.getAllMethodNames(), which Nest 11 introduced. ' +
+    'Upgrade @nestjs/common and @nestjs/core to ^11 or ^12 (peer dependencies of nestjs-spotzee; installing with --legacy-peer-deps skips that check).',
+  dataMapperOnlyUndefined: (name: string, source: string, keys: readonly string[]) =>
+    `The "data" mapper of @EmitsEvent('${name}') on ${source} returned only undefined fields (${keys.join(', ')}), so the event carries "data": {}. ` +
+    "Mappers receive the handler's own return value; check the fields it reads exist on it. (Said once per route.)",
 
   decoratorBadName: (where: string, name: unknown) =>
     `${where}: @EmitsEvent() needs a non-empty event name string, got ${describeValue(name)}. ${SNAKE_CASE_HINT}.`,
@@ -59,6 +70,12 @@ export const messages = {
     `Event "${name}" from ${source} is not snake_case and the module uses eventNames: 'strict'. The event was not sent. ${SNAKE_CASE_HINT}.`,
   trackerFailed: (name: unknown, error: unknown) =>
     `SpotzeeTracker.track(${describeValue(name)}) failed unexpectedly and the event was not sent: ${describeError(error)}.`,
+  missingContact: (event: string, hint: string) =>
+    `Spotzee event ${event} rejected: it has neither externalId nor anonymousId. ${hint}.`,
+  giveContactIds: () =>
+    "Pass the contact's id from your database as externalId, or a visitor id as anonymousId",
+  customResolverFoundNoId: () =>
+    'The contact option (your resolver) returned neither id for this request; or give them in the @EmitsEvent contact mapper or in track()',
   contactResolverThrew: (source: string, error: unknown) =>
     `The contact resolver threw for ${source}: ${describeError(error)}. Events of this request carry no resolved contact ids.`,
 

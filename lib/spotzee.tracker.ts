@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
+import { describeEvent } from './delivery/event-summary.js';
 import type { DeliveryLogger } from './delivery/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/outcomes.js';
@@ -149,6 +150,16 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       this.logger.debug?.(messages.discardedLate(input.name, context.source));
       return;
     }
+    if (context && isBlankId(input.externalId) && isBlankId(input.anonymousId) && typeof input.name === 'string') {
+      // The engine would reject it too; here the message can say what the request's user looked like.
+      this.reject(
+        input,
+        'missing_contact',
+        messages.missingContact(describeEvent(input.name, input.source), context.origin.contactHint?.() ?? messages.giveContactIds()),
+        'externalId',
+      );
+      return;
+    }
     if (!schema) {
       this.prepareAndHold(input, context);
       return;
@@ -196,8 +207,8 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       event: {
         id: `evt_${randomUUID().replaceAll('-', '')}`,
         name: String(input.name),
-        externalId: typeof input.externalId === 'string' ? input.externalId : null,
-        anonymousId: typeof input.anonymousId === 'string' ? input.anonymousId : null,
+        externalId: idOrNull(input.externalId),
+        anonymousId: idOrNull(input.anonymousId),
         idempotencyKey: typeof input.idempotencyKey === 'string' ? input.idempotencyKey : null,
         createdAt: toIso(input.createdAt),
         source: input.source,
@@ -293,6 +304,17 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     this.saidOnce.add(key);
     say();
   }
+}
+
+function isBlankId(id: unknown): boolean {
+  return id === undefined || id === null || id === '';
+}
+
+function idOrNull(id: unknown): string | null {
+  if (typeof id === 'string') {
+    return id;
+  }
+  return (typeof id === 'number' && Number.isFinite(id)) || typeof id === 'bigint' ? String(id) : null;
 }
 
 function toIso(createdAt: TrackInput['createdAt']): string {

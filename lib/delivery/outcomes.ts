@@ -1,11 +1,15 @@
 import type { EventSummary, PreparedEvent } from './spotzee-event.js';
 
-/** Why an event was rejected (permanently invalid, never retried). */
+/**
+ * Why an event was rejected (permanently invalid, never retried). `missing_contact`: neither id was
+ * given; `invalid_contact`: an id of the wrong type (an object, a boolean, NaN).
+ */
 export type RejectionReason =
   | 'invalid_name'
   | 'invalid_data'
   | 'invalid_user'
   | 'missing_contact'
+  | 'invalid_contact'
   | 'not_serialisable'
   | 'event_too_large'
   | 'invalid_idempotency_key'

@@ -42,7 +42,7 @@ function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') {
     const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
-    return name ? `a ${name} instance` : 'an object';
+    return name && name !== 'Object' ? `a ${name} instance` : 'an object';
   }
   return `a ${typeof value}`;
 }
@@ -71,16 +71,16 @@ function checkName(name: unknown, maxLength: number): string {
   return name;
 }
 
+/** Spotzee ids are strings; numeric primary keys (and numeric JWT `sub`s) are common, so they are converted. */
 function checkContactId(value: unknown, field: 'externalId' | 'anonymousId'): string | null {
   if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string') {
-    throw new Invalid(
-      'missing_contact',
-      `${field} must be a string, got ${kindOf(value)}. Convert it, e.g. String(user.id)`,
-      field,
-    );
-  }
-  return value;
+  if (typeof value === 'string') return value;
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
+  throw new Invalid(
+    'invalid_contact',
+    `${field} must be a string or a finite number, got ${typeof value === 'number' ? String(value) : kindOf(value)}. Pass the id itself, e.g. user.id rather than user`,
+    field,
+  );
 }
 
 function checkData(data: unknown): Record<string, unknown> | null {

@@ -28,22 +28,22 @@ export interface SpotzeeWireEvent {
 /** What a caller hands to the engine. */
 export interface TrackInput {
   name: string;
-  /** The contact's id in your own database. */
-  externalId?: string | null;
+  /** The contact's id in your own database; a finite number is sent as a string. */
+  externalId?: string | number | null | undefined;
   /** A pre-signup visitor id; sending both ids stitches the visitor to the contact. */
-  anonymousId?: string | null;
-  data?: Record<string, unknown> | null;
+  anonymousId?: string | number | null | undefined;
+  data?: Record<string, unknown> | null | undefined;
   /** Becomes the wire `user` block. */
-  identify?: SpotzeeUserBlock | null;
+  identify?: SpotzeeUserBlock | null | undefined;
   /**
    * A deterministic key for this domain event (`order_placed:ord_42`). The same key captured twice
    * within the dedupe window is sent once. Also feeds the batch's `Idempotency-Key`.
    */
-  idempotencyKey?: string | null;
+  idempotencyKey?: string | null | undefined;
   /** When it happened. Defaults to the moment of capture. */
-  createdAt?: Date | string | null;
+  createdAt?: Date | string | null | undefined;
   /** Where the event came from (`POST /orders`, `BillingService`), for error messages only. Never sent. */
-  source?: string;
+  source?: string | undefined;
 }
 
 /** An event that passed validation: stamped, serialised once, ready to be queued. */

@@ -10,11 +10,14 @@ type NativeResponse = Parameters<SpotzeeInterceptor['settleOnResponse']>[0];
 
 /**
  * The module's interceptor, unchanged in behaviour, that also tells `OpenRequests` when an HTTP
- * request starts holding events and when its verdict (commit or discard) is reached, so that
+ * request starts and when its verdict (commit or discard) is reached, so that
  * `SpotzeeRecorder.settled()` can wait for it.
  */
 @Injectable()
 export class RecordingSpotzeeInterceptor extends SpotzeeInterceptor {
+  // Every request in flight is open from its start, held events or not: `settled()` waits for it.
+  protected override readonly listensEagerly = true;
+
   constructor(
     @Inject(SPOTZEE_TRACKER) tracker: SpotzeeTracker,
     @Inject(SPOTZEE_SETTINGS) settings: SpotzeeSettings,

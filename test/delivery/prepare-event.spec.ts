@@ -55,6 +55,12 @@ describe('prepareEvent', () => {
     });
   });
 
+  it('sends finite numeric ids as strings', () => {
+    const result = prepare({ externalId: 42, anonymousId: 7n as never });
+    expect(result.ok && JSON.parse(result.event.json)).toMatchObject({ external_id: '42', anonymous_id: '7' });
+    expect(result.ok && result.event.externalId).toBe('42');
+  });
+
   it('mints distinct ids', () => {
     const ids = new Set(
       Array.from({ length: 1000 }, () => (prepare({}) as { ok: true; event: { id: string } }).event.id),
@@ -120,11 +126,12 @@ describe('prepareEvent', () => {
         /neither externalId nor anonymousId/,
       ],
       [
-        'numeric externalId',
-        { externalId: 7 as unknown as string },
-        'missing_contact',
-        /externalId must be a string, got a number.*String\(user\.id\)/,
+        'an object as externalId',
+        { externalId: { id: 7 } as never },
+        'invalid_contact',
+        /externalId must be a string or a finite number, got an object\. Pass the id itself, e\.g\. user\.id rather than user/,
       ],
+      ['NaN as anonymousId', { externalId: null, anonymousId: Number.NaN }, 'invalid_contact', /got NaN/],
       [
         'empty idempotency key',
         { idempotencyKey: '' },

@@ -523,7 +523,7 @@ describe('bad input catalogue', () => {
             reason: 'missing_contact',
             param: 'externalId',
             message:
-              'Spotzee event "companion_tracked" from POST /bad/track rejected: it has neither externalId nor anonymousId. Pass the contact\'s id from your database as externalId, or a visitor id as anonymousId.',
+              'Spotzee event "companion_tracked" from POST /bad/track rejected: it has neither externalId nor anonymousId. request.user is not set (no auth guard on this route?) and no anonymous id header was sent. If your auth keeps the user somewhere else, set the contact option: (context) => ({ externalId }).',
           },
           {
             name: 'companion_emitted',
@@ -536,14 +536,14 @@ describe('bad input catalogue', () => {
         delivered: ['newsletter_opened'],
       },
       {
-        title: 'a numeric externalId',
-        act: (spotzee) => spotzee.track('order_placed', { externalId: 42 as never }),
+        title: 'a user object where the externalId belongs',
+        act: (spotzee) => spotzee.track('order_placed', { externalId: { id: 42 } as never }),
         rejected: [
           {
             name: 'order_placed',
-            reason: 'missing_contact',
+            reason: 'invalid_contact',
             param: 'externalId',
-            message: `Spotzee event ${TRACK_SOURCE} rejected: externalId must be a string, got a number. Convert it, e.g. String(user.id).`,
+            message: `Spotzee event ${TRACK_SOURCE} rejected: externalId must be a string or a finite number, got an object. Pass the id itself, e.g. user.id rather than user.`,
           },
         ],
         delivered: COMPANIONS,
@@ -744,7 +744,7 @@ describe('bad input catalogue', () => {
         rejected: [
           {
             name: 'order_placed',
-            reason: 'missing_contact',
+            reason: 'invalid_contact',
             param: 'contact',
             message: `The "contact" mapper of @EmitsEvent('order_placed') on POST /bad/contact-mapper-returns-string returned "user_1"; it must return an object or undefined.`,
           },
