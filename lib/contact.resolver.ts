@@ -17,7 +17,10 @@ export const USER_ID_FIELDS = ['id', 'userId', 'sub'] as const;
  * request's `user` (set by a Nest middleware); its id is the `userId` option's field or function, else
  * the first of `id`, `userId`, `sub` present. Numeric ids are stringified: Spotzee ids are strings.
  */
-export function createDefaultContactResolver(anonymousIdHeader: string, userId?: SpotzeeUserId): SpotzeeContactResolver {
+export function createDefaultContactResolver(
+  anonymousIdHeader: string,
+  userId?: SpotzeeUserId,
+): SpotzeeContactResolver {
   const header = anonymousIdHeader.toLowerCase();
   return (context: ExecutionContext): SpotzeeContact | undefined => {
     const request = requestOf(context);

@@ -72,8 +72,7 @@ export const messages = {
     `SpotzeeTracker.track(${describeValue(name)}) failed unexpectedly and the event was not sent: ${describeError(error)}.`,
   missingContact: (event: string, hint: string) =>
     `Spotzee event ${event} rejected: it has neither externalId nor anonymousId. ${hint}.`,
-  giveContactIds: () =>
-    "Pass the contact's id from your database as externalId, or a visitor id as anonymousId",
+  giveContactIds: () => "Pass the contact's id from your database as externalId, or a visitor id as anonymousId",
   customResolverFoundNoId: () =>
     'The contact option (your resolver) returned neither id for this request; or give them in the @EmitsEvent contact mapper or in track()',
   contactResolverThrew: (source: string, error: unknown) =>

@@ -155,7 +155,10 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       this.reject(
         input,
         'missing_contact',
-        messages.missingContact(describeEvent(input.name, input.source), context.origin.contactHint?.() ?? messages.giveContactIds()),
+        messages.missingContact(
+          describeEvent(input.name, input.source),
+          context.origin.contactHint?.() ?? messages.giveContactIds(),
+        ),
         'externalId',
       );
       return;

@@ -18,7 +18,10 @@ export class BatchPool {
   #inFlight = 0;
   #inFlightEvents = 0;
 
-  constructor(private readonly limits: BatchLimits) {}
+  constructor(
+    private readonly limits: BatchLimits,
+    private readonly store: EventQueueStore,
+  ) {}
 
   /** Events in frozen batches still without an outcome. */
   get events(): number {
@@ -38,26 +41,71 @@ export class BatchPool {
     return this.#inFlightEvents;
   }
 
-  /** Moves the oldest queued events into a new batch, up to the event and byte caps. */
-  freeze(queue: EventQueueStore, now: number): FrozenBatch {
+  /**
+   * Moves the oldest queued events into a new batch, up to the event and byte caps. Stops early at an
+   * event the store holds back (`wait`); an event the store knows as a duplicate goes to `onDuplicate`.
+   * Null when no event could be taken.
+   */
+  freeze(queue: EventQueueStore, now: number, onDuplicate: (entry: QueuedEvent) => void): FrozenBatch | null {
     const { maxBatchEvents, maxBatchBytes } = this.limits;
     const entries: QueuedEvent[] = [];
     let bytes = 0;
     for (let next = queue.peek(); next !== undefined; next = queue.peek()) {
       if (entries.length >= maxBatchEvents) break;
       if (entries.length > 0 && bodyBytes(entries.length + 1, bytes + next.event.bytes) > maxBatchBytes) break;
-      entries.push(queue.shift()!);
+      const admission = queue.admit(next);
+      if (admission === 'wait') break;
+      queue.shift();
+      if (admission === 'duplicate') {
+        onDuplicate(next);
+        continue;
+      }
+      entries.push(next);
       bytes += next.event.bytes;
     }
+    if (entries.length === 0) return null;
     // Counted as frozen in the same step they leave the queue, so `pending` never blips.
     this.#events += entries.length;
     this.#bytes += bytes;
     return this.add(entries, now);
   }
 
-  /** A new batch from entries already counted here (freshly frozen, or split off another batch). */
+  /**
+   * A new batch from entries already counted here (freshly frozen, or split off another batch). The
+   * store records it; while a durable store is still writing it, the batch is not due.
+   */
   add(entries: readonly QueuedEvent[], now: number): FrozenBatch {
     const batch = new FrozenBatch(entries, now);
+    this.#batches.add(batch);
+    const stored = this.store.frozen(batch);
+    if (stored !== undefined) {
+      batch.nextAt = Infinity;
+      stored.then(
+        () => {
+          if (!batch.settled) batch.nextAt = Math.min(batch.nextAt, Date.now());
+          this.onStored();
+        },
+        // A store that cannot record the batch keeps it unsent until it can; it says so itself.
+        () => {},
+      );
+    }
+    return batch;
+  }
+
+  /** Set by the engine: a batch became due because its store finished recording it. */
+  onStored: () => void = () => {};
+
+  /** A batch a previous run froze, with its key and bytes as they were; counted here from now on. */
+  restore(
+    entries: readonly QueuedEvent[],
+    recovered: { key: string; body: Buffer; ref: string },
+    now: number,
+  ): FrozenBatch {
+    const batch = new FrozenBatch(entries, now, recovered);
+    for (const entry of entries) {
+      this.#events += 1;
+      this.#bytes += entry.event.bytes;
+    }
     this.#batches.add(batch);
     return batch;
   }
@@ -74,6 +122,7 @@ export class BatchPool {
     batch.state = 'waiting';
     batch.settled = true;
     this.#batches.delete(batch);
+    this.store.settled(batch);
   }
 
   launch(batch: FrozenBatch): void {

@@ -9,6 +9,7 @@ import { DryRunTransport } from './dry-run-transport.js';
 import { EngineLog } from './engine-log.js';
 import { EventIntake } from './event-intake.js';
 import { EventQueueStore } from './event-queue-store.js';
+import type { RecoveredBatch } from './event-queue-store.js';
 import { FlushWaiters } from './flush-waiters.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { LogThrottle } from './log-throttle.js';
@@ -65,6 +66,7 @@ export class DeliveryEngine {
   readonly #sender: BatchSender;
   readonly #scheduler: SendScheduler;
   readonly #drain: ShutdownDrain;
+  readonly #log: EngineLog;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
     const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
@@ -76,7 +78,7 @@ export class DeliveryEngine {
       throw error;
     }
     const resolved = this.options;
-    const log = new EngineLog(redact, resolved.logger);
+    const log = (this.#log = new EngineLog(redact, resolved.logger));
     const apiKey = resolved.hasApiKey ? (options.apiKey as string) : '';
     const random = seams.random ?? Math.random;
     const queue = (this.#queue = seams.queue ?? new MemoryEventQueue());
@@ -99,7 +101,7 @@ export class DeliveryEngine {
     }));
 
     const waiters = this.#waiters;
-    const pool = (this.#pool = new BatchPool(resolved));
+    const pool = (this.#pool = new BatchPool(resolved, queue));
     const outcomeLog = new OutcomeLog(log, resolved);
     const ledger = (this.#ledger = new OutcomeLedger({ queue, pool, waiters, listeners, dedupe, outcomeLog, redact }));
     const gate = (this.#gate = new DeliveryGate({
@@ -158,6 +160,16 @@ export class DeliveryEngine {
       send: (batch) => sender.send(batch),
     });
     this.#intake = new EventIntake({ options: resolved, queue, pool, ledger, dedupe, listeners, drain });
+    pool.onStored = () => this.#scheduler.requestPump();
+
+    // A durable store hands back what a previous run left: queued events (already in its queue) and
+    // frozen batches, resent with their original bytes and key.
+    const opened = queue.open({
+      wake: () => this.#scheduler.requestPump(),
+      adopt: (events, batches) => this.#adopt(events, batches),
+      log: (level, message) => log.write(level, message),
+    });
+    this.#adopt(opened.events, opened.batches);
 
     if (apiKey !== '' && !apiKey.startsWith('sk_')) {
       log.write('warn', M.keyShape());
@@ -241,6 +253,7 @@ export class DeliveryEngine {
     const ledger = this.#ledger;
     const pool = this.#pool;
     const pending = ledger.pending;
+    const store = this.#queue.status();
     return {
       captured: ledger.captured,
       delivered: ledger.delivered,
@@ -249,22 +262,42 @@ export class DeliveryEngine {
       pending,
       duplicates: ledger.duplicates,
       queuedEvents: pending - pool.inFlightEvents,
+      recovered: ledger.recovered,
       queuedBytes: this.#queue.bytes + pool.bytes,
       inFlightRequests: pool.inFlight,
       requests: this.#sender.requests,
       retries: this.#sender.retries,
       rateLimited: this.#gate.rateLimited,
-      healthy: !this.#gate.halted,
+      healthy: !this.#gate.halted && store.up,
       halted: this.#gate.halted,
+      store,
     };
   }
 
   health(): DeliveryHealth {
-    return this.#gate.health(this.#ledger.pending);
+    return this.#gate.health(this.#ledger.pending, this.#queue.status());
   }
 
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {
     return this.#listeners.on(type, listener);
+  }
+
+  /** Work from a store (recovered at start, or a dead replica's): counted as captured, now pending. */
+  #adopt(events: readonly PreparedEvent[], batches: readonly RecoveredBatch[]): void {
+    if (this.#drain.finished) return;
+    const now = Date.now();
+    let count = events.length;
+    // Fresh sequence numbers: flush() counts by them, and the previous run's numbers mean nothing here.
+    for (const event of events) this.#queue.requeue({ event, seq: this.#intake.nextSeq(), enqueuedAt: now });
+    for (const batch of batches) {
+      const entries = batch.events.map((event) => ({ event, seq: this.#intake.nextSeq(), enqueuedAt: now }));
+      this.#pool.restore(entries, batch, now);
+      count += entries.length;
+    }
+    if (count === 0) return;
+    this.#ledger.countRecovered(count);
+    this.#log.write('warn', M.recovered(count, batches.length, this.#queue.status().name));
+    this.#scheduler.requestPump();
   }
 
   #prepare(input: TrackInput, now: number): PrepareResult {

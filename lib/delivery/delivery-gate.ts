@@ -1,3 +1,4 @@
+import type { QueueStoreStatus } from './event-queue-store.js';
 import { rateLimitPauseMs } from './backoff.js';
 import type { BatchPool } from './batch-pool.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
@@ -73,12 +74,13 @@ export class DeliveryGate {
     return this.#rateLimited;
   }
 
-  health(queueDepth: number): DeliveryHealth {
+  health(queueDepth: number, store: QueueStoreStatus): DeliveryHealth {
     return {
-      healthy: !this.#halted,
+      healthy: !this.#halted && store.up,
       halted: this.#halted,
       lastError: this.#lastError === null ? null : { ...this.#lastError },
       queueDepth,
+      store,
     };
   }
 

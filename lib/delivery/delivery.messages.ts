@@ -96,6 +96,12 @@ export const DeliveryMessages = {
   engineBug: (batchKey: string, detail: string) => `Spotzee engine error while handling batch ${batchKey}: ${detail}`,
 
   transportClose: (detail: string) => `Spotzee transport did not close cleanly: ${detail}`,
+  storeClose: (detail: string) => `Spotzee queue store did not close cleanly: ${detail}`,
+  keptInStore: (events: number, store: string) =>
+    `Spotzee kept ${events} undelivered events in the ${store} store: they are sent after the next start ` +
+    `(or by another instance), under the same Idempotency-Key for batches already sent.`,
+  recovered: (events: number, batches: number, store: string) =>
+    `Spotzee recovered ${events} events from the ${store} store (${batches} frozen batches resent under their original Idempotency-Key).`,
 
   drained: (durationMs: number, delivered: number, rejected: number, dropped: number, timedOut: boolean) =>
     `Spotzee drained in ${durationMs} ms: ${delivered} delivered, ${rejected} rejected, ${dropped} dropped` +

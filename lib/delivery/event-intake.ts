@@ -49,6 +49,11 @@ export class EventIntake {
     return this.#seq;
   }
 
+  /** A sequence number for an event that enters without `admit` (recovered from a store). */
+  nextSeq(): number {
+    return ++this.#seq;
+  }
+
   admit(event: PreparedEvent, now: number): void {
     const ledger = this.#ledger;
     const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };
@@ -76,7 +81,14 @@ export class EventIntake {
       ledger.drop(entry, 'queue_full', `not queued: the queue is full (overflow policy ${this.#options.overflow}).`);
       return;
     }
-    this.#queue.push(entry);
+    if (this.#queue.push(entry) === false) {
+      ledger.drop(
+        entry,
+        'store_unavailable',
+        `not queued: the ${this.#queue.status().name} store could not write it (${this.#queue.status().problem ?? 'unavailable'}).`,
+      );
+      return;
+    }
     this.#listeners.emit('captured', event);
   }
 
@@ -87,6 +99,7 @@ export class EventIntake {
     // Frozen batches cannot shed events without changing their bytes, so only the unbatched queue is trimmed.
     while (!this.#fits(bytes) && this.#queue.size > 0) {
       const oldest = this.#queue.shift()!;
+      this.#queue.discarded([oldest]);
       this.#ledger.drop(
         oldest,
         'queue_full',

@@ -22,14 +22,27 @@ export class FrozenBatch {
   backingOff = false;
   /** Every event has an outcome (e.g. dropped at the shutdown deadline while in flight). */
   settled = false;
+  /** A durable store's handle for the batch, set when the store records it. */
+  storeRef: string | null = null;
 
+  /**
+   * `recovered` carries the key and bytes a previous run froze: they are resent unchanged, never
+   * recomputed, so the request is the one Spotzee may already have seen.
+   */
   constructor(
     readonly entries: readonly QueuedEvent[],
     now: number,
+    recovered?: { key: string; body: Buffer; ref: string },
   ) {
-    const events = entries.map((entry) => entry.event);
-    this.key = batchKey(events);
-    this.body = batchBody(events);
+    if (recovered !== undefined) {
+      this.key = recovered.key;
+      this.body = recovered.body;
+      this.storeRef = recovered.ref;
+    } else {
+      const events = entries.map((entry) => entry.event);
+      this.key = batchKey(events);
+      this.body = batchBody(events);
+    }
     this.bytes = this.body.length;
     this.nextAt = now;
   }

@@ -31,6 +31,7 @@ export class OutcomeLedger {
   #rejected = 0;
   #dropped = 0;
   #duplicates = 0;
+  #recovered = 0;
 
   /** Set while `close()` drains: called as soon as the last pending event has its outcome. */
   onDrained: (() => void) | null = null;
@@ -82,6 +83,17 @@ export class OutcomeLedger {
   /** An event entered the engine; its outcome follows (or it is now pending). */
   countCaptured(): void {
     this.#captured += 1;
+  }
+
+  /** Events a store handed back (a previous run's, a dead replica's): captured here, now pending. */
+  countRecovered(count: number): void {
+    this.#captured += count;
+    this.#recovered += count;
+  }
+
+  /** Subset of `captured`: events taken over from a previous run or another replica. */
+  get recovered(): number {
+    return this.#recovered;
   }
 
   countDuplicate(): void {
@@ -136,6 +148,21 @@ export class OutcomeLedger {
     };
     this.#listeners.emit('rejected', outcome);
     this.#listeners.emit('outcome', outcome);
+  }
+
+  /**
+   * A queued event whose explicit key the store found already captured elsewhere (another replica)
+   * within the dedupe window: dropped as a duplicate, and the store forgets it.
+   */
+  dropDuplicate(entry: QueuedEvent, store: EventQueueStore): void {
+    this.#duplicates += 1;
+    this.drop(
+      entry,
+      'duplicate',
+      `not sent again: idempotencyKey "${entry.event.idempotencyKey}" was already captured by another instance within the dedupe window.`,
+      false,
+    );
+    store.discarded([entry]);
   }
 
   /**

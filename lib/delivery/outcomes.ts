@@ -1,3 +1,4 @@
+import type { QueueStoreStatus } from './event-queue-store.js';
 import type { EventSummary, PreparedEvent } from './spotzee-event.js';
 
 /**
@@ -21,9 +22,11 @@ export type RejectionReason =
 /**
  * Why an event was dropped (valid, but not delivered). `retries_exhausted`: every attempt of its batch
  * failed transiently (5xx, network, timeout). The event itself was fine, so an outage is a drop, not a
- * rejection.
+ * rejection. `store_unavailable`: a durable store could not write the event (a full disk), so it was not
+ * captured rather than held in memory with a promise of durability the store could not keep.
  */
-export type DropReason = 'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted';
+export type DropReason =
+  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'store_unavailable';
 
 export interface DeliveredOutcome {
   outcome: 'delivered';
@@ -81,6 +84,8 @@ export interface DeliveryHealth {
   /** Last problem, redacted. */
   lastError: { message: string; code?: string; status?: number | null; requestId?: string | null; at: string } | null;
   queueDepth: number;
+  /** The queue store: its name, whether it can be written, and what it holds. */
+  store: QueueStoreStatus;
 }
 
 export interface DeliveryStats {
@@ -93,6 +98,8 @@ export interface DeliveryStats {
   pending: number;
   /** Subset of `dropped`: explicit idempotency keys seen again within the dedupe window. */
   duplicates: number;
+  /** Subset of `captured`: events a durable store handed back (a previous run's, a dead replica's). */
+  recovered: number;
   queuedEvents: number;
   queuedBytes: number;
   inFlightRequests: number;
@@ -101,6 +108,8 @@ export interface DeliveryStats {
   rateLimited: number;
   healthy: boolean;
   halted: boolean;
+  /** The queue store: `memory` (default), `file` or `redis`, whether it is up, and what it holds. */
+  store: QueueStoreStatus;
 }
 
 /** Typed listener map: `engine.on('delivered', (o) => …)`. */

@@ -90,8 +90,13 @@ export class SendScheduler {
       if (pool.inFlight === 0 && now >= gate.nextProbeAt) this.#probe(now);
     } else if (now >= gate.pausedUntil) {
       while (pool.inFlight < this.#options.maxInFlight) {
-        const batch = pool.nextDue(now) ?? this.#freezeIfReady(now);
-        if (batch === null) break;
+        let batch = pool.nextDue(now);
+        if (batch === null) {
+          batch = this.#freezeIfReady(now);
+          if (batch === null) break;
+          // A durable store is still recording it: it is sent once stored.
+          if (batch.nextAt > now) continue;
+        }
         this.#send(batch);
       }
     }
@@ -112,8 +117,8 @@ export class SendScheduler {
   #probe(now: number): void {
     // Held batches first; a probe that failed without an answer left its batch waiting, so take those too.
     let batch = this.#pool.probeCandidate();
-    if (batch === null && this.#queue.size > 0) batch = this.#pool.freeze(this.#queue, now);
-    if (batch === null) return;
+    if (batch === null && this.#queue.size > 0 && this.#queue.accepting) batch = this.#freeze(now);
+    if (batch === null || batch.nextAt > now) return;
     this.#gate.probeSent(now);
     this.#send(batch);
   }
@@ -122,7 +127,7 @@ export class SendScheduler {
   #freezeIfReady(now: number): FrozenBatch | null {
     const queue = this.#queue;
     const head = queue.peek();
-    if (head === undefined) return null;
+    if (head === undefined || !queue.accepting) return null;
     // While a batch backs off after a transient failure, new batches wait too: no point stacking
     // requests onto a struggling server, and unfrozen events can still be trimmed by drop-oldest.
     if (this.#pool.isBackingOff()) return null;
@@ -133,7 +138,11 @@ export class SendScheduler {
       const full = queue.size >= maxBatchEvents || bodyBytes(queue.size, queue.bytes) >= maxBatchBytes;
       if (!full && head.enqueuedAt + flushIntervalMs > now) return null;
     }
-    return this.#pool.freeze(queue, now);
+    return this.#freeze(now);
+  }
+
+  #freeze(now: number): FrozenBatch | null {
+    return this.#pool.freeze(this.#queue, now, (duplicate) => this.#ledger.dropDuplicate(duplicate, this.#queue));
   }
 
   /** Closing, with nothing in flight: true when the next possible send falls after the deadline. */

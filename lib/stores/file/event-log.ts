@@ -64,6 +64,7 @@ export class EventLog {
   #active!: LogFile;
   readonly #events = new Map<string, RecordLocation>();
   readonly #batches = new Map<string, RecordLocation>();
+  readonly #batchSizes = new Map<string, number>();
   /** Bytes per segment on disk. */
   readonly #sizes = new Map<number, number>();
   #lastBatchId = 0;
@@ -127,6 +128,7 @@ export class EventLog {
       for (const [id, { batch, at }] of replay.batches) {
         recovered.batches.push(batch);
         log.#batches.set(id, at);
+        log.#batchSizes.set(id, batch.events.length);
         const segment = segmentOf(at.segment);
         segment.live += 1;
         segment.liveBytes += at.length;
@@ -157,9 +159,11 @@ export class EventLog {
     this.#onProblem = report;
   }
 
-  /** Queued events and unfinished batches on disk. */
-  get depth(): { events: number; batches: number } {
-    return { events: this.#events.size, batches: this.#batches.size };
+  /** Queued events, unfinished batches, and the events in those batches, on disk. */
+  get depth(): { events: number; batches: number; batchedEvents: number } {
+    let batchedEvents = 0;
+    for (const size of this.#batchSizes.values()) batchedEvents += size;
+    return { events: this.#events.size, batches: this.#batches.size, batchedEvents };
   }
 
   /** Bytes of every segment on disk. */
@@ -201,6 +205,7 @@ export class EventLog {
     if (at === null) return false;
     for (const event of batch.events) this.#forget(this.#events, event.id);
     this.#batches.set(batch.id, at);
+    this.#batchSizes.set(batch.id, batch.events.length);
     this.#deleteDeadSegments();
     return true;
   }
@@ -210,6 +215,7 @@ export class EventLog {
     if (!this.#batches.has(batchId)) return;
     this.#append({ type: RecordType.BatchDone, batchId });
     this.#forget(this.#batches, batchId);
+    this.#batchSizes.delete(batchId);
     this.#deleteDeadSegments();
   }
 
