@@ -1,5 +1,6 @@
 import { createRedactor, resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
+import type { EventQueueStore } from './delivery/event-queue-store.js';
 import { createDefaultContactResolver } from './contact.resolver.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
 import { DEFAULT_ANONYMOUS_ID_HEADER } from './spotzee.constants.js';
@@ -26,6 +27,8 @@ export interface SpotzeeSettings {
   readonly schemas: ReadonlyMap<string, SpotzeeSchema>;
   readonly maxNameLength: number;
   readonly shutdownDeadlineMs: number;
+  /** The queue store from the `store` option; undefined for the default memory store. */
+  readonly store: EventQueueStore | undefined;
 }
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -37,6 +40,7 @@ const NEST_ONLY_OPTIONS = [
   'globalInterceptor',
   'eventNames',
   'schemas',
+  'store',
 ] as const;
 
 /**
@@ -102,6 +106,10 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     }
   }
 
+  if (options.store !== undefined && !isQueueStore(options.store)) {
+    throw invalid('store', messages.invalidStore());
+  }
+
   const delivery: DeliveryOptions = { ...options };
   for (const key of NEST_ONLY_OPTIONS) {
     delete (delivery as Record<string, unknown>)[key];
@@ -120,11 +128,21 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     schemas,
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
+    store: options.store,
   };
   // A non-enumerable getter: JSON, default inspect and even `inspect(…, { showHidden: true })` (which
   // shows hidden getters as [Getter] without calling them) never print the key it holds.
   Object.defineProperty(settings, 'delivery', { get: () => delivery, enumerable: false });
   return Object.freeze(settings as SpotzeeSettings);
+}
+
+/** By shape, not `instanceof`: the store may come from the other build (ESM/CJS) of the package. */
+function isQueueStore(value: unknown): value is EventQueueStore {
+  if (typeof value !== 'object' || value === null) return false;
+  const store = value as Record<string, unknown>;
+  return ['push', 'peek', 'shift', 'open', 'frozen', 'settled', 'status', 'close'].every(
+    (method) => typeof store[method] === 'function',
+  );
 }
 
 function invalid(option: string, detail: string): SpotzeeConfigurationError {

@@ -53,7 +53,11 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   ) {
     this.redact = createRedactor(settings.delivery.apiKey);
     this.logger = settings.delivery.logger ?? new Logger(SPOTZEE_LOGGER_CONTEXT);
-    this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, seams);
+    const store = seams?.queue ?? settings.store;
+    this.engine = this.createEngine(
+      { ...settings.delivery, logger: this.logger },
+      store === undefined ? seams : { ...seams, queue: store },
+    );
   }
 
   /**

@@ -9,6 +9,7 @@ import * as delivery from '../lib/delivery/index.js';
 const ROOT_EXPORTS = [
   'EmitsEvent',
   'EventQueueStore',
+  'FileEventStore',
   'InjectSpotzee',
   'MemoryEventQueue',
   'SPOTZEE_DELIVERY_SEAMS',

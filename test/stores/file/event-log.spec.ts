@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog } from '../../../lib/stores/file/event-log.js';
 import type { EventLogOptions } from '../../../lib/stores/file/event-log.js';
-import { openLogFile } from '../../../lib/stores/file/log-file.js';
-import type { LogFileOpener } from '../../../lib/stores/file/log-file.js';
+import { FillingDisk } from '../support/filling-disk.js';
 import { storedBatch, storedEvent } from '../support/stored-event.js';
 
 const open: EventLog[] = [];
@@ -142,38 +141,18 @@ describe('EventLog', () => {
 
   it('reports a full disk as a refused write, cuts the partial record, and resumes when there is room', () => {
     const dir = directory();
-    let limit = Infinity;
-    const limited: LogFileOpener = (path) => {
-      const file = openLogFile(path);
-      return {
-        get size() {
-          return file.size;
-        },
-        write(bytes, position) {
-          if (position + bytes.length > limit) {
-            // A short write, then the error: what a filling disk does.
-            file.write(bytes.subarray(0, Math.max(0, limit - position)), position);
-            throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-          }
-          file.write(bytes, position);
-        },
-        truncate: (length) => file.truncate(length),
-        sync: (callback) => file.sync(callback),
-        syncNow: () => file.syncNow(),
-        close: () => file.close(),
-      };
-    };
+    const disk = new FillingDisk();
     const problems: string[] = [];
-    const { log } = openLog(dir, { openFile: limited });
+    const { log } = openLog(dir, { openFile: disk.open });
     log.onProblem((message) => problems.push(message));
     const first = storedEvent();
     expect(log.appendEvent(first)).toBe(true);
-    limit = log.diskBytes + 20;
+    disk.limit = log.diskBytes + 20;
     const refused = storedEvent();
     expect(log.appendEvent(refused)).toBe(false);
     expect(log.writeError).toMatch(/ENOSPC/);
     expect(problems).toEqual([expect.stringMatching(/writing to .* failed \(ENOSPC.*dropped and reported/)]);
-    limit = Infinity;
+    disk.free();
     const later = storedEvent();
     expect(log.appendEvent(later)).toBe(true);
     expect(log.writeError).toBeNull();
@@ -200,7 +179,7 @@ describe('EventLog', () => {
     }
     // 200 rounds write far more than 4 KiB, yet only a few segments remain: the stuck batch was copied forward.
     expect(log.segmentCount).toBeLessThanOrEqual(3);
-    expect(log.depth).toEqual({ events: 0, batches: 1 });
+    expect(log.depth).toEqual({ events: 0, batches: 1, batchedEvents: 1 });
     log.close();
     open.pop();
     const reopened = openLog(dir, { segmentBytes: 4096 });

@@ -6,8 +6,7 @@ import { DeliveryEngine, SpotzeeConfigurationError } from '../../../lib/delivery
 import type { DeliveryOptions } from '../../../lib/delivery/index.js';
 import { SpotzeeEmulator } from '../../../lib/emulator/index.js';
 import { FileEventStore } from '../../../lib/stores/file/index.js';
-import { openLogFile } from '../../../lib/stores/file/log-file.js';
-import type { LogFileOpener } from '../../../lib/stores/file/log-file.js';
+import { FillingDisk } from '../support/filling-disk.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 import { event, expectInvariant, FAST_OPTIONS, TEST_KEY } from '../../delivery/support/engine-harness.js';
 
@@ -105,31 +104,15 @@ describe('FileEventStore in the engine', () => {
 
   it('drops and reports events the disk refuses, never throwing into the caller', async () => {
     const spotzee = await emulator();
-    let full = false;
-    const filling: LogFileOpener = (path) => {
-      const file = openLogFile(path);
-      return {
-        get size() {
-          return file.size;
-        },
-        write(bytes, position) {
-          if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-          file.write(bytes, position);
-        },
-        truncate: (length) => file.truncate(length),
-        sync: (callback) => file.sync(callback),
-        syncNow: () => file.syncNow(),
-        close: () => file.close(),
-      };
-    };
+    const disk = new FillingDisk();
     const { engine, logger } = engineOn(
       spotzee.baseUrl,
-      new FileEventStore({ directory: directory() }, { openFile: filling }),
+      new FileEventStore({ directory: directory() }, { openFile: disk.open }),
     );
     const dropped: string[] = [];
     engine.on('dropped', (outcome) => dropped.push(`${outcome.reason}: ${outcome.message}`));
     engine.capture(event());
-    full = true;
+    disk.fill();
     expect(() => engine.capture(event())).not.toThrow();
     expect(dropped).toEqual([expect.stringMatching(/^store_unavailable: .*file store could not write it \(ENOSPC/)]);
     expect(engine.health()).toMatchObject({
@@ -137,7 +120,7 @@ describe('FileEventStore in the engine', () => {
       store: { name: 'file', up: false, problem: expect.stringMatching(/ENOSPC/) },
     });
     expect(logger.messages('error').join('\n')).toMatch(/FileEventStore: writing to .* failed \(ENOSPC/);
-    full = false;
+    disk.free();
     engine.capture(event());
     expect(engine.health().store.up).toBe(true);
     await engine.flush();
