@@ -1,3 +1,6 @@
+import type { QueuedEvent } from '../delivery/event-queue-store.js';
+import type { PreparedEvent } from '../delivery/spotzee-event.js';
+
 /**
  * What a durable store keeps, independent of where it keeps it (a log file, Redis). These are plain
  * data so they survive serialisation unchanged; the engine-facing store turns them back into queue
@@ -39,4 +42,36 @@ export interface RecoveredWork {
   readonly events: StoredEvent[];
   /** Frozen batches without a final outcome, oldest first. */
   readonly batches: StoredBatch[];
+}
+
+/** A queue entry as a store keeps it. */
+export function storedFromQueued(entry: QueuedEvent): StoredEvent {
+  const { event, seq, enqueuedAt } = entry;
+  return {
+    id: event.id,
+    name: event.name,
+    externalId: event.externalId,
+    anonymousId: event.anonymousId,
+    idempotencyKey: event.idempotencyKey,
+    createdAt: event.createdAt,
+    source: event.source,
+    json: event.json,
+    seq,
+    enqueuedAt,
+  };
+}
+
+/** A stored event back as the engine's prepared event (its byte count measured again). */
+export function preparedFromStored(stored: StoredEvent): PreparedEvent {
+  return {
+    id: stored.id,
+    name: stored.name,
+    externalId: stored.externalId,
+    anonymousId: stored.anonymousId,
+    idempotencyKey: stored.idempotencyKey,
+    createdAt: stored.createdAt,
+    source: stored.source,
+    json: stored.json,
+    bytes: Buffer.byteLength(stored.json),
+  };
 }

@@ -8,8 +8,7 @@ import type {
 import type { FrozenBatch } from '../../delivery/frozen-batch.js';
 import { MemoryEventQueue } from '../../delivery/memory-event-queue.js';
 import { SpotzeeConfigurationError } from '../../delivery/errors.js';
-import type { PreparedEvent } from '../../delivery/spotzee-event.js';
-import type { StoredEvent } from '../stored-records.js';
+import { preparedFromStored, storedFromQueued } from '../stored-records.js';
 import { EventLog } from './event-log.js';
 import type { LogFileOpener } from './log-file.js';
 import { FileStoreMessages as M } from './file-store.messages.js';
@@ -34,36 +33,6 @@ export interface FileEventStoreSeams {
 
 const DEFAULT_SYNC_INTERVAL_MS = 200;
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
-
-function toStored(entry: QueuedEvent): StoredEvent {
-  const { event, seq, enqueuedAt } = entry;
-  return {
-    id: event.id,
-    name: event.name,
-    externalId: event.externalId,
-    anonymousId: event.anonymousId,
-    idempotencyKey: event.idempotencyKey,
-    createdAt: event.createdAt,
-    source: event.source,
-    json: event.json,
-    seq,
-    enqueuedAt,
-  };
-}
-
-function toPrepared(stored: StoredEvent): PreparedEvent {
-  return {
-    id: stored.id,
-    name: stored.name,
-    externalId: stored.externalId,
-    anonymousId: stored.anonymousId,
-    idempotencyKey: stored.idempotencyKey,
-    createdAt: stored.createdAt,
-    source: stored.source,
-    json: stored.json,
-    bytes: Buffer.byteLength(stored.json),
-  };
-}
 
 /**
  * Crash-safe delivery on one machine, with no server to run: every captured event is appended to a
@@ -135,12 +104,12 @@ export class FileEventStore extends EventQueueStore {
     if (tookOverFrom !== null) hooks.log('warn', M.staleLock(this.directory, tookOverFrom));
     for (const tail of tornTails) hooks.log('warn', M.tornTail(tail.file, tail.offset, tail.bytes, tail.problem));
     return {
-      events: recovered.events.map(toPrepared),
+      events: recovered.events.map(preparedFromStored),
       batches: recovered.batches.map((batch) => ({
         key: batch.key,
         body: batch.body,
         ref: batch.id,
-        events: batch.events.map(toPrepared),
+        events: batch.events.map(preparedFromStored),
       })),
     };
   }
@@ -148,7 +117,7 @@ export class FileEventStore extends EventQueueStore {
   /** Written (synchronously) before it is queued; false when the disk refused it. */
   push(entry: QueuedEvent): boolean {
     const log = this.#log;
-    if (log === null || !log.appendEvent(toStored(entry))) return false;
+    if (log === null || !log.appendEvent(storedFromQueued(entry))) return false;
     this.#queue.push(entry);
     return true;
   }
@@ -173,7 +142,7 @@ export class FileEventStore extends EventQueueStore {
     const log = this.#log;
     if (log === null) return;
     const id = log.nextBatchId();
-    const events = batch.entries.map(toStored);
+    const events = batch.entries.map(storedFromQueued);
     if (log.appendBatch({ id, key: batch.key, body: batch.body, events })) batch.storeRef = id;
   }
 
