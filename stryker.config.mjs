@@ -1,5 +1,5 @@
 // Mutation testing: `npm run mutate` (not part of CI: a full run takes hours on a 2-core machine).
-// Narrow a run with `npm run mutate -- --mutate lib/delivery/backoff.ts`. MUTATION.md holds the last report.
+// Narrow a run with `npm run mutate -- --mutate lib/delivery/dispatch/backoff.ts`. MUTATION.md holds the last report.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',

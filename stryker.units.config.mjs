@@ -3,16 +3,18 @@
 import base from './stryker.config.mjs';
 
 const UNITS = [
-  'backoff',
-  'batch-key',
-  'dedupe-window',
-  'log-throttle',
-  'memory-event-queue',
-  'prepare-event',
-  'redaction',
+  'dispatch/backoff',
+  'queue/batch-key',
+  'dispatch/concurrency-limit',
+  'queue/dedupe-window',
+  'ledger/log-throttle',
+  'queue/memory-event-queue',
+  'prepare/prepare-event',
+  'ledger/redaction',
   'resolve-delivery-options',
-  'response-classifier',
-  'spotzee-problem',
+  'dispatch/response-classifier',
+  'dispatch/spotzee-problem',
+  'dispatch/spotzee-success-body',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -12,11 +12,18 @@ import { currentLoad, machineInfo } from './harness/machine-info.mjs';
 import { renderMarkdown } from './harness/report.mjs';
 import { evaluateTargets } from './harness/targets.mjs';
 import { runCapture } from './scenarios/capture.scenario.mjs';
+import { runGoodput } from './scenarios/goodput.scenario.mjs';
 import { runOutage } from './scenarios/outage.scenario.mjs';
 import { runOverhead } from './scenarios/overhead.scenario.mjs';
 import { runThroughput } from './scenarios/throughput.scenario.mjs';
 
-const RUNNERS = { capture: runCapture, throughput: runThroughput, overhead: runOverhead, outage: runOutage };
+const RUNNERS = {
+  capture: runCapture,
+  throughput: runThroughput,
+  overhead: runOverhead,
+  outage: runOutage,
+  goodput: runGoodput,
+};
 
 function log(line) {
   const elapsed = ((performance.now() / 1000) | 0).toString().padStart(4);
@@ -34,7 +41,7 @@ async function main() {
   const machine = machineInfo();
   machine.library.source = librarySource;
   log(
-    `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}; sections: ${config.sections.join(', ')}`,
+    `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}; sections: ${config.sections.join(', ')}${config.quick ? ' (quick mode)' : ''}`,
   );
   const results = {};
   const profiles = {};
@@ -67,7 +74,7 @@ async function main() {
     writeResultsSection(markdown);
     log('BENCHMARKS.md refreshed');
   } else {
-    log('BENCHMARKS.md left as is (partial or shortened run; BENCH_WRITE_MD=1 writes it anyway)');
+    log('BENCHMARKS.md left as is (partial, quick or shortened run; BENCH_WRITE_MD=1 writes it anyway)');
   }
 }
 

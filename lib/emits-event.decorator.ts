@@ -1,6 +1,6 @@
 import { UseInterceptors, type ExecutionContext } from '@nestjs/common';
 import { SpotzeeConfigurationError } from './delivery/index.js';
-import type { SpotzeeUserBlock } from './delivery/spotzee-event.js';
+import type { SpotzeeUserBlock } from './delivery/prepare/spotzee-event.js';
 import { emitsEventHook, isEmitsEventHook } from './emits-event.hook.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
 import { EMITS_EVENT_METADATA, NEST_INTERCEPTORS_METADATA } from './spotzee.constants.js';

@@ -23,13 +23,13 @@ export { SpotzeeInterceptor } from './spotzee.interceptor.js';
 export type { SpotzeeSchema, StandardSchemaLike, StandardSchemaResult } from './event-schema.js';
 export { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_TRACKER } from './spotzee.constants.js';
 export { SpotzeeConfigurationError } from './delivery/errors.js';
-export { EventQueueStore, type QueuedEvent } from './delivery/event-queue-store.js';
-export { MemoryEventQueue } from './delivery/memory-event-queue.js';
+export { EventQueueStore, type QueuedEvent } from './delivery/queue/event-queue-store.js';
+export { MemoryEventQueue } from './delivery/queue/memory-event-queue.js';
 export { FileEventStore, type FileEventStoreOptions } from './stores/file/file-event-store.js';
-export type { QueueStoreStatus } from './delivery/event-queue-store.js';
+export type { QueueStoreStatus } from './delivery/queue/event-queue-store.js';
 export type { CloseReport, DeliveryEngineSeams } from './delivery/delivery-engine.js';
 export type { DeliveryOptions, OverflowPolicy } from './delivery/delivery-options.js';
-export type { DeliveryLogger } from './delivery/delivery-logger.js';
+export type { DeliveryLogger } from './delivery/ledger/delivery-logger.js';
 export type {
   BatchAttempt,
   DeliveredOutcome,
@@ -41,5 +41,5 @@ export type {
   EventOutcome,
   RejectedOutcome,
   RejectionReason,
-} from './delivery/outcomes.js';
-export type { EventSummary, SpotzeeUserBlock, SpotzeeWireEvent } from './delivery/spotzee-event.js';
+} from './delivery/ledger/outcomes.js';
+export type { EventSummary, SpotzeeUserBlock, SpotzeeWireEvent } from './delivery/prepare/spotzee-event.js';

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { PreparedEvent } from './delivery/spotzee-event.js';
+import type { PreparedEvent } from './delivery/prepare/spotzee-event.js';
 import { REQUEST_CONTEXT_SLOT } from './spotzee.constants.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
 

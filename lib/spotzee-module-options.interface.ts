@@ -1,4 +1,4 @@
-import type { EventQueueStore } from './delivery/event-queue-store.js';
+import type { EventQueueStore } from './delivery/queue/event-queue-store.js';
 import type { ExecutionContext } from '@nestjs/common';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { SpotzeeSchema } from './event-schema.js';

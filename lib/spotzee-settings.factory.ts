@@ -1,6 +1,6 @@
 import { createRedactor, resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
-import type { EventQueueStore } from './delivery/event-queue-store.js';
+import type { EventQueueStore } from './delivery/queue/event-queue-store.js';
 import { createDefaultContactResolver } from './contact.resolver.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
 import { DEFAULT_ANONYMOUS_ID_HEADER } from './spotzee.constants.js';
@@ -140,7 +140,7 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
 function isQueueStore(value: unknown): value is EventQueueStore {
   if (typeof value !== 'object' || value === null) return false;
   const store = value as Record<string, unknown>;
-  return ['push', 'peek', 'shift', 'open', 'frozen', 'settled', 'status', 'close'].every(
+  return ['append', 'take', 'peek', 'shift', 'frozen', 'acknowledge', 'release', 'recover', 'close'].every(
     (method) => typeof store[method] === 'function',
   );
 }

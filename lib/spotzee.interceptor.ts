@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable, type Observer, type Subscriber, type Unsubscribable } from 'rxjs';
-import type { RejectionReason } from './delivery/outcomes.js';
-import type { TrackInput } from './delivery/spotzee-event.js';
+import type { RejectionReason } from './delivery/ledger/outcomes.js';
+import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import { describeUserLookup, mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';

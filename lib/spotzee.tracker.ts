@@ -8,11 +8,11 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
-import { describeEvent } from './delivery/event-summary.js';
-import type { DeliveryLogger } from './delivery/delivery-logger.js';
+import { describeEvent } from './delivery/prepare/event-summary.js';
+import type { DeliveryLogger } from './delivery/ledger/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
-import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/outcomes.js';
-import type { TrackInput } from './delivery/spotzee-event.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/ledger/outcomes.js';
+import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import { checkSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
 import { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_LOGGER_CONTEXT, SPOTZEE_SETTINGS } from './spotzee.constants.js';

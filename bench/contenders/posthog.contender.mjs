@@ -13,6 +13,7 @@ const PROFILES = {
   }),
   throughput: ({ queueLimit }) => ({ flushAt: 100, maxBatchSize: 100, flushInterval: 250, maxQueueSize: queueLimit }),
   outage: ({ queueLimit }) => ({ flushAt: 100, maxBatchSize: 100, flushInterval: 250, maxQueueSize: queueLimit }),
+  goodput: ({ queueLimit }) => ({ flushAt: 100, maxBatchSize: 100, flushInterval: 250, maxQueueSize: queueLimit }),
 };
 
 export async function createPostHog({ origin, profile, chunk = 1000, queueLimit = 100_000 }) {

@@ -8,6 +8,7 @@ const PROFILES = {
   capture: ({ chunk }) => ({ flushAt: chunk + 1, flushInterval: 60_000 }),
   throughput: () => ({ flushAt: 100, flushInterval: 250 }),
   outage: () => ({ flushAt: 100, flushInterval: 250 }),
+  goodput: () => ({ flushAt: 100, flushInterval: 250 }),
 };
 
 export async function createSegment({ origin, profile, chunk = 1000 }) {

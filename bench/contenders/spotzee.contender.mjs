@@ -14,6 +14,7 @@ const PROFILES = {
   capture: () => ({ flushIntervalMs: 60_000 }),
   throughput: ({ queueLimit }) => ({ flushIntervalMs: 250, maxQueueEvents: queueLimit }),
   outage: ({ queueLimit, deadlineMs }) => ({ maxQueueEvents: queueLimit, shutdownDeadlineMs: deadlineMs }),
+  goodput: ({ queueLimit, deadlineMs }) => ({ maxQueueEvents: queueLimit, shutdownDeadlineMs: deadlineMs }),
 };
 
 export async function createSpotzee({ origin, profile, queueLimit = 100_000, deadlineMs = 30_000 }) {

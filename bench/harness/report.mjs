@@ -118,12 +118,34 @@ export function renderMarkdown(run) {
         rows,
       ),
       '',
+      'Each variant against the same app without the module (per round, median and range; CPU per request inverted, so 1.00× = free):',
+      '',
+      table(
+        ['Platform', 'Route', 'req/s vs no module', 'app CPU vs no module', 'target'],
+        Object.entries(ratios).flatMap(([platform, r]) => [
+          [
+            platform,
+            'without @EmitsEvent',
+            range(r.undecoratedVsBaseline, times),
+            range(r.cpuUndecoratedVsBaseline, times),
+            '≥ 0.95×',
+          ],
+          [
+            platform,
+            'with @EmitsEvent',
+            range(r.decoratedVsBaseline, times),
+            range(r.cpuDecoratedVsBaseline, times),
+            '≥ 0.85×',
+          ],
+        ]),
+      ),
+      '',
       ...Object.entries(ratios).map(
         ([platform, r]) =>
-          `- ${platform}, req/s: decorated / undecorated ${range(r.decoratedVsUndecorated, times)}; decorated / no module ${range(r.decoratedVsBaseline, times)}; ` +
-          `undecorated / no module ${range(r.undecoratedVsBaseline, times)}; undecorated / pass-through interceptor ${range(r.undecoratedVsPassthrough, times)}. ` +
-          `By app CPU per request (inverted, 1.00× = free): decorated vs undecorated ${range(r.cpuDecoratedVsUndecorated, times)}, ` +
-          `decorated vs no module ${range(r.cpuDecoratedVsBaseline, times)}, undecorated vs pass-through interceptor ${range(r.cpuUndecoratedVsPassthrough, times)}.`,
+          `- ${platform}, req/s: decorated / undecorated ${range(r.decoratedVsUndecorated, times)}; ` +
+          `undecorated / pass-through interceptor ${range(r.undecoratedVsPassthrough, times)}. ` +
+          `By app CPU per request: decorated vs undecorated ${range(r.cpuDecoratedVsUndecorated, times)}, ` +
+          `undecorated vs pass-through interceptor ${range(r.cpuUndecoratedVsPassthrough, times)}.`,
       ),
       '',
       `Every decorated request's event reached the sink: ${Object.values(summary).every((b) => b.decorated.eventsMatchResponses) ? 'yes' : '**no**'}.`,
@@ -180,6 +202,50 @@ export function renderMarkdown(run) {
             ? ''
             : `backlog under one second of capture ${dec(r.backlogDrainedSeconds)} s after; `) +
           `shutdown took ${dec(r.closeMs / 1000)} s; reported ${JSON.stringify(r.reasons)}.`,
+      ),
+    );
+  }
+
+  if (results.goodput) {
+    const { results: byLib, ratios, config: c } = results.goodput;
+    const pct = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : 'n/a');
+    const f = c.faults;
+    out.push(
+      '',
+      `### 5. Goodput under partial failure (${int(c.rate)} events/s for ${c.seconds} s; faulty: ${pct(c.faultShare)} of requests fail — ` +
+        `${pct(f.error)} 500/503, ${pct(f.reset)} connection reset, ${pct(f.lost)} answer lost after the batch was stored, ` +
+        `${pct(f.slow)} answered after ${dec(c.slowMs / 1000)} s, past the 10 s default request timeout)`,
+      '',
+      table(
+        [
+          'Library',
+          'sink',
+          'delivered within 2 s of arrival end',
+          'full drain (s after arrival end)',
+          'p50 / p99 capture → delivery (ms)',
+          'duplicates at sink',
+          'dropped, reported / silently',
+          'within 2 s vs clean run',
+        ],
+        Object.entries(byLib).flatMap(([name, runs]) =>
+          Object.entries(runs).map(([mode, r]) => [
+            LABELS[name],
+            mode,
+            pct(r.shareWithinWindow),
+            r.drainSeconds === null
+              ? `not all: ${int(r.deliveredAtDrain)} of ${int(r.events)} after ${dec(r.flushSeconds)} s`
+              : dec(r.drainSeconds),
+            [r.p50LatencyMs, r.p99LatencyMs].map((v) => (v === Infinity ? 'never' : int(v))).join(' / '),
+            int(r.duplicatesAtSink),
+            `${int(r.reportedDrops)} / ${int(r.silentDrops)}`,
+            mode === 'faulty' ? times(ratios[name]?.shareVsClean) : '',
+          ]),
+        ),
+      ),
+      '',
+      ...Object.entries(byLib).map(
+        ([name, runs]) =>
+          `- ${LABELS[name]}, faults met: ${JSON.stringify(runs.faulty?.faults ?? {})}; requests stored by the sink ${int(runs.faulty?.requestsAtSink)}; reported ${JSON.stringify(runs.faulty?.reasons ?? {})}.`,
       ),
     );
   }

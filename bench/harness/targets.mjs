@@ -25,8 +25,32 @@ export function evaluateTargets(results) {
   }
   if (results.overhead) {
     for (const platform of Object.keys(results.overhead.ratios)) {
-      const r = results.overhead.ratios[platform].decoratedVsUndecorated?.median;
-      const cpu = results.overhead.ratios[platform].cpuDecoratedVsUndecorated?.median;
+      const ratios = results.overhead.ratios[platform];
+      // Against the same app without the module: what adopting nestjs-spotzee costs a service.
+      const undecorated = ratios.undecoratedVsBaseline?.median;
+      const cpuUndecorated = ratios.cpuUndecoratedVsBaseline?.median;
+      targets.push(
+        check(
+          `overhead-undecorated-${platform}`,
+          `Route without @EmitsEvent ≥ 0.95× the app without the module, req/s (${platform})`,
+          undecorated,
+          undecorated >= 0.95,
+          `${times(undecorated)} (app CPU per request: ${times(cpuUndecorated)})`,
+        ),
+      );
+      const decorated = ratios.decoratedVsBaseline?.median;
+      const cpuDecorated = ratios.cpuDecoratedVsBaseline?.median;
+      targets.push(
+        check(
+          `overhead-decorated-${platform}`,
+          `Route with @EmitsEvent ≥ 0.85× the app without the module, req/s (${platform})`,
+          decorated,
+          decorated >= 0.85,
+          `${times(decorated)} (app CPU per request: ${times(cpuDecorated)})`,
+        ),
+      );
+      const r = ratios.decoratedVsUndecorated?.median;
+      const cpu = ratios.cpuDecoratedVsUndecorated?.median;
       targets.push(
         check(
           `overhead-${platform}`,
@@ -64,5 +88,35 @@ export function evaluateTargets(results) {
       ),
     );
   }
+  const goodput = results.goodput;
+  if (goodput?.results.spotzee) {
+    const r = goodput.ratios.spotzee?.shareVsClean;
+    const share = goodput.results.spotzee.faulty?.shareWithinWindow;
+    targets.push(
+      check(
+        'goodput',
+        'Under ~20% mixed faults, share delivered within 2 s ≥ 0.9× the clean run',
+        r,
+        r >= 0.9,
+        `${times(r)} (${percent(share)} faulty, ${percent(goodput.results.spotzee.clean?.shareWithinWindow)} clean)`,
+      ),
+    );
+    const peers = Object.keys(goodput.results).filter((name) => name !== 'spotzee');
+    const best = Math.max(...peers.map((name) => goodput.results[name].faulty?.shareWithinWindow ?? -Infinity));
+    const measured = peers.length && Number.isFinite(best) && Number.isFinite(share) ? share - best : null;
+    targets.push(
+      check(
+        'goodput-peers',
+        'Under the same faults, share delivered within 2 s ahead of both peers',
+        measured,
+        measured > 0,
+        measured === null ? 'n/a' : `${percent(share)} against the better peer’s ${percent(best)}`,
+      ),
+    );
+  }
   return targets;
+}
+
+function percent(value) {
+  return Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : 'n/a';
 }

@@ -131,6 +131,7 @@ function summarizeOverhead(rounds) {
       // CPU per request, inverted so that, like req/s, 1.00× means no overhead and lower is worse.
       cpuDecoratedVsUndecorated: perRound('undecorated', 'decorated', 'cpuUsPerRequest'),
       cpuDecoratedVsBaseline: perRound('baseline', 'decorated', 'cpuUsPerRequest'),
+      cpuUndecoratedVsBaseline: perRound('baseline', 'undecorated', 'cpuUsPerRequest'),
       cpuUndecoratedVsPassthrough: perRound('passthrough', 'undecorated', 'cpuUsPerRequest'),
     };
   }

@@ -17,6 +17,12 @@ export async function startSink(name = 'sink') {
     async stats() {
       return (await child.request({ type: 'stats' }, 'stats-ok')).counters;
     },
+    /** Starts timestamping the first arrival of each of `events` seqs of `lib`. */
+    track: (lib, events) => child.request({ type: 'track', lib, events }, 'track-ok'),
+    /** First-arrival times by seq, ms on the monotonic clock (`process.hrtime`); 0 = never arrived. */
+    arrivals: async (lib) => (await child.request({ type: 'arrivals', lib }, 'arrivals-ok', 60_000)).times,
+    /** Arms partial failure (`{ error, reset, lost, slow }` shares, `slowMs`, `seed`); null disarms. */
+    faults: (plan, slowMs, seed) => child.request({ type: 'faults', plan, slowMs, seed }, 'faults-ok'),
     down: () => child.request({ type: 'down' }, 'down-ok'),
     up: () => child.request({ type: 'up', port }, 'up-ok'),
     stop: () => child.stop(),

@@ -1,37 +1,57 @@
-import { BatchPool } from './batch-pool.js';
-import { BatchSender } from './batch-sender.js';
-import { DedupeWindow } from './dedupe-window.js';
+import { BatchPool } from './queue/batch-pool.js';
+import { BatchSender } from './dispatch/batch-sender.js';
+import { ConcurrencyLimit } from './dispatch/concurrency-limit.js';
+import { DedupeWindow } from './queue/dedupe-window.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
-import { DeliveryGate } from './delivery-gate.js';
+import { DeliveryGate } from './dispatch/delivery-gate.js';
 import type { DeliveryOptions } from './delivery-options.js';
-import { DeliveryTransport } from './delivery-transport.js';
-import { DryRunTransport } from './dry-run-transport.js';
-import { EngineLog } from './engine-log.js';
-import { EventIntake } from './event-intake.js';
-import { EventQueueStore } from './event-queue-store.js';
-import type { RecoveredBatch } from './event-queue-store.js';
-import { FlushWaiters } from './flush-waiters.js';
-import { ListenerRegistry } from './listener-registry.js';
-import { LogThrottle } from './log-throttle.js';
-import { MemoryEventQueue } from './memory-event-queue.js';
-import { OutcomeLedger } from './outcome-ledger.js';
-import { OutcomeLog } from './outcome-log.js';
-import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectedOutcome } from './outcomes.js';
-import { prepareEvent } from './prepare-event.js';
-import type { PrepareResult } from './prepare-event.js';
-import { createRedactor } from './redaction.js';
+import { DeliveryTransport } from './dispatch/delivery-transport.js';
+import { DryRunTransport } from './dispatch/dry-run-transport.js';
+import { EngineLog } from './ledger/engine-log.js';
+import { detachedTimeout } from './dispatch/detached-scope.js';
+import { SpotzeeConfigurationError } from './errors.js';
+import { EventIntake } from './queue/event-intake.js';
+import { EventQueueStore, isPromiseLike } from './queue/event-queue-store.js';
+import type { MaybePromise, RecoveredQueue } from './queue/event-queue-store.js';
+import { FlushWaiters } from './ledger/flush-waiters.js';
+import { ListenerRegistry } from './ledger/listener-registry.js';
+import { LogThrottle } from './ledger/log-throttle.js';
+import { MemoryEventQueue } from './queue/memory-event-queue.js';
+import { OutcomeLedger } from './ledger/outcome-ledger.js';
+import { OutcomeLog } from './ledger/outcome-log.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectedOutcome } from './ledger/outcomes.js';
+import { prepareEvent } from './prepare/prepare-event.js';
+import type { PrepareResult } from './prepare/prepare-event.js';
+import { createRedactor, createServerTextCleaner } from './ledger/redaction.js';
 import { resolveDeliveryOptions } from './resolve-delivery-options.js';
 import type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
-import { ResponseHandler } from './response-handler.js';
-import { RetryPolicy } from './retry-policy.js';
-import { SendScheduler } from './send-scheduler.js';
-import { ServerRejections } from './server-rejections.js';
-import { ShutdownDrain } from './shutdown-drain.js';
-import type { CloseOptions, CloseReport } from './shutdown-drain.js';
-import type { PreparedEvent, TrackInput } from './spotzee-event.js';
-import { UndiciTransport } from './undici-transport.js';
+import { ResponseHandler } from './dispatch/response-handler.js';
+import { RetryPolicy } from './dispatch/retry-policy.js';
+import { OPEN_REQUESTS_PER_SLOT, SendScheduler } from './dispatch/send-scheduler.js';
+import { ServerRejections } from './dispatch/server-rejections.js';
+import { ShutdownDrain } from './dispatch/shutdown-drain.js';
+import type { CloseOptions, CloseReport } from './dispatch/shutdown-drain.js';
+import type { PreparedEvent, TrackInput } from './prepare/spotzee-event.js';
+import { UndiciTransport } from './dispatch/undici-transport.js';
 
-export type { CloseOptions, CloseReport } from './shutdown-drain.js';
+export type { CloseOptions, CloseReport } from './dispatch/shutdown-drain.js';
+
+export interface FlushOptions {
+  /** Stop waiting after this many ms (the events keep going and keep their outcomes). Default: no limit. */
+  timeoutMs?: number;
+}
+
+function flushTimeout(options: FlushOptions): number | undefined {
+  const timeoutMs = (options ?? {}).timeoutMs;
+  if (timeoutMs === undefined) return undefined;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+    throw new SpotzeeConfigurationError(
+      'timeoutMs',
+      `flush({ timeoutMs }) expects a finite number of ms ≥ 0, got ${String(timeoutMs)}.`,
+    );
+  }
+  return timeoutMs;
+}
 
 export interface DeliveryEngineSeams {
   transport?: DeliveryTransport;
@@ -41,6 +61,8 @@ export interface DeliveryEngineSeams {
 }
 
 const LISTENER_ERROR_LOG_INTERVAL_MS = 60_000;
+/** A store that keeps failing is logged once per operation per minute. */
+const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
@@ -66,7 +88,7 @@ export class DeliveryEngine {
   readonly #sender: BatchSender;
   readonly #scheduler: SendScheduler;
   readonly #drain: ShutdownDrain;
-  readonly #log: EngineLog;
+  readonly #storeFailed: (operation: string, error: unknown) => void;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
     const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
@@ -78,7 +100,7 @@ export class DeliveryEngine {
       throw error;
     }
     const resolved = this.options;
-    const log = (this.#log = new EngineLog(redact, resolved.logger));
+    const log = new EngineLog(redact, resolved.logger);
     const apiKey = resolved.hasApiKey ? (options.apiKey as string) : '';
     const random = seams.random ?? Math.random;
     const queue = (this.#queue = seams.queue ?? new MemoryEventQueue());
@@ -91,7 +113,8 @@ export class DeliveryEngine {
         : new UndiciTransport({
             baseUrl: resolved.baseUrl,
             connectTimeoutMs: resolved.requestTimeoutMs,
-            connections: resolved.maxInFlight,
+            // Slow requests stop counting against maxInFlight (see SendScheduler), so allow their sockets.
+            connections: resolved.maxInFlight * OPEN_REQUESTS_PER_SLOT,
           }));
     const listenerErrorLog = new LogThrottle(LISTENER_ERROR_LOG_INTERVAL_MS);
     const listeners = (this.#listeners = new ListenerRegistry((type, error) => {
@@ -100,10 +123,19 @@ export class DeliveryEngine {
       if (line !== null) log.write('error', line);
     }));
 
+    const storeErrorLog = new LogThrottle(STORE_ERROR_LOG_INTERVAL_MS);
+    const storeFailed = (operation: string, error: unknown): void => {
+      const detail = error instanceof Error ? error.message : String(error);
+      const line = storeErrorLog.admit(operation, M.storeFailed(operation, detail));
+      if (line !== null) log.write('error', line);
+    };
+    this.#storeFailed = storeFailed;
+
     const waiters = this.#waiters;
-    const pool = (this.#pool = new BatchPool(resolved, queue));
+    const pool = (this.#pool = new BatchPool(resolved, queue, storeFailed));
+    const concurrency = new ConcurrencyLimit(resolved.maxInFlight);
     const outcomeLog = new OutcomeLog(log, resolved);
-    const ledger = (this.#ledger = new OutcomeLedger({ queue, pool, waiters, listeners, dedupe, outcomeLog, redact }));
+    const ledger = (this.#ledger = new OutcomeLedger({ pool, waiters, listeners, dedupe, outcomeLog, redact }));
     const gate = (this.#gate = new DeliveryGate({
       options: resolved,
       url,
@@ -114,9 +146,12 @@ export class DeliveryEngine {
       onHealthChanged: () => listeners.emit('health', this.health()),
     }));
     const responses = new ResponseHandler({
+      options: resolved,
+      clean: createServerTextCleaner(redact),
       ledger,
       pool,
       gate,
+      concurrency,
       retries: new RetryPolicy({ options: resolved, ledger, pool, gate, log, random }),
       rejections: new ServerRejections({ ledger, pool, gate, log }),
       listeners,
@@ -129,6 +164,7 @@ export class DeliveryEngine {
       apiKey,
       transport,
       pool,
+      concurrency,
       responses,
       log,
       afterRequest: () => this.#scheduler.pump(),
@@ -157,23 +193,62 @@ export class DeliveryEngine {
       gate,
       waiters,
       drain,
+      concurrency,
       send: (batch) => sender.send(batch),
+      onTakeFailed: (error) => storeFailed('take', error),
     });
     this.#intake = new EventIntake({ options: resolved, queue, pool, ledger, dedupe, listeners, drain });
-    pool.onStored = () => this.#scheduler.requestPump();
-
-    // A durable store hands back what a previous run left: queued events (already in its queue) and
-    // frozen batches, resent with their original bytes and key.
-    const opened = queue.open({
-      wake: () => this.#scheduler.requestPump(),
-      adopt: (events, batches) => this.#adopt(events, batches),
-      log: (level, message) => log.write(level, message),
-    });
-    this.#adopt(opened.events, opened.batches);
 
     if (apiKey !== '' && !apiKey.startsWith('sk_')) {
       log.write('warn', M.keyShape());
     }
+    queue.attach({
+      adopt: (found) => this.#adopt(found),
+      wake: () => this.#scheduler.requestPump(),
+      duplicate: (entry) => {
+        ledger.countDuplicate();
+        ledger.drop(
+          entry,
+          'duplicate',
+          `not sent again: idempotencyKey "${entry.event.idempotencyKey}" was already captured by another instance within the dedupe window.`,
+          false,
+        );
+      },
+      log: (level, message) => log.write(level, message),
+    });
+    this.#recover();
+  }
+
+  /** What a previous process left in the store: queued events, and batches resent under their own key. */
+  #recover(): void {
+    let recovered: MaybePromise<RecoveredQueue>;
+    try {
+      recovered = this.#queue.recover();
+    } catch (error) {
+      // A store that can never work (an unwritable directory, a directory another process holds) fails the start-up.
+      if (error instanceof SpotzeeConfigurationError) throw error;
+      this.#storeFailed('recover', error);
+      return;
+    }
+    if (!isPromiseLike(recovered)) {
+      this.#adopt(recovered);
+      return;
+    }
+    recovered.then(
+      (queue) => this.#adopt(queue),
+      (error: unknown) => this.#storeFailed('recover', error),
+    );
+  }
+
+  #adopt({ events, batches }: RecoveredQueue): void {
+    if (this.#drain.finished || (events.length === 0 && batches.length === 0)) return;
+    this.#intake.recovered(events);
+    const now = Date.now();
+    for (const stored of batches) {
+      this.#intake.recovered(stored.entries);
+      this.#pool.restore(stored, now);
+    }
+    this.#scheduler.requestPump();
   }
 
   /**
@@ -227,15 +302,25 @@ export class DeliveryEngine {
   /**
    * Resolves once every event committed before the call has an outcome, retries included. Sends at
    * once, even before `start()`. While the engine is halted by a refused key it resolves without
-   * waiting for events that cannot be sent. Never rejects.
+   * waiting for events that cannot be sent; with `timeoutMs` it stops waiting at that deadline (the
+   * events keep going). Resolves `true` when every awaited event got its outcome, `false` when it
+   * returned early (halt, deadline). Never rejects; throws only for an invalid `timeoutMs`.
    */
-  flush(): Promise<void> {
+  flush(options: FlushOptions = {}): Promise<boolean> {
+    const timeoutMs = flushTimeout(options);
     const pending = this.#ledger.pending;
-    if (this.#drain.finished || this.#gate.halted || pending === 0) return Promise.resolve();
+    if (pending === 0) return Promise.resolve(true);
+    if (this.#drain.finished || this.#gate.halted) return Promise.resolve(false);
     const target = this.#intake.seq;
     this.#scheduler.forceThrough(target);
-    return new Promise<void>((resolve) => {
-      this.#waiters.add(target, pending, resolve);
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (settledAll: boolean): void => {
+        if (timer !== null) clearTimeout(timer);
+        resolve(settledAll);
+      };
+      this.#waiters.add(target, pending, done);
+      if (timeoutMs !== undefined) timer = detachedTimeout(() => this.#waiters.release(done), timeoutMs, true);
       this.#scheduler.requestPump();
     });
   }
@@ -261,8 +346,8 @@ export class DeliveryEngine {
       dropped: ledger.dropped,
       pending,
       duplicates: ledger.duplicates,
-      queuedEvents: pending - pool.inFlightEvents,
-      recovered: ledger.recovered,
+      // From the structures, not the counters: tests hold one against the other.
+      queuedEvents: this.#queue.size + pool.events - pool.inFlightEvents,
       queuedBytes: this.#queue.bytes + pool.bytes,
       inFlightRequests: pool.inFlight,
       requests: this.#sender.requests,
@@ -280,24 +365,6 @@ export class DeliveryEngine {
 
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {
     return this.#listeners.on(type, listener);
-  }
-
-  /** Work from a store (recovered at start, or a dead replica's): counted as captured, now pending. */
-  #adopt(events: readonly PreparedEvent[], batches: readonly RecoveredBatch[]): void {
-    if (this.#drain.finished) return;
-    const now = Date.now();
-    let count = events.length;
-    // Fresh sequence numbers: flush() counts by them, and the previous run's numbers mean nothing here.
-    for (const event of events) this.#queue.requeue({ event, seq: this.#intake.nextSeq(), enqueuedAt: now });
-    for (const batch of batches) {
-      const entries = batch.events.map((event) => ({ event, seq: this.#intake.nextSeq(), enqueuedAt: now }));
-      this.#pool.restore(entries, batch, now);
-      count += entries.length;
-    }
-    if (count === 0) return;
-    this.#ledger.countRecovered(count);
-    this.#log.write('warn', M.recovered(count, batches.length, this.#queue.status().name));
-    this.#scheduler.requestPump();
   }
 
   #prepare(input: TrackInput, now: number): PrepareResult {

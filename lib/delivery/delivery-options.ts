@@ -1,4 +1,4 @@
-import type { DeliveryLogger } from './delivery-logger.js';
+import type { DeliveryLogger } from './ledger/delivery-logger.js';
 
 /** What happens to a new event when the queue is at its event or byte limit. */
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest';
@@ -33,7 +33,14 @@ export interface DeliveryOptions {
 
   /** Per-request timeout (connect + headers + body). Default 10 s. */
   requestTimeoutMs?: number;
-  /** Attempts per batch on 5xx/network/timeout, first included. Default 8. */
+  /**
+   * How long a batch keeps retrying transient failures (5xx, network errors, timeouts), from its first
+   * failure; then its events are dropped (`retries_exhausted`). Default 1 hour: an outage of minutes,
+   * even most that last an hour, costs nothing, and every retry stays well inside Spotzee's 24 h
+   * idempotency window. Memory stays bounded by the queue limits meanwhile. 0 never retries.
+   */
+  retryForMs?: number;
+  /** An optional cap on attempts per batch (first included), on top of `retryForMs`. Default: none. */
   maxAttempts?: number;
   /** Backoff base and cap. Defaults 200 ms and 30 s. */
   retryBaseMs?: number;

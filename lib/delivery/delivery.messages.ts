@@ -1,4 +1,4 @@
-import type { SpotzeeProblem } from './spotzee-problem.js';
+import type { SpotzeeProblem } from './dispatch/spotzee-problem.js';
 
 /**
  * Every log line the engine writes, in one place so the wording stays consistent: one line per problem,
@@ -6,6 +6,13 @@ import type { SpotzeeProblem } from './spotzee-problem.js';
  */
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** A span as a person reads it: seconds under two minutes, then minutes, then hours. */
+export function duration(ms: number): string {
+  if (ms < 120_000) return seconds(ms);
+  if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
 export function plural(count: number, word: string): string {
@@ -26,6 +33,9 @@ export const DeliveryMessages = {
   keyShape: () =>
     'The Spotzee apiKey does not start with sk_; Spotzee secret keys do. Check that the right key is configured.',
 
+  storeFailed: (operation: string, detail: string) =>
+    `The Spotzee event store failed (${operation}): ${detail}. Delivery carries on; check the store.`,
+
   listenerThrew: (type: string, detail: string) =>
     `A Spotzee '${type}' listener threw: ${detail}. The engine carried on; fix the listener.`,
 
@@ -41,23 +51,38 @@ export const DeliveryMessages = {
   delivered: (batch: BatchRef, attempt: number, requestId: string | null, replayed: boolean) =>
     `Delivered batch ${batch.key} (${plural(batch.size, 'event')}, ${batch.bytes} bytes, attempt ${attempt}, request_id ${requestId ?? 'none'}${replayed ? ', replayed' : ''}).`,
 
-  retrying: (batch: BatchRef, failure: string, attempt: number, budget: number, delayMs: number) =>
-    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempt}/${budget}; retrying in ${seconds(delayMs)}.`,
+  retrying: (batch: BatchRef, failure: string, attempt: string, delayMs: number, budgetLeftMs: number) =>
+    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempt}; retrying in ${seconds(delayMs)} (retry budget left: ${duration(budgetLeftMs)}).`,
 
-  exhausted: (batch: BatchRef, failure: string, budget: number) =>
-    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${budget}/${budget}; giving up, its events are dropped (retries_exhausted).`,
+  exhausted: (batch: BatchRef, failure: string, attempts: number, why: string) =>
+    `Spotzee batch ${batch.key} (${plural(batch.size, 'event')}) failed: ${failure}, attempt ${attempts}; giving up ${why}, its events are dropped (retries_exhausted).`,
 
-  paused: (failure: string, pauseMs: number) =>
-    `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}.`,
+  paused: (failure: string, pauseMs: number, askedMs: number | null, capped: boolean, capMs: number) =>
+    `Spotzee asked to slow down: ${failure}; pausing all sending for ${seconds(pauseMs)}` +
+    (capped && askedMs !== null ? ` (it asked for ${seconds(askedMs)}; capped by rateLimitMaxMs ${capMs} ms)` : '') +
+    '. Further pauses before the next delivery are not logged.',
+
+  retryAfterCapped: (askedMs: number, capMs: number) =>
+    ` (Retry-After ${seconds(askedMs)} capped by retryMaxMs ${capMs} ms)`,
 
   haltHint: (status: number, code: string | null, apiVersion: string, baseUrl: string, url: string) =>
-    status === 401 || status === 403
-      ? 'Spotzee refused the API key: check that apiKey is a valid secret key (sk_…) for this project.'
-      : status === 402
-        ? "Spotzee refused the request for billing reasons: check the project's plan."
-        : code === 'version_unsupported'
-          ? `Spotzee does not support apiVersion ${apiVersion}: pin a supported Spotzee-Version.`
-          : `Check baseUrl (${baseUrl}): requests go to ${url}.`,
+    status >= 200 && status < 300
+      ? `Something other than Spotzee's API answered at ${url} (a proxy, a captive portal, a login page?): check baseUrl (${baseUrl}).`
+      : status === 401 || status === 403
+        ? 'Spotzee refused the API key: check that apiKey is a valid secret key (sk_…) for this project.'
+        : status === 402
+          ? "Spotzee refused the request for billing reasons: check the project's plan."
+          : code === 'version_unsupported' || code === 'version_required'
+            ? `Spotzee does not support apiVersion ${apiVersion}: pin a supported Spotzee-Version.`
+            : status === 400 || status === 422
+              ? `Spotzee refused the request itself, not its events: check apiVersion (${apiVersion}) and that no proxy rewrites the request's headers.`
+              : `Check baseUrl (${baseUrl}): requests go to ${url}.`,
+
+  notSpotzee: (status: number, contentType: string | null, requestId: string | null) =>
+    `HTTP ${status} with a ${contentType ?? 'non-JSON'} body instead of Spotzee's JSON (request_id ${requestId ?? 'none'})`,
+
+  rekeyed: (oldKey: string, newKey: string) =>
+    `Spotzee replayed a stored refusal for batch ${oldKey} (Idempotent-Replayed: true): probing again under the new key ${newKey}, so a fixed key or plan can be seen.`,
 
   halted: (reason: string, probeIntervalMs: number) =>
     `Spotzee delivery HALTED: ${reason}. Sending has stopped; events stay queued (up to maxQueueEvents) and a probe retries every ${seconds(probeIntervalMs)}.`,
@@ -93,15 +118,30 @@ export const DeliveryMessages = {
   splitting: (batch: BatchRef, failure: string) =>
     `Spotzee refused batch ${batch.key} without naming events (${failure}); splitting its ${batch.size} events to isolate the invalid ones.`,
 
+  splitSummary: (family: {
+    rootKey: string;
+    rootSize: number;
+    rejected: number;
+    requests: number;
+    details: string[];
+  }) =>
+    `Spotzee refused batch ${family.rootKey} (${plural(family.rootSize, 'event')}) without naming events; ` +
+    `splitting it took ${plural(family.requests, 'more request')} and rejected ${family.rejected} of them: ` +
+    `${family.details.join('; ')}${family.details.length < family.rejected ? '; …' : ''}.`,
+
+  inProgressTooLong: (failure: string, waitedMs: number) =>
+    `${failure}, still in progress after ${seconds(waitedMs)}: treated as a failed attempt of this batch`,
+
+  bodyUnread: (batch: BatchRef, status: number, why: 'incomplete' | 'too_large', requestId: string | null) =>
+    `Spotzee accepted batch ${batch.key} (HTTP ${status}, request_id ${requestId ?? 'none'}) but its answer ${why === 'incomplete' ? 'did not finish in time' : 'was longer than maxResponseBytes'}: ` +
+    `counted as delivered (the status settles it; it is never resent), and any per-item errors in that body were not seen.`,
+
   engineBug: (batchKey: string, detail: string) => `Spotzee engine error while handling batch ${batchKey}: ${detail}`,
 
+  keptInStore: (events: number) =>
+    `Spotzee kept ${events} undelivered events in its durable store: they are sent after the next start ` +
+    `(or by another instance), batches already sent under the same Idempotency-Key.`,
   transportClose: (detail: string) => `Spotzee transport did not close cleanly: ${detail}`,
-  storeClose: (detail: string) => `Spotzee queue store did not close cleanly: ${detail}`,
-  keptInStore: (events: number, store: string) =>
-    `Spotzee kept ${events} undelivered events in the ${store} store: they are sent after the next start ` +
-    `(or by another instance), under the same Idempotency-Key for batches already sent.`,
-  recovered: (events: number, batches: number, store: string) =>
-    `Spotzee recovered ${events} events from the ${store} store (${batches} frozen batches resent under their original Idempotency-Key).`,
 
   drained: (durationMs: number, delivered: number, rejected: number, dropped: number, timedOut: boolean) =>
     `Spotzee drained in ${durationMs} ms: ${delivered} delivered, ${rejected} rejected, ${dropped} dropped` +

@@ -1,5 +1,27 @@
+/**
+ * nestjs-spotzee/delivery: the framework-free engine. Where an event goes, in four units, each a folder:
+ *
+ * 1. `prepare/`  — `prepareEvent` validates a `TrackInput`, stamps `created_at` and serialises it once
+ *                  into a `PreparedEvent` (or a rejection with a reason). Pure.
+ * 2. `queue/`    — `EventIntake` admits it (dedupe window, overflow policy) into an `EventQueueStore`
+ *                  (default `MemoryEventQueue`); the store hands the oldest events over as a batch,
+ *                  frozen once (`FrozenBatch`: exact bytes, `Idempotency-Key` from `batch-key`) and
+ *                  kept in the `BatchPool` until every event in it has an outcome.
+ * 3. `dispatch/` — `SendScheduler` decides when batches leave (no batch waits for another; the
+ *                  `ConcurrencyLimit` adapts requests in flight to the failure rate), `BatchSender`
+ *                  puts one on the wire through a `DeliveryTransport`, `ResponseHandler` reads the
+ *                  answer (`classifyResponse`, pure) and hands it to `RetryPolicy` (backoff within a
+ *                  time budget), `DeliveryGate` (server-requested pauses, halts) or `ServerRejections`
+ *                  (refused items, splits). `ShutdownDrain` runs the end under its deadline.
+ * 4. `ledger/`   — `OutcomeLedger` gives every event exactly one outcome (delivered, rejected, dropped),
+ *                  counts it, and announces it to listeners and the throttled logs:
+ *                  `captured = delivered + rejected + dropped + pending` at every moment.
+ *
+ * `DeliveryEngine` (delivery-engine.ts) wires the four together and is the public face; options are
+ * resolved in resolve-delivery-options.ts, every log line is worded in delivery.messages.ts.
+ */
 export { DeliveryEngine } from './delivery-engine.js';
-export type { CloseOptions, CloseReport, DeliveryEngineSeams } from './delivery-engine.js';
+export type { CloseOptions, CloseReport, DeliveryEngineSeams, FlushOptions } from './delivery-engine.js';
 export { SpotzeeConfigurationError } from './errors.js';
 export {
   resolveDeliveryOptions,
@@ -10,8 +32,8 @@ export {
 } from './resolve-delivery-options.js';
 export type { ResolvedDeliveryOptions } from './resolve-delivery-options.js';
 export type { DeliveryOptions, OverflowPolicy } from './delivery-options.js';
-export { SILENT_LOGGER } from './delivery-logger.js';
-export type { DeliveryLogger } from './delivery-logger.js';
+export { SILENT_LOGGER } from './ledger/delivery-logger.js';
+export type { DeliveryLogger } from './ledger/delivery-logger.js';
 export type {
   BatchAttempt,
   DeliveredOutcome,
@@ -23,20 +45,26 @@ export type {
   EventOutcome,
   RejectedOutcome,
   RejectionReason,
-} from './outcomes.js';
-export type { EventSummary, PreparedEvent, SpotzeeUserBlock, SpotzeeWireEvent, TrackInput } from './spotzee-event.js';
-export { prepareEvent, isPlainObject } from './prepare-event.js';
-export type { PrepareLimits, PrepareResult } from './prepare-event.js';
-export { summarizeEvent } from './event-summary.js';
-export { batchKey, batchBody } from './batch-key.js';
-export { DeliveryTransport } from './delivery-transport.js';
-export type { TransportRequest, TransportResponse } from './delivery-transport.js';
-export { UndiciTransport, RequestTimeoutError } from './undici-transport.js';
-export type { UndiciTransportOptions } from './undici-transport.js';
-export { DryRunTransport } from './dry-run-transport.js';
-export { EventQueueStore } from './event-queue-store.js';
-export type { QueuedEvent } from './event-queue-store.js';
-export { MemoryEventQueue } from './memory-event-queue.js';
-export { createRedactor, REDACTED } from './redaction.js';
-export type { Redactor } from './redaction.js';
+} from './ledger/outcomes.js';
+export type {
+  EventSummary,
+  PreparedEvent,
+  SpotzeeUserBlock,
+  SpotzeeWireEvent,
+  TrackInput,
+} from './prepare/spotzee-event.js';
+export { prepareEvent, isPlainObject } from './prepare/prepare-event.js';
+export type { PrepareLimits, PrepareResult } from './prepare/prepare-event.js';
+export { summarizeEvent } from './prepare/event-summary.js';
+export { batchKey, batchBody } from './queue/batch-key.js';
+export { DeliveryTransport } from './dispatch/delivery-transport.js';
+export type { TransportRequest, TransportResponse } from './dispatch/delivery-transport.js';
+export { UndiciTransport, RequestTimeoutError } from './dispatch/undici-transport.js';
+export type { UndiciTransportOptions } from './dispatch/undici-transport.js';
+export { DryRunTransport } from './dispatch/dry-run-transport.js';
+export { EventQueueStore } from './queue/event-queue-store.js';
+export type { MaybePromise, QueuedEvent, RecoveredQueue, StoredBatch, TakeLimits } from './queue/event-queue-store.js';
+export { MemoryEventQueue } from './queue/memory-event-queue.js';
+export { createRedactor, REDACTED } from './ledger/redaction.js';
+export type { Redactor } from './ledger/redaction.js';
 export { LIBRARY_VERSION, USER_AGENT } from './version.js';

@@ -1,6 +1,6 @@
-import { hasControlCharacters } from './control-characters.js';
-import type { DeliveryLogger } from './delivery-logger.js';
-import { SILENT_LOGGER } from './delivery-logger.js';
+import { hasControlCharacters } from './prepare/control-characters.js';
+import type { DeliveryLogger } from './ledger/delivery-logger.js';
+import { SILENT_LOGGER } from './ledger/delivery-logger.js';
 import type { DeliveryOptions, OverflowPolicy } from './delivery-options.js';
 import { SpotzeeConfigurationError } from './errors.js';
 
@@ -21,6 +21,8 @@ export interface ResolvedDeliveryOptions {
   maxQueueBytes: number;
   overflow: OverflowPolicy;
   requestTimeoutMs: number;
+  retryForMs: number;
+  /** `Infinity` when not set: the time budget alone decides. */
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -61,7 +63,8 @@ export const DEFAULT_DELIVERY_OPTIONS: Readonly<Omit<ResolvedDeliveryOptions, 'h
   maxQueueBytes: 64 * MIB,
   overflow: 'drop-newest',
   requestTimeoutMs: 10 * SECOND,
-  maxAttempts: 8,
+  retryForMs: HOUR,
+  maxAttempts: Infinity,
   retryBaseMs: 200,
   retryMaxMs: 30 * SECOND,
   rateLimitMaxMs: 60 * SECOND,
@@ -76,7 +79,7 @@ export const DEFAULT_DELIVERY_OPTIONS: Readonly<Omit<ResolvedDeliveryOptions, 'h
 
 /** [min, max, why] per numeric option; `why` ends the error message so it says what the bound is for. */
 const RANGES: Record<
-  Exclude<NumericOption, 'maxEventBytes' | 'maxQueueBytes' | 'retryMaxMs'>,
+  Exclude<NumericOption, 'maxEventBytes' | 'maxQueueBytes' | 'retryMaxMs' | 'maxAttempts'>,
   [number, number, string]
 > = {
   maxBatchEvents: [1, 100, 'Spotzee accepts at most 100 events per request'],
@@ -85,7 +88,7 @@ const RANGES: Record<
   maxInFlight: [1, 64, 'concurrent requests to Spotzee'],
   maxQueueEvents: [1, 10_000_000, 'events held in memory'],
   requestTimeoutMs: [1, 10 * 60 * SECOND, 'per-request timeout in ms'],
-  maxAttempts: [1, 100, 'attempts per batch, the first included'],
+  retryForMs: [0, DAY, "how long a batch retries transient failures, in ms; within Spotzee's 24 h idempotency window"],
   retryBaseMs: [0, HOUR, 'the first retry delay in ms'],
   rateLimitMaxMs: [0, DAY, 'the longest rate-limit pause in ms'],
   rateLimitJitterMs: [0, 60 * SECOND, 'random extra wait on a rate-limit pause, in ms'],
@@ -246,6 +249,11 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
     1024 * 1024 * MIB,
     'bytes held in memory; at least maxEventBytes',
   );
+  // Unset means no cap by count: the time budget alone decides.
+  numbers.maxAttempts =
+    options.maxAttempts === undefined || options.maxAttempts === null
+      ? Infinity
+      : integerOption(options, 'maxAttempts', 1, 100, 'attempts per batch, the first included');
   numbers.retryMaxMs = integerOption(
     options,
     'retryMaxMs',

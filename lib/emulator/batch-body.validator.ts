@@ -1,4 +1,4 @@
-import type { SpotzeeWireEvent } from '../delivery/spotzee-event.js';
+import type { SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
 import { isCalendarDate } from './calendar-date.js';
 import type { ProblemFieldError, ProblemInit } from './problem-details.js';
 

@@ -1,4 +1,4 @@
-import type { SpotzeeWireEvent } from '../delivery/spotzee-event.js';
+import type { SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
 import type { FaultKind, FaultRequest } from './emulator-fault.js';
 
 /** One accepted `POST /events` request. Replays are not batches: they add nothing. */

@@ -1,5 +1,5 @@
-import type { QueuedEvent } from '../delivery/event-queue-store.js';
-import type { PreparedEvent } from '../delivery/spotzee-event.js';
+import type { QueuedEvent } from '../delivery/queue/event-queue-store.js';
+import type { PreparedEvent } from '../delivery/prepare/spotzee-event.js';
 
 /**
  * What a durable store keeps, independent of where it keeps it (a log file, Redis). These are plain
@@ -74,4 +74,9 @@ export function preparedFromStored(stored: StoredEvent): PreparedEvent {
     json: stored.json,
     bytes: Buffer.byteLength(stored.json),
   };
+}
+
+/** A stored event back as a queue entry, keeping its place in the order it was captured. */
+export function queuedFromStored(stored: StoredEvent): QueuedEvent {
+  return { event: preparedFromStored(stored), seq: stored.seq, enqueuedAt: stored.enqueuedAt };
 }

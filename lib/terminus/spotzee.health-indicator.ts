@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { DeliveryHealth } from '../delivery/outcomes.js';
-import { createRedactor } from '../delivery/redaction.js';
+import type { DeliveryHealth } from '../delivery/ledger/outcomes.js';
+import { createRedactor } from '../delivery/ledger/redaction.js';
 import { InjectSpotzee } from '../inject-spotzee.decorator.js';
 import type { SpotzeeTracker } from '../spotzee.tracker.js';
 

@@ -1,4 +1,4 @@
-import type { SpotzeeUserBlock, SpotzeeWireEvent } from '../delivery/spotzee-event.js';
+import type { SpotzeeUserBlock, SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
 import { findMismatch, show } from './partial-match.js';
 import type { RecordedEvent } from './recorded-event.js';
 

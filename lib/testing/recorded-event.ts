@@ -1,4 +1,4 @@
-import type { SpotzeeWireEvent } from '../delivery/spotzee-event.js';
+import type { SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
 
 /** One event the app committed, as the recorder keeps it. */
 export interface RecordedEvent {

@@ -1,4 +1,4 @@
-import type { DroppedOutcome, RejectedOutcome } from '../delivery/outcomes.js';
+import type { DroppedOutcome, RejectedOutcome } from '../delivery/ledger/outcomes.js';
 import { show } from './partial-match.js';
 import type { RecordedEvent } from './recorded-event.js';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DroppedOutcome, RejectedOutcome } from '../delivery/outcomes.js';
-import type { PreparedEvent, SpotzeeWireEvent } from '../delivery/spotzee-event.js';
+import type { DroppedOutcome, RejectedOutcome } from '../delivery/ledger/outcomes.js';
+import type { PreparedEvent, SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
 import { SPOTZEE_TRACKER } from '../spotzee.constants.js';
 import type { SpotzeeTracker } from '../spotzee.tracker.js';
 import { describeMatch, explainMismatch, type EventMatch } from './event-expectation.js';

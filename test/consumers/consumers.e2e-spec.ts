@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SpotzeeWireEvent } from '../../lib/delivery/spotzee-event.js';
+import type { SpotzeeWireEvent } from '../../lib/delivery/prepare/spotzee-event.js';
 import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { ConsumerApp } from './consumer-app.js';
 import { buildAndPackLibrary, type LibraryTarball } from './library-tarball.js';

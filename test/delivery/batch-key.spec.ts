@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { batchBody, batchKey } from '../../lib/delivery/batch-key.js';
+import { batchBody, batchKey } from '../../lib/delivery/queue/batch-key.js';
 import { preparedEvent as prepared } from './support/prepared-event.js';
 
 describe('batch key and body', () => {

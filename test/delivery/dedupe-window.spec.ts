@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DedupeWindow } from '../../lib/delivery/dedupe-window.js';
+import { DedupeWindow } from '../../lib/delivery/queue/dedupe-window.js';
 
 describe('DedupeWindow', () => {
   it('remembers keys for a window and a count', () => {

@@ -48,7 +48,7 @@ describe('flush()', () => {
     const harness = await startHarness({ maxAttempts: 2 });
     await harness.emulator.down();
     harness.capture({});
-    await expect(harness.engine.flush()).resolves.toBeUndefined();
+    await expect(harness.engine.flush()).resolves.toBe(true);
     expect(harness.engine.stats()).toMatchObject({ dropped: 1, pending: 0 });
     await harness.emulator.up();
   });

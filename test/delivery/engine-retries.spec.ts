@@ -43,7 +43,7 @@ describe('retries', () => {
     const warnings = harness.logger.matching(/failed: HTTP 503/);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^Spotzee batch spz_\S+ \(5 events\) failed: HTTP 503 service_unavailable ".*" \(request_id req_\w+\), attempt 1\/8; retrying in \d+\.\d+ s\.$/,
+      /^Spotzee batch spz_\S+ \(5 events\) failed: HTTP 503 service_unavailable ".*" \(request_id req_\w+\), attempt 1; retrying in \d+\.\d+ s \(retry budget left: 60\.0 min\)\.$/,
     );
   });
 
@@ -141,13 +141,60 @@ describe('retries', () => {
       expect.objectContaining({ outcome: 'dropped', reason: 'retries_exhausted' }),
     ]);
     expect(harness.logger.messages('error')).toEqual([
-      expect.stringMatching(/attempt 3\/3; giving up, its events are dropped \(retries_exhausted\)/),
+      expect.stringMatching(
+        /attempt 3; giving up after 3 failed attempts, its events are dropped \(retries_exhausted\)/,
+      ),
     ]);
     expect(harness.engine.health().lastError).toMatchObject({
       status: 500,
       code: 'internal_error',
       requestId: expect.stringMatching(/^req_/),
     });
+  });
+
+  it('retries for a time budget, not a number of attempts: an outage costs nothing while it lasts', async () => {
+    // No maxAttempts: the default budget is an hour. Dozens of failed attempts later, nothing is lost.
+    const harness = await startHarness({ retryBaseMs: 1, retryMaxMs: 5 });
+    const seen = attempts(harness);
+    await harness.emulator.down();
+    harness.engine.start();
+    for (let i = 0; i < 3; i++) harness.capture({});
+    await eventually(() => seen.filter((a) => a.decision === 'retry').length >= 30, 'thirty failed attempts');
+    expect(harness.engine.stats()).toMatchObject({ dropped: 0, pending: 3 });
+    await harness.emulator.up();
+    await harness.engine.flush();
+    expectInvariant(harness.engine);
+    expect(harness.engine.stats()).toMatchObject({ delivered: 3, dropped: 0, pending: 0 });
+    expect(harness.emulator.events).toHaveLength(3);
+  });
+
+  it('drops as retries_exhausted once retryForMs has passed since the first failure, after a last attempt at its end', async () => {
+    const harness = await startHarness({ retryForMs: 300, retryBaseMs: 40, retryMaxMs: 40 });
+    harness.emulator.inject({ kind: 'status', status: 500 }, { times: Infinity });
+    harness.engine.start();
+    harness.capture({ name: 'invoice_paid' });
+    await harness.engine.flush();
+    expectInvariant(harness.engine);
+    expect(harness.engine.stats()).toMatchObject({ captured: 1, dropped: 1, delivered: 0, pending: 0 });
+    expect(harness.outcomes).toEqual([
+      expect.objectContaining({
+        outcome: 'dropped',
+        reason: 'retries_exhausted',
+        message: expect.stringMatching(
+          /^Spotzee event "invoice_paid" dropped after retrying for 0\.\d\d s \(retryForMs; \d+ failed attempts\) \(last: HTTP 500 internal_error/,
+        ),
+      }),
+    ]);
+    expect(harness.logger.messages('error')).toEqual([
+      expect.stringMatching(
+        /giving up after retrying for 0\.\d\d s \(retryForMs; \d+ failed attempts\), its events are dropped/,
+      ),
+    ]);
+    // The last attempt went out no earlier than the budget's end: the whole budget was used.
+    const requests = arrivals(harness);
+    const span = requests.at(-1)!.receivedAt.getTime() - requests[0]!.receivedAt.getTime();
+    expect(span).toBeGreaterThanOrEqual(299);
+    expect(new Set(requests.map((r) => r.idempotencyKey)).size).toBe(1);
   });
 
   it('pauses ALL sending on 429 for Retry-After, doubling on repeats, without spending attempts', async () => {
@@ -169,11 +216,12 @@ describe('retries', () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(95);
     expect(gaps[2]).toBeGreaterThanOrEqual(195);
     expect(seen.slice(0, 3).map((a) => a.decision)).toEqual(['paused', 'paused', 'paused']);
-    expect(
-      harness.logger.matching(
-        /^Spotzee asked to slow down: HTTP 429 rate_limited .*; pausing all sending for \d\.\d\d s\.$/,
+    // One line for the whole episode of pauses in a row, not one per 429.
+    expect(harness.logger.matching(/slow down/)).toEqual([
+      expect.stringMatching(
+        /^Spotzee asked to slow down: HTTP 429 rate_limited .*; pausing all sending for 0\.05 s\. Further pauses before the next delivery are not logged\.$/,
       ),
-    ).toHaveLength(3);
+    ]);
   });
 
   it('treats 409 idempotency_in_progress as a pause, not a failure', async () => {
@@ -194,7 +242,7 @@ describe('retries', () => {
   });
 
   it('waits 10 s when a 429 has no Retry-After, and close() does not wait for a pause past its deadline', async () => {
-    const harness = await startHarness({ maxAttempts: 1 });
+    const harness = await startHarness({ maxAttempts: 1, rateLimitMaxMs: 60_000 });
     harness.emulator.inject({ kind: 'rate_limit', retryAfterSeconds: null }, { times: 1 });
     harness.engine.start();
     harness.capture({});

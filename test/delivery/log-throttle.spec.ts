@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LogThrottle } from '../../lib/delivery/log-throttle.js';
+import { LogThrottle } from '../../lib/delivery/ledger/log-throttle.js';
 
 describe('LogThrottle', () => {
   it('logs the first line per key and folds repeats into the next report', () => {

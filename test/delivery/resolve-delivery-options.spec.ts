@@ -66,6 +66,12 @@ describe('resolveDeliveryOptions', () => {
     ],
     ['zero in flight', { apiKey: KEY, maxInFlight: 0 }, 'maxInFlight', /from 1 to 64/],
     ['fractional attempts', { apiKey: KEY, maxAttempts: 2.5 }, 'maxAttempts', /integer/],
+    [
+      'retry budget past the idempotency window',
+      { apiKey: KEY, retryForMs: 25 * 3600_000 },
+      'retryForMs',
+      /from 0 to 86400000 \(how long a batch retries transient failures, in ms; within Spotzee's 24 h idempotency window\)/,
+    ],
     ['NaN timeout', { apiKey: KEY, requestTimeoutMs: Number.NaN }, 'requestTimeoutMs', /integer/],
     [
       'event larger than batch',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyResponse } from '../../lib/delivery/response-classifier.js';
-import { parseProblem } from '../../lib/delivery/spotzee-problem.js';
+import { classifyResponse } from '../../lib/delivery/dispatch/response-classifier.js';
+import { parseProblem } from '../../lib/delivery/dispatch/spotzee-problem.js';
+import { parseSuccessBody } from '../../lib/delivery/dispatch/spotzee-success-body.js';
 
 describe('classifier', () => {
   const none = parseProblem(null);
@@ -51,6 +52,7 @@ describe('classifier', () => {
     expect(classifyResponse(204, { 'idempotent-replayed': 'true' }, none, 1)).toEqual({
       kind: 'delivered',
       replayed: true,
+      failed: new Map(),
     });
     const decision = classify(422, {
       errors: [{ param: '3.name', code: 'c', message: 'm' }, { param: '3.data.x' }, { param: '0' }],
@@ -67,11 +69,72 @@ describe('classifier', () => {
     ]);
   });
 
+  it.each<[number, unknown, string]>([
+    [400, { code: 'parameter_invalid_format', param: 'Spotzee-Version' }, 'halt'],
+    [400, { code: 'parameter_invalid_length', param: 'Idempotency-Key' }, 'halt'],
+    [400, { code: 'idempotency_key_invalid' }, 'halt'],
+    [400, { code: 'version_required' }, 'halt'],
+    [422, { code: 'validation_failed', errors: [{ param: 'idempotency-key', code: 'x' }] }, 'halt'],
+    [400, { code: 'parameter_invalid_format', param: 'data' }, 'split'],
+  ])('a request-level %i %j (about a header, not an event) halts instead of splitting', (status, body, kind) => {
+    expect(classify(status, body).kind).toBe(kind);
+  });
+
   it('treats deprecated numeric codes and malformed bodies as unknown', () => {
     expect(parseProblem('{"code": 4001, "message": 7, "errors": "nope"}')).toEqual({ ...none });
     expect(parseProblem('[1,2]')).toEqual(none);
     expect(parseProblem('{"errors":[null, 3, {"param": 5}]}').errors).toEqual([
       { param: null, code: null, message: null },
     ]);
+  });
+
+  it('reads a 2xx body: per-item failures, plain acceptance, or not Spotzee at all', () => {
+    const read = (
+      body: string | null,
+      contentType?: string,
+      extra: { truncated?: boolean; incomplete?: boolean } = {},
+    ) =>
+      parseSuccessBody(
+        { body, contentType, truncated: extra.truncated ?? false, incomplete: extra.incomplete ?? false },
+        3,
+        (text) => text.toUpperCase(),
+      );
+    expect(read(null)).toEqual({ kind: 'accepted' });
+    expect(read('  ')).toEqual({ kind: 'accepted' });
+    expect(read('{"ok":true}', 'application/json')).toEqual({ kind: 'accepted' });
+    expect(read('{"results":[{"index":0},{"index":1,"error":null}]}')).toEqual({ kind: 'accepted' });
+    const failures = read(
+      JSON.stringify({
+        results: [
+          { index: 0 },
+          { index: 2, error: { code: 'invalid', message: 'bad name' } },
+          { index: 9, error: { code: 'out_of_range' } },
+          { index: 1.5, error: { code: 'not_an_index' } },
+        ],
+        succeeded: 2,
+        failed: 1,
+      }),
+    );
+    // Every string is cleaned where it is parsed (here: upper-cased by the test's cleaner).
+    expect(failures).toEqual({
+      kind: 'item_failures',
+      items: new Map([[2, [{ param: null, code: 'INVALID', message: 'BAD NAME' }]]]),
+    });
+    // Results without an index name items by position.
+    expect(read('{"results":[{},{"error":{"code":"c"}}]}')).toMatchObject({ kind: 'item_failures' });
+    expect(read('<html>login</html>', 'text/html; charset=utf-8')).toEqual({
+      kind: 'not_spotzee',
+      contentType: 'TEXT/HTML; CHARSET=UTF-8',
+    });
+    expect(read(null, 'text/html', { truncated: true })).toMatchObject({ kind: 'not_spotzee' });
+    expect(read(null, 'application/problem+json', { truncated: true })).toEqual({ kind: 'unread', why: 'too_large' });
+    expect(read('{"resul', 'application/json', { incomplete: true })).toEqual({ kind: 'unread', why: 'incomplete' });
+
+    expect(classifyResponse(200, {}, none, 3, read('<html/>', 'text/html')).kind).toBe('halt');
+    expect(classifyResponse(207, {}, none, 3, failures)).toEqual({
+      kind: 'delivered',
+      replayed: false,
+      failed: (failures as { items: Map<number, unknown> }).items,
+    });
   });
 });

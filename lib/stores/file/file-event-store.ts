@@ -1,14 +1,16 @@
-import { EventQueueStore } from '../../delivery/event-queue-store.js';
+import { batchBody, batchKey } from '../../delivery/queue/batch-key.js';
+import { EventQueueStore } from '../../delivery/queue/event-queue-store.js';
 import type {
-  OpenedQueueStore,
   QueueStoreHooks,
   QueueStoreStatus,
   QueuedEvent,
-} from '../../delivery/event-queue-store.js';
-import type { FrozenBatch } from '../../delivery/frozen-batch.js';
-import { MemoryEventQueue } from '../../delivery/memory-event-queue.js';
+  RecoveredQueue,
+  StoredBatch,
+  TakeLimits,
+} from '../../delivery/queue/event-queue-store.js';
+import { MemoryEventQueue } from '../../delivery/queue/memory-event-queue.js';
 import { SpotzeeConfigurationError } from '../../delivery/errors.js';
-import { preparedFromStored, storedFromQueued } from '../stored-records.js';
+import { queuedFromStored, storedFromQueued } from '../stored-records.js';
 import { EventLog } from './event-log.js';
 import type { LogFileOpener } from './log-file.js';
 import { FileStoreMessages as M } from './file-store.messages.js';
@@ -48,7 +50,10 @@ export class FileEventStore extends EventQueueStore {
   readonly #options: Required<Omit<FileEventStoreOptions, 'directory'>>;
   readonly #seams: FileEventStoreSeams;
   readonly #queue = new MemoryEventQueue();
+  /** Batch key → the log's handle for it. */
+  readonly #refs = new Map<string, string>();
   #log: EventLog | null = null;
+  #hooks: QueueStoreHooks | null = null;
 
   constructor(options: FileEventStoreOptions, seams: FileEventStoreSeams = {}) {
     super();
@@ -89,8 +94,16 @@ export class FileEventStore extends EventQueueStore {
     return this.#queue.bytes;
   }
 
+  peek(): QueuedEvent | undefined {
+    return this.#queue.peek();
+  }
+
+  override attach(hooks: QueueStoreHooks): void {
+    this.#hooks = hooks;
+  }
+
   /** Locks the directory and replays the log. Throws a clear error for an unwritable or busy directory. */
-  override open(hooks: QueueStoreHooks): OpenedQueueStore {
+  override recover(): RecoveredQueue {
     if (this.#log !== null) throw new Error(M.lockedHere(this.directory));
     let opened;
     try {
@@ -100,72 +113,69 @@ export class FileEventStore extends EventQueueStore {
     }
     const { log, recovered, tornTails, tookOverFrom } = opened;
     this.#log = log;
-    log.onProblem((message, level) => hooks.log(level, message));
-    if (tookOverFrom !== null) hooks.log('warn', M.staleLock(this.directory, tookOverFrom));
-    for (const tail of tornTails) hooks.log('warn', M.tornTail(tail.file, tail.offset, tail.bytes, tail.problem));
-    return {
-      events: recovered.events.map(preparedFromStored),
-      batches: recovered.batches.map((batch) => ({
-        key: batch.key,
-        body: batch.body,
-        ref: batch.id,
-        events: batch.events.map(preparedFromStored),
-      })),
-    };
+    const hooks = this.#hooks;
+    log.onProblem((message, level) => hooks?.log(level, message));
+    if (tookOverFrom !== null) hooks?.log('warn', M.staleLock(this.directory, tookOverFrom));
+    for (const tail of tornTails) hooks?.log('warn', M.tornTail(tail.file, tail.offset, tail.bytes, tail.problem));
+    const events = recovered.events.map(queuedFromStored);
+    for (const entry of events) this.#queue.append(entry);
+    const batches = recovered.batches.map((batch) => {
+      this.#refs.set(batch.key, batch.id);
+      return { key: batch.key, body: batch.body, entries: batch.events.map(queuedFromStored) };
+    });
+    if (events.length > 0 || batches.length > 0) {
+      hooks?.log('warn', M.recovered(this.directory, events.length, batches.length));
+    }
+    return { events, batches };
   }
 
-  /** Written (synchronously) before it is queued; false when the disk refused it. */
-  push(entry: QueuedEvent): boolean {
-    const log = this.#log;
-    if (log === null || !log.appendEvent(storedFromQueued(entry))) return false;
-    this.#queue.push(entry);
-    return true;
-  }
-
-  override requeue(entry: QueuedEvent): void {
-    this.#queue.push(entry);
-  }
-
-  peek(): QueuedEvent | undefined {
-    return this.#queue.peek();
-  }
-
-  shift(): QueuedEvent | undefined {
-    return this.#queue.shift();
+  /** Written (synchronously) before it is queued; a refused write throws, and the engine reports the drop. */
+  append(entry: QueuedEvent): void {
+    const log = this.#requireLog();
+    if (!log.appendEvent(storedFromQueued(entry))) {
+      throw new Error(M.notWritten(log.writeError ?? 'unknown error'));
+    }
+    this.#queue.append(entry);
   }
 
   /**
-   * Recorded before its first send. If the disk refuses the record the batch is still sent (its events
-   * are on disk as queued events); only a crash before it is acknowledged could then resend them.
+   * The oldest events, recorded as a batch (its key and exact body) before they are handed over, so the
+   * batch is on disk before its first send.
    */
-  override frozen(batch: FrozenBatch): void {
-    const log = this.#log;
-    if (log === null) return;
-    const id = log.nextBatchId();
-    const events = batch.entries.map(storedFromQueued);
-    if (log.appendBatch({ id, key: batch.key, body: batch.body, events })) batch.storeRef = id;
+  take(limits: TakeLimits): QueuedEvent[] {
+    const entries = this.#queue.take(limits);
+    if (entries.length > 0) {
+      this.#record({
+        key: batchKey(entries.map((e) => e.event)),
+        body: batchBody(entries.map((e) => e.event)),
+        entries,
+      });
+    }
+    return entries;
   }
 
-  override settled(batch: FrozenBatch): void {
-    const log = this.#log;
-    if (log === null) return;
-    const ref = batch.storeRef;
-    const ids = ref === null ? batch.entries.map((entry) => entry.event.id) : null;
-    // After the current turn: a batch split on a 422 is settled just before its halves are recorded, and
-    // a crash between the two writes must leave the events on disk in the old batch, not nowhere.
-    queueMicrotask(() => {
-      if (ref !== null) log.batchDone(ref);
-      else log.eventsDone(ids!);
-    });
+  /** Queued events discarded (drop-oldest, or the deadline): they are done on disk too. */
+  shift(): QueuedEvent | undefined {
+    const entry = this.#queue.shift();
+    if (entry !== undefined) this.#log?.eventsDone([entry.event.id]);
+    return entry;
   }
 
-  override discarded(entries: readonly QueuedEvent[]): void {
-    this.#log?.eventsDone(entries.map((entry) => entry.event.id));
+  /** A batch made without `take()` (the survivors of a partial rejection): recorded now. */
+  override frozen(batch: StoredBatch): void {
+    if (!this.#refs.has(batch.key)) this.#record(batch);
+  }
+
+  override acknowledge(batch: StoredBatch): void {
+    const ref = this.#refs.get(batch.key);
+    if (ref === undefined) return;
+    this.#refs.delete(batch.key);
+    this.#log?.batchDone(ref);
   }
 
   override status(): QueueStoreStatus {
     const log = this.#log;
-    if (log === null) return { name: 'file', up: false, depth: 0, problem: 'not open' };
+    if (log === null) return { name: 'file', up: false, depth: 0, problem: 'not open yet' };
     const depth = log.depth;
     return {
       name: 'file',
@@ -175,8 +185,22 @@ export class FileEventStore extends EventQueueStore {
     };
   }
 
-  override close(): Promise<void> {
+  override close(): void {
     this.#log?.close();
-    return Promise.resolve();
+  }
+
+  #record(batch: StoredBatch): void {
+    const log = this.#log;
+    if (log === null) return;
+    const id = log.nextBatchId();
+    // If the disk refuses the record the batch is still sent: its events stay on disk as queued events.
+    if (log.appendBatch({ id, key: batch.key, body: batch.body, events: batch.entries.map(storedFromQueued) })) {
+      this.#refs.set(batch.key, id);
+    }
+  }
+
+  #requireLog(): EventLog {
+    if (this.#log === null) throw new Error(M.notOpen());
+    return this.#log;
   }
 }

@@ -25,5 +25,7 @@ export const FileStoreMessages = {
   writeRecovered: (directory: string) => `FileEventStore: "${directory}" accepts writes again.`,
   syncFailed: (directory: string, detail: string) =>
     `FileEventStore: fsync of "${directory}" failed (${detail}); the last writes may not survive a machine crash.`,
+  notWritten: (detail: string) => `the file store could not write it (${detail})`,
+  notOpen: () => 'the file store is not open: the engine opens it at start-up',
   invalidOption: (option: string, detail: string) => `FileEventStore: \`${option}\` ${detail}`,
 } as const;

@@ -3,19 +3,19 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { SpotzeeConfigurationError } from '../../delivery/errors.js';
-import { EventQueueStore } from '../../delivery/event-queue-store.js';
+import { batchBody, batchKey } from '../../delivery/queue/batch-key.js';
+import { EventQueueStore } from '../../delivery/queue/event-queue-store.js';
 import type {
-  Admission,
-  OpenedQueueStore,
   QueueStoreHooks,
   QueueStoreStatus,
   QueuedEvent,
-  RecoveredBatch,
-} from '../../delivery/event-queue-store.js';
-import type { FrozenBatch } from '../../delivery/frozen-batch.js';
-import { MemoryEventQueue } from '../../delivery/memory-event-queue.js';
+  RecoveredQueue,
+  StoredBatch,
+  TakeLimits,
+} from '../../delivery/queue/event-queue-store.js';
+import { MemoryEventQueue } from '../../delivery/queue/memory-event-queue.js';
 import type { StoredEvent } from '../stored-records.js';
-import { preparedFromStored, storedFromQueued } from '../stored-records.js';
+import { queuedFromStored, storedFromQueued } from '../stored-records.js';
 import { RedisKeys } from './redis-keys.js';
 import { ADOPT_SCRIPT, CLAIM_KEYS_SCRIPT, FREEZE_SCRIPT } from './redis-scripts.js';
 import { RedisStoreMessages as M } from './redis-store.messages.js';
@@ -79,12 +79,10 @@ export class RedisEventStore extends EventQueueStore {
   #timers: NodeJS.Timeout[] = [];
   /** Events not yet confirmed written (captured while Redis was down, or whose write failed). */
   readonly #unwritten = new Map<string, StoredEvent>();
-  /** Frozen batches not yet recorded: their first send waits for this. */
-  readonly #unfrozen = new Map<string, { batch: FrozenBatch; resolve: () => void }>();
+  /** Batch key → this store's handle for the batch. */
+  readonly #refs = new Map<string, string>();
   readonly #deletedEvents = new Set<string>();
   readonly #deletedBatches = new Set<string>();
-  /** Cross-replica dedupe verdicts of queued events with explicit keys. */
-  readonly #verdicts = new Map<string, 'pending' | 'ready' | 'duplicate'>();
   readonly #batchSizes = new Map<string, number>();
 
   constructor(options: RedisEventStoreOptions) {
@@ -138,13 +136,19 @@ export class RedisEventStore extends EventQueueStore {
     return this.#queue.bytes;
   }
 
-  override get accepting(): boolean {
-    return this.#up && this.#unwritten.size === 0 && this.#unfrozen.size === 0;
+  peek(): QueuedEvent | undefined {
+    return this.#queue.peek();
   }
 
-  /** Connects in the background: Redis down at start-up is reported, never thrown. */
-  override open(hooks: QueueStoreHooks): OpenedQueueStore {
+  override attach(hooks: QueueStoreHooks): void {
     this.#hooks = hooks;
+  }
+
+  /**
+   * Connects in the background and returns nothing now: Redis down at start-up is reported, never
+   * thrown. Work of stopped replicas (this process's previous life included) is adopted once connected.
+   */
+  override recover(): RecoveredQueue {
     const overrides: RedisOptions = {
       // Commands fail at once while disconnected; the store holds what it must replay itself, bounded.
       enableOfflineQueue: false,
@@ -168,70 +172,81 @@ export class RedisEventStore extends EventQueueStore {
     return { events: [], batches: [] };
   }
 
-  push(entry: QueuedEvent): boolean {
-    this.#queue.push(entry);
+  /** Queued in memory at once (the request never waits); written to Redis in the background. */
+  append(entry: QueuedEvent): void {
+    this.#queue.append(entry);
     const stored = storedFromQueued(entry);
     this.#unwritten.set(stored.id, stored);
     if (this.#up) this.#writeEvent(stored);
-    if (stored.idempotencyKey !== null && this.#up) this.#claim(entry);
-    return true;
   }
 
-  override requeue(entry: QueuedEvent): void {
-    this.#queue.push(entry);
+  /**
+   * The oldest events, deduplicated across replicas and recorded as one batch (key and exact body) in
+   * a single step before they are handed over. Refused while Redis is unreachable: the events wait.
+   */
+  async take(limits: TakeLimits): Promise<QueuedEvent[]> {
+    if (!this.#up || this.#unwritten.size > 0 || this.#client === null) {
+      throw new Error(`Redis is unreachable (${this.#problem ?? 'replaying'}); events wait in memory`);
+    }
+    const client = this.#client;
+    const taken = this.#queue.take(limits);
+    let entries = taken;
+    const explicit = taken.filter((entry) => entry.event.idempotencyKey !== null);
+    try {
+      if (explicit.length > 0) {
+        const verdicts = (await client.eval(
+          CLAIM_KEYS_SCRIPT,
+          explicit.length,
+          ...explicit.map((entry) => this.#keys.idempotency(entry.event.idempotencyKey!)),
+          this.#options.dedupeWindowMs,
+          ...explicit.map((entry) => entry.event.id),
+        )) as number[];
+        const duplicates = new Set(explicit.filter((_, index) => verdicts[index] !== 1));
+        if (duplicates.size > 0) {
+          entries = taken.filter((entry) => !duplicates.has(entry));
+          for (const entry of duplicates) {
+            this.#deletedEvents.add(entry.event.id);
+            this.#hooks?.duplicate(entry);
+          }
+        }
+      }
+      if (entries.length > 0) {
+        const events = entries.map((entry) => entry.event);
+        await this.#freeze({ key: batchKey(events), body: batchBody(events), entries });
+      }
+      await this.#flushDeletes();
+    } catch (error) {
+      // The events are still in this replica's hash: they are sent now, and would be resent by an
+      // adopter only if this process died before acknowledging them.
+      this.#onDown(detailOf(error));
+    }
+    return entries;
   }
 
-  peek(): QueuedEvent | undefined {
-    return this.#queue.peek();
-  }
-
+  /** Queued events discarded (drop-oldest, or the deadline): removed from Redis too. */
   shift(): QueuedEvent | undefined {
-    return this.#queue.shift();
+    const entry = this.#queue.shift();
+    if (entry !== undefined) {
+      this.#unwritten.delete(entry.event.id);
+      this.#deletedEvents.add(entry.event.id);
+      void this.#flushDeletes();
+    }
+    return entry;
   }
 
-  override admit(entry: QueuedEvent): Admission {
-    if (entry.event.idempotencyKey === null) return 'ready';
-    const verdict = this.#verdicts.get(entry.event.id);
-    if (verdict === 'ready' || verdict === 'duplicate') return verdict;
-    if (verdict === undefined && this.#up) this.#claim(entry);
-    return 'wait';
+  /** A batch made without `take()` (the survivors of a partial rejection): recorded now. */
+  override async frozen(batch: StoredBatch): Promise<void> {
+    if (this.#refs.has(batch.key) || !this.#up) return;
+    await this.#freeze(batch);
   }
 
-  override frozen(batch: FrozenBatch): Promise<void> {
-    this.#batchSeq += 1;
-    const ref = `${this.replicaId}.${this.#batchSeq}`;
-    batch.storeRef = ref;
-    this.#batchSizes.set(ref, batch.size);
-    for (const entry of batch.entries) this.#verdicts.delete(entry.event.id);
-    return new Promise<void>((resolve) => {
-      this.#unfrozen.set(ref, { batch, resolve });
-      if (this.#up) void this.#writeFreeze(ref);
-    });
-  }
-
-  override settled(batch: FrozenBatch): void {
-    const ref = batch.storeRef;
-    if (ref === null) return;
+  override acknowledge(batch: StoredBatch): void {
+    const ref = this.#refs.get(batch.key);
+    if (ref === undefined) return;
+    this.#refs.delete(batch.key);
     this.#batchSizes.delete(ref);
-    const unfrozen = this.#unfrozen.get(ref);
-    if (unfrozen !== undefined) {
-      // Settled before Redis recorded it (dropped at a deadline): nothing to record any more.
-      this.#unfrozen.delete(ref);
-      unfrozen.resolve();
-    }
     this.#deletedBatches.add(ref);
-    // After this turn: a batch split on a 422 is settled just before its halves are frozen, and the
-    // halves' scripts must reach Redis before the old batch is deleted.
-    queueMicrotask(() => this.#flushDeletes());
-  }
-
-  override discarded(entries: readonly QueuedEvent[]): void {
-    for (const { event } of entries) {
-      this.#verdicts.delete(event.id);
-      this.#unwritten.delete(event.id);
-      this.#deletedEvents.add(event.id);
-    }
-    this.#flushDeletes();
+    void this.#flushDeletes();
   }
 
   override status(): QueueStoreStatus {
@@ -273,7 +288,7 @@ export class RedisEventStore extends EventQueueStore {
   async #onReady(): Promise<void> {
     if (this.#closed) return;
     const client = this.#client!;
-    const replayed = this.#unwritten.size + this.#unfrozen.size + this.#deletedEvents.size + this.#deletedBatches.size;
+    const replayed = this.#unwritten.size + this.#deletedEvents.size + this.#deletedBatches.size;
     try {
       await this.#renewLease(true);
       if (this.#unwritten.size > 0) {
@@ -284,7 +299,6 @@ export class RedisEventStore extends EventQueueStore {
         );
         for (const event of events) this.#unwritten.delete(event.id);
       }
-      for (const ref of [...this.#unfrozen.keys()]) await this.#writeFreeze(ref);
       await this.#flushDeletes();
     } catch (error) {
       this.#onDown(detailOf(error));
@@ -302,7 +316,6 @@ export class RedisEventStore extends EventQueueStore {
     if (this.#closed) return;
     const wasUp = this.#up || this.#problem === 'connecting';
     this.#up = false;
-    for (const [id, verdict] of this.#verdicts) if (verdict === 'pending') this.#verdicts.delete(id);
     if (wasUp) this.#hooks?.log('error', M.down(detail));
     this.#problem = detail;
   }
@@ -330,49 +343,22 @@ export class RedisEventStore extends EventQueueStore {
     );
   }
 
-  async #writeFreeze(ref: string): Promise<void> {
-    const pending = this.#unfrozen.get(ref);
-    if (pending === undefined) return;
-    const { batch } = pending;
+  async #freeze(batch: StoredBatch): Promise<void> {
+    this.#batchSeq += 1;
+    const ref = `${this.replicaId}.${this.#batchSeq}`;
     const events = batch.entries.map(storedFromQueued);
     const payload: StoredBatchPayload = { key: batch.key, body: batch.body.toString('utf8'), events };
     const keys = [this.#keys.events(this.replicaId), this.#keys.batches(this.replicaId)];
-    try {
-      await this.#client!.eval(
-        FREEZE_SCRIPT,
-        2,
-        ...keys,
-        ref,
-        JSON.stringify(payload),
-        ...events.map((event) => event.id),
-      );
-    } catch (error) {
-      this.#onDown(detailOf(error));
-      return;
-    }
-    if (this.#unfrozen.delete(ref)) pending.resolve();
-  }
-
-  #claim(entry: QueuedEvent): void {
-    const { id, idempotencyKey } = entry.event;
-    this.#verdicts.set(id, 'pending');
-    this.#client!.eval(
-      CLAIM_KEYS_SCRIPT,
-      1,
-      this.#keys.idempotency(idempotencyKey!),
-      this.#options.dedupeWindowMs,
-      id,
-    ).then(
-      (result) => {
-        if (this.#verdicts.get(id) !== 'pending') return;
-        this.#verdicts.set(id, (result as number[])[0] === 1 ? 'ready' : 'duplicate');
-        this.#hooks?.wake();
-      },
-      (error: unknown) => {
-        this.#verdicts.delete(id);
-        this.#onDown(detailOf(error));
-      },
+    await this.#client!.eval(
+      FREEZE_SCRIPT,
+      2,
+      ...keys,
+      ref,
+      JSON.stringify(payload),
+      ...events.map((event) => event.id),
     );
+    this.#refs.set(batch.key, ref);
+    this.#batchSizes.set(ref, events.length);
   }
 
   async #flushDeletes(): Promise<void> {
@@ -413,23 +399,25 @@ export class RedisEventStore extends EventQueueStore {
     }
     if (flat.length === 0) return;
     const events: StoredEvent[] = [];
-    const batches: RecoveredBatch[] = [];
+    const batches: StoredBatch[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const [kind, ref, payload] = [flat[i], flat[i + 1]!, flat[i + 2]!];
       if (kind === 'e') events.push(JSON.parse(payload) as StoredEvent);
       else {
         const batch = JSON.parse(payload) as StoredBatchPayload;
+        this.#refs.set(batch.key, ref);
         this.#batchSizes.set(ref, batch.events.length);
         batches.push({
           key: batch.key,
           body: Buffer.from(batch.body, 'utf8'),
-          ref,
-          events: batch.events.map(preparedFromStored),
+          entries: batch.events.map(queuedFromStored),
         });
       }
     }
     events.sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq);
     this.#hooks?.log('warn', M.adopted(events.length, batches.length));
-    this.#hooks?.adopt(events.map(preparedFromStored), batches);
+    const queued = events.map(queuedFromStored);
+    for (const entry of queued) this.#queue.append(entry);
+    this.#hooks?.adopt({ events: queued, batches });
   }
 }

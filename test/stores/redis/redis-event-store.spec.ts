@@ -97,7 +97,7 @@ describeWithRedis('RedisEventStore (a real redis-server)', () => {
     release();
     await spotzee.waitForEvents(4);
     // B adopts on its next lease check; A gave its lease up on close.
-    await eventually(() => b.engine.stats().recovered === 4, 'B adopted the batch', 20_000);
+    await eventually(() => b.engine.stats().captured === 4, 'B adopted the batch', 20_000);
     await b.engine.flush();
     expect(spotzee.events).toHaveLength(4);
     const requests = [...spotzee.requests].sort((x, y) => x.seq - y.seq);

@@ -1,0 +1,128 @@
+import type { QueueStoreStatus } from '../queue/event-queue-store.js';
+import type { EventSummary, PreparedEvent } from '../prepare/spotzee-event.js';
+
+/**
+ * Why an event was rejected (permanently invalid, never retried). `missing_contact`: neither id was
+ * given; `invalid_contact`: an id of the wrong type (an object, a boolean, NaN).
+ */
+export type RejectionReason =
+  | 'invalid_name'
+  | 'invalid_data'
+  | 'invalid_user'
+  | 'missing_contact'
+  | 'invalid_contact'
+  | 'not_serialisable'
+  | 'event_too_large'
+  | 'invalid_idempotency_key'
+  | 'invalid_created_at'
+  | 'schema_failed'
+  | 'server_rejected'
+  | 'idempotency_key_mismatch';
+
+/**
+ * Why an event was dropped (valid, but not delivered). `retries_exhausted`: its batch kept failing
+ * transiently (5xx, network, timeout) for `retryForMs` (or `maxAttempts`, when set). `store_failed`:
+ * the configured event store could not keep it (a full disk, a store server down). The event itself was fine, so an outage is a drop, not a
+ * rejection.
+ */
+export type DropReason =
+  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'store_failed';
+
+export interface DeliveredOutcome {
+  outcome: 'delivered';
+  event: EventSummary;
+  /** The `Idempotency-Key` of the batch that carried it. */
+  batchKey: string;
+  requestId: string | null;
+  /** True when the server answered `Idempotent-Replayed: true`. */
+  replayed: boolean;
+}
+
+export interface RejectedOutcome {
+  outcome: 'rejected';
+  event: EventSummary;
+  reason: RejectionReason;
+  /** A sentence that names the event, the source and how to fix it. */
+  message: string;
+  /** The server's error code and request id when the server rejected it. */
+  code?: string;
+  requestId?: string | null;
+  /** The offending field path when known (`data.total`, `name`). */
+  param?: string;
+}
+
+export interface DroppedOutcome {
+  outcome: 'dropped';
+  event: EventSummary;
+  reason: DropReason;
+  message: string;
+}
+
+export type EventOutcome = DeliveredOutcome | RejectedOutcome | DroppedOutcome;
+
+/** One HTTP attempt, for logs, metrics and the sample app's "batch delivered" line. */
+export interface BatchAttempt {
+  batchKey: string;
+  events: number;
+  bytes: number;
+  attempt: number;
+  /** HTTP status, or null for a network error / timeout. */
+  status: number | null;
+  requestId: string | null;
+  replayed: boolean;
+  /** What the engine decided; `dropped` when the retry budget ran out. */
+  decision: 'delivered' | 'retry' | 'paused' | 'split' | 'rejected' | 'halted' | 'dropped';
+  durationMs: number;
+  error?: string;
+}
+
+/** Health as a probe (or @nestjs/terminus) sees it. */
+export interface DeliveryHealth {
+  healthy: boolean;
+  /** True after 401/403: sending is stopped, the queue is kept, probes run slowly. */
+  halted: boolean;
+  /** Last problem, redacted. */
+  lastError: { message: string; code?: string; status?: number | null; requestId?: string | null; at: string } | null;
+  queueDepth: number;
+  /**
+   * While Spotzee asked everyone to wait (429, idempotency_in_progress): when sending resumes (ISO), at
+   * most `rateLimitMaxMs` ahead; null when not paused. The engine stays `healthy` meanwhile.
+   */
+  pausedUntil: string | null;
+  /** The queue store: its name, whether it can be written, and what it holds. */
+  store: QueueStoreStatus;
+}
+
+export interface DeliveryStats {
+  /** Events that entered the engine (including those rejected at capture). */
+  captured: number;
+  delivered: number;
+  rejected: number;
+  dropped: number;
+  /** Captured and not yet settled: queued, in flight or waiting to retry. */
+  pending: number;
+  /** Subset of `dropped`: explicit idempotency keys seen again within the dedupe window. */
+  duplicates: number;
+  queuedEvents: number;
+  queuedBytes: number;
+  inFlightRequests: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  healthy: boolean;
+  halted: boolean;
+  /** The queue store: `memory` (default), `file` or `redis`, whether it is up, and what it holds. */
+  store: QueueStoreStatus;
+}
+
+/** Typed listener map: `engine.on('delivered', (o) => …)`. */
+export interface DeliveryEvents {
+  /** An event was accepted into the queue; `event.json` is exactly what will be sent. */
+  captured: (event: PreparedEvent) => void;
+  delivered: (outcome: DeliveredOutcome) => void;
+  rejected: (outcome: RejectedOutcome) => void;
+  dropped: (outcome: DroppedOutcome) => void;
+  outcome: (outcome: EventOutcome) => void;
+  attempt: (attempt: BatchAttempt) => void;
+  health: (health: DeliveryHealth) => void;
+}
