@@ -1,31 +1,83 @@
 import { UseInterceptors, type ExecutionContext } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import type { SpotzeeUserBlock } from './delivery/prepare/spotzee-event.js';
 import { emitsEventHook, isEmitsEventHook } from './emits-event.hook.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
 import { EMITS_EVENT_METADATA, NEST_INTERCEPTORS_METADATA } from './spotzee.constants.js';
+import type { SpotzeeEventData, SpotzeeEventDataRequired, SpotzeeEventName } from './spotzee-events.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
 
+/** What a mapper may return: a value, or a Promise or Observable of it (awaited within `asyncTimeoutMs`). */
+export type MaybeAsync<T> = T | Promise<T> | Observable<T>;
+
 /**
  * How a handler's result becomes an event. Every mapper receives the handler's result (the value
- * the response is built from) and the ExecutionContext.
+ * the response is built from, after its Promise or Observable) and the ExecutionContext, and may be async:
+ * the request's events are committed once every mapper has settled (at most `asyncTimeoutMs`); an async
+ * `when` that has not resolved never sends.
  */
 // `any` by default so unannotated mappers compile; annotate the first parameter to get `TResult` inferred.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface EmitsEventOptions<TResult = any> {
+export interface EmitsEventOptions<TResult = any, TData = Record<string, unknown>> {
   /** The event's `data`. Default: none (`null`) — the response body is never shipped unless you map it, because it is full of PII. */
-  data?: (result: TResult, context: ExecutionContext) => Record<string, unknown> | null | undefined;
+  data?: (result: TResult, context: ExecutionContext) => MaybeAsync<TData | null | undefined>;
   /** Profile fields to upsert with the event (the wire `user` block), e.g. `(user) => ({ email: user.email })`. */
-  identify?: (result: TResult, context: ExecutionContext) => SpotzeeUserBlock | null | undefined;
+  identify?: (result: TResult, context: ExecutionContext) => MaybeAsync<SpotzeeUserBlock | null | undefined>;
   /** Ids merged over the request's resolved contact; a sign-up route returns the new `externalId` here. */
-  contact?: (result: TResult, context: ExecutionContext) => SpotzeeContact | undefined;
+  contact?: (result: TResult, context: ExecutionContext) => MaybeAsync<SpotzeeContact | undefined>;
   /** A deterministic key (`order_placed:${order.id}`): the same domain event captured twice is sent once. */
-  idempotencyKey?: (result: TResult, context: ExecutionContext) => string | null | undefined;
+  idempotencyKey?: (result: TResult, context: ExecutionContext) => MaybeAsync<string | null | undefined>;
   /** Return false to send nothing for this result. */
-  when?: (result: TResult, context: ExecutionContext) => boolean;
+  when?: (result: TResult, context: ExecutionContext) => MaybeAsync<boolean>;
   /** Checks `data` before it is queued (overrides the module's `schemas` entry for this name). */
   schema?: SpotzeeSchema;
+}
+
+/**
+ * The options of one event name: for an event of the declared catalogue (`SpotzeeEvents`) with
+ * required fields, `data` is required and must return the declared shape.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EmitsEventOptionsFor<TName extends string, TResult = any> =
+  SpotzeeEventDataRequired<TName> extends true
+    ? Omit<EmitsEventOptions<TResult>, 'data'> & {
+        data: (result: TResult, context: ExecutionContext) => MaybeAsync<SpotzeeEventData<TName>>;
+      }
+    : EmitsEventOptions<TResult, SpotzeeEventData<TName>>;
+
+/** What a handler may return for mappers that take `TResult`: the value, or a Promise or Observable of it. */
+export type HandlerReturning<TResult> = TResult | PromiseLike<TResult> | Observable<TResult>;
+
+/** Shown by the compiler when the handler's return type does not match the mappers' parameter. */
+export interface EmitsEventHandlerMismatch<TResult> {
+  '@EmitsEvent: the handler must return what its mappers take (or a Promise or Observable of it)': TResult;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type HandlerCheck<THandler, TResult> = THandler extends (...args: any[]) => HandlerReturning<TResult>
+  ? unknown
+  : EmitsEventHandlerMismatch<TResult>;
+
+/**
+ * The decorator `EmitsEvent()` returns. Applied to a method, it checks that the method returns what
+ * the mappers take: `(cat: Cat) => …` on a `Promise<void>` handler is a compile error. The second
+ * signature only makes it assignable to `MethodDecorator` (for `applyDecorators()`); a direct
+ * application cannot select it, since its `this` is never given.
+ */
+export interface EmitsEventDecorator<TResult> {
+  <THandler>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<THandler> & HandlerCheck<THandler, TResult>,
+  ): void;
+  <THandler>(
+    this: { readonly 'composed by applyDecorators()': true },
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<THandler>,
+  ): void;
 }
 
 export interface EmitsEventDefinition {
@@ -50,7 +102,13 @@ const KNOWN_OPTIONS: readonly string[] = [...EMITS_EVENT_MAPPERS, 'schema'];
  * })
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function EmitsEvent<TResult = any>(name: string, options: EmitsEventOptions<TResult> = {}): MethodDecorator {
+export function EmitsEvent<TName extends SpotzeeEventName, TResult = any>(
+  name: TName,
+  ...options: SpotzeeEventDataRequired<TName> extends true
+    ? [options: EmitsEventOptionsFor<TName, TResult>]
+    : [options?: EmitsEventOptionsFor<TName, TResult>]
+): EmitsEventDecorator<TResult>;
+export function EmitsEvent(name: string, options: EmitsEventOptions = {}): MethodDecorator {
   return (target, propertyKey, descriptor) => {
     const where = `${(target as { constructor?: { name?: string } }).constructor?.name ?? 'Anonymous'}.${String(propertyKey)}`;
     const problem = findDefinitionProblem(where, name, options);

@@ -15,8 +15,16 @@ export type {
   SpotzeeContactResolver,
   SpotzeeModuleOptions,
   SpotzeeOptionsFactory,
+  SpotzeeUserId,
 } from './spotzee-module-options.interface.js';
-export { EmitsEvent, type EmitsEventDefinition, type EmitsEventOptions } from './emits-event.decorator.js';
+export {
+  EmitsEvent,
+  type EmitsEventDecorator,
+  type EmitsEventDefinition,
+  type EmitsEventOptions,
+  type EmitsEventOptionsFor,
+} from './emits-event.decorator.js';
+export type { SpotzeeEventData, SpotzeeEventName, SpotzeeEvents } from './spotzee-events.js';
 export { SpotzeeTracker, type TrackOptions } from './spotzee.tracker.js';
 export { InjectSpotzee } from './inject-spotzee.decorator.js';
 export { SpotzeeInterceptor } from './spotzee.interceptor.js';
@@ -43,3 +51,10 @@ export type {
   RejectionReason,
 } from './delivery/ledger/outcomes.js';
 export type { EventSummary, SpotzeeUserBlock, SpotzeeWireEvent } from './delivery/prepare/spotzee-event.js';
+export {
+  SPOTZEE_METRICS,
+  OTHER_EVENT_NAME,
+  type MeterProviderLike,
+  type SpotzeeMetricName,
+  type SpotzeeMetricsOptions,
+} from './metrics/index.js';

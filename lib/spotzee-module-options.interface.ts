@@ -1,7 +1,11 @@
 import type { EventQueueStore } from './delivery/queue/event-queue-store.js';
 import type { ExecutionContext } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
+import type { CatalogSnapshot } from './catalog/catalog-snapshot.js';
+import type { CatalogPolicy } from './catalog/runtime-catalog.js';
 import type { SpotzeeSchema } from './event-schema.js';
+import type { SpotzeeMetricsOptions } from './metrics/meter-provider.loader.js';
 
 /**
  * Who an event is about. Sending both ids stitches a pre-signup visitor to the contact. Finite
@@ -22,7 +26,9 @@ export interface SpotzeeContact {
 export type SpotzeeUserId = string | ((user: any, context: ExecutionContext) => unknown);
 
 /** Resolves the contact of the request, RPC message or GraphQL operation being handled. */
-export type SpotzeeContactResolver = (context: ExecutionContext) => SpotzeeContact | undefined;
+export type SpotzeeContactResolver = (
+  context: ExecutionContext,
+) => SpotzeeContact | undefined | Promise<SpotzeeContact | undefined> | Observable<SpotzeeContact | undefined>;
 
 /** What to do about event names that are not snake_case (`order_placed`). */
 export type EventNamePolicy = 'warn' | 'strict' | 'off';
@@ -58,6 +64,35 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
    * `nestjs-spotzee/redis` is shared by replicas and deduplicates explicit keys across them.
    */
   store?: EventQueueStore | undefined;
+  /**
+   * Default 5000: how long an async mapper, contact resolver or schema may take. One that has not
+   * settled by then rejects its event (the contact resolver: no contact ids); the request's commit
+   * waits for them at most this long.
+   */
+  asyncTimeoutMs?: number | undefined;
+  /**
+   * Default 10,000 events / 8 MiB: what one request may hold until its verdict. Past either bound
+   * its new events are dropped (`request_limit`), each reported.
+   */
+  maxRequestEvents?: number | undefined;
+  maxRequestBytes?: number | undefined;
+  /**
+   * Default `off`. Checks every event against the committed catalogue snapshot (written by
+   * `npx nestjs-spotzee catalog`): a name not in it, or a `data` field missing or of another JSON type,
+   * is logged once per event name (`warn`) or rejected with reason `not_in_catalog` (`strict`).
+   */
+  catalog?: CatalogPolicy | undefined;
+  /**
+   * The snapshot `catalog` checks against: a path (default `spotzee-events.json`, from the working
+   * directory) or the parsed file (`import events from './spotzee-events.json' with { type: 'json' }`).
+   */
+  catalogFile?: string | CatalogSnapshot | undefined;
+  /**
+   * OpenTelemetry metrics. Default true: recorded into the global meter provider when
+   * `@opentelemetry/api` is installed and a provider is registered before the app is created, otherwise
+   * off at no cost. `{ meterProvider }` names the provider instead; `false` turns metrics off.
+   */
+  metrics?: boolean | SpotzeeMetricsOptions | undefined;
 }
 
 /** For `SpotzeeModule.forRootAsync({ useClass })`. */

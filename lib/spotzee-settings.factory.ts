@@ -1,9 +1,12 @@
 import { createRedactor, resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { EventQueueStore } from './delivery/queue/event-queue-store.js';
+import { loadRuntimeCatalog } from './catalog/load-runtime-catalog.js';
+import type { CatalogPolicy, RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { createDefaultContactResolver } from './contact.resolver.js';
 import { isSpotzeeSchema, type SpotzeeSchema } from './event-schema.js';
 import { DEFAULT_ANONYMOUS_ID_HEADER } from './spotzee.constants.js';
+import type { SpotzeeMetricsOptions } from './metrics/meter-provider.loader.js';
 import { messages } from './spotzee.messages.js';
 import type {
   EventNamePolicy,
@@ -25,11 +28,33 @@ export interface SpotzeeSettings {
   readonly globalInterceptor: boolean;
   readonly eventNames: EventNamePolicy;
   readonly schemas: ReadonlyMap<string, SpotzeeSchema>;
+  readonly catalogPolicy: CatalogPolicy;
+  /** The committed snapshot, loaded at start-up when `catalog` is not `off`. */
+  readonly catalog: RuntimeCatalog | undefined;
   readonly maxNameLength: number;
   readonly shutdownDeadlineMs: number;
   /** The queue store from the `store` option; undefined for the default memory store. */
   readonly store: EventQueueStore | undefined;
+  /** Bound on each async mapper, contact resolver and schema. */
+  readonly asyncTimeoutMs: number;
+  /** Bounds on the events one request holds before its verdict. */
+  readonly maxRequestEvents: number;
+  readonly maxRequestBytes: number;
+  /** `false`: off; otherwise where to record (the global provider when `meterProvider` is absent). */
+  readonly metrics: false | SpotzeeMetricsOptions;
 }
+
+/** Nest-layer numeric options: [default, min, max, what it counts]. */
+const NEST_NUMBERS = {
+  asyncTimeoutMs: [5_000, 1, 10 * 60_000, 'milliseconds an async mapper, contact resolver or schema may take'],
+  maxRequestEvents: [10_000, 1, 10_000_000, 'events one request may hold until its verdict'],
+  maxRequestBytes: [
+    8 * 1024 * 1024,
+    1024,
+    1024 * 1024 * 1024,
+    'bytes of events one request may hold until its verdict',
+  ],
+} as const;
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NEST_ONLY_OPTIONS = [
@@ -41,6 +66,12 @@ const NEST_ONLY_OPTIONS = [
   'eventNames',
   'schemas',
   'store',
+  'asyncTimeoutMs',
+  'maxRequestEvents',
+  'maxRequestBytes',
+  'catalog',
+  'catalogFile',
+  'metrics',
 ] as const;
 
 /**
@@ -58,6 +89,10 @@ export function createSpotzeeSettings(options: SpotzeeModuleOptions): SpotzeeSet
       const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
       error.message = redact(error.message);
       if (error.stack !== undefined) error.stack = redact(error.stack);
+      // `option` can quote user input too (a schema map keyed by the key itself).
+      if (error instanceof SpotzeeConfigurationError) {
+        Object.defineProperty(error, 'option', { value: redact(error.option) });
+      }
     }
     throw error;
   }
@@ -109,6 +144,23 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
   if (options.store !== undefined && !isQueueStore(options.store)) {
     throw invalid('store', messages.invalidStore());
   }
+  const numbers = {} as Record<keyof typeof NEST_NUMBERS, number>;
+  for (const [option, [fallback, min, max, what]] of Object.entries(NEST_NUMBERS) as Array<
+    [keyof typeof NEST_NUMBERS, readonly [number, number, number, string]]
+  >) {
+    const value = options[option] ?? fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw invalid(option, messages.optionOutOfRange(min, max, what, options[option]));
+    }
+    numbers[option] = value;
+  }
+  const catalogPolicy = options.catalog ?? 'off';
+  if (!['warn', 'strict', 'off'].includes(catalogPolicy)) {
+    throw invalid('catalog', messages.invalidCatalogPolicy(options.catalog));
+  }
+  const catalog = catalogPolicy === 'off' ? undefined : loadRuntimeCatalog(options.catalogFile, catalogPolicy);
+
+  const metrics = validateMetrics(options.metrics);
 
   const delivery: DeliveryOptions = { ...options };
   for (const key of NEST_ONLY_OPTIONS) {
@@ -126,9 +178,13 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     globalInterceptor: options.globalInterceptor ?? true,
     eventNames,
     schemas,
+    catalogPolicy,
+    catalog,
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
     store: options.store,
+    ...numbers,
+    metrics,
   };
   // A non-enumerable getter: JSON, default inspect and even `inspect(…, { showHidden: true })` (which
   // shows hidden getters as [Getter] without calling them) never print the key it holds.
@@ -143,6 +199,22 @@ function isQueueStore(value: unknown): value is EventQueueStore {
   return ['append', 'take', 'peek', 'shift', 'frozen', 'acknowledge', 'release', 'recover', 'close'].every(
     (method) => typeof store[method] === 'function',
   );
+}
+
+function validateMetrics(value: SpotzeeModuleOptions['metrics']): false | SpotzeeMetricsOptions {
+  if (value === undefined || value === true) return {};
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('metrics', messages.invalidMetricsOption(value));
+  }
+  const { meterProvider, maxEventNames } = value;
+  if (meterProvider !== undefined && typeof (meterProvider as { getMeter?: unknown })?.getMeter !== 'function') {
+    throw invalid('metrics.meterProvider', messages.invalidMeterProvider(meterProvider));
+  }
+  if (maxEventNames !== undefined && !(Number.isInteger(maxEventNames) && maxEventNames > 0)) {
+    throw invalid('metrics.maxEventNames', messages.invalidMaxEventNames(maxEventNames));
+  }
+  return { ...value };
 }
 
 function invalid(option: string, detail: string): SpotzeeConfigurationError {

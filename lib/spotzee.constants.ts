@@ -13,6 +13,9 @@ export const SPOTZEE_SETTINGS = 'spotzee:settings';
 /** Optional engine seams (transport, queue store, random) for tests and durable stores. */
 export const SPOTZEE_DELIVERY_SEAMS = 'spotzee:delivery-seams';
 
+/** The OpenTelemetry meter provider metrics are recorded into, or null (off); resolved once at start-up. */
+export const SPOTZEE_METER_PROVIDER = 'spotzee:meter-provider';
+
 /** Where `@EmitsEvent` stores its definitions on the handler function. */
 export const EMITS_EVENT_METADATA = 'spotzee:emits-event';
 

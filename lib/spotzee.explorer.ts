@@ -1,5 +1,6 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { findNamePitfalls } from './catalog/event-name-pitfalls.js';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
 import { isEmitsEventHook } from './emits-event.hook.js';
@@ -8,6 +9,7 @@ import { isDtoClass, loadClassValidation } from './event-schema.js';
 import { NEST_INTERCEPTORS_METADATA, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
+import { describeStartup } from './spotzee-startup.js';
 import { SpotzeeTracker } from './spotzee.tracker.js';
 
 /** A handler carrying `@EmitsEvent`, found at start-up. */
@@ -27,7 +29,9 @@ const PROVIDER_HANDLER_METADATA = ['graphql:resolver_type', '__isMessageMapping'
  * instead of silently losing events in production.
  */
 @Injectable()
-export class SpotzeeExplorer implements OnModuleInit {
+export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
+  private decoratedHandlers = 0;
+
   constructor(
     protected readonly discovery: DiscoveryService,
     protected readonly scanner: MetadataScanner,
@@ -83,8 +87,23 @@ export class SpotzeeExplorer implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const emitters = this.explore();
+    this.decoratedHandlers = emitters.length;
     this.checkNames(emitters);
+    this.checkNamePitfalls(emitters);
     await this.preloadSchemas(emitters);
+  }
+
+  /** One line that says where events go, then the set-ups that would lose or misdirect them. */
+  onApplicationBootstrap(): void {
+    const { startupLine, startupWarnings } = describeStartup(
+      this.tracker.engine.options,
+      this.decoratedHandlers,
+      this.tracker.storeName,
+    );
+    this.tracker.logger.log(startupLine);
+    for (const warning of startupWarnings) {
+      this.tracker.warnOnce(`startup:${warning}`, warning);
+    }
   }
 
   /** Finds every decorated handler and fails on definitions that can never work. */
@@ -161,6 +180,26 @@ export class SpotzeeExplorer implements OnModuleInit {
     }
     for (const [name, where] of offenders) {
       this.tracker.warnOnce(`name:${name}`, messages.nameNotSnakeCase(name, where));
+    }
+  }
+
+  /**
+   * The naming pitfalls of Spotzee's guide, once at start-up: page-view names, and names that differ
+   * only by case or separators across the decorators, the `schemas` option and the catalogue snapshot.
+   */
+  protected checkNamePitfalls(emitters: readonly DiscoveredEmitter[]): void {
+    if (this.settings.eventNames === 'off') {
+      return;
+    }
+    const uses = new Map<string, string[]>();
+    const use = (name: string, where: string) => uses.set(name, [...(uses.get(name) ?? []), where]);
+    for (const { where, definitions } of emitters) {
+      for (const { name } of definitions) use(name, where);
+    }
+    for (const name of this.settings.schemas.keys()) use(name, `schemas.${name}`);
+    for (const name of this.settings.catalog?.names() ?? []) use(name, 'spotzee-events.json');
+    for (const warning of findNamePitfalls(uses)) {
+      this.tracker.warnOnce(`pitfall:${warning}`, warning);
     }
   }
 

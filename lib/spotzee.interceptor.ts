@@ -1,5 +1,6 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable, type Observer, type Subscriber, type Unsubscribable } from 'rxjs';
+import { CallbackTimedOut, isAsync, settleWithin } from './async-callback.js';
 import type { RejectionReason } from './delivery/ledger/outcomes.js';
 import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import { describeUserLookup, mergeContact } from './contact.resolver.js';
@@ -18,6 +19,7 @@ interface NativeResponse {
   readonly statusCode: number;
   readonly writableFinished?: boolean;
   readonly destroyed?: boolean;
+  readonly headersSent?: boolean;
   on(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
@@ -26,6 +28,9 @@ interface HttpRequestLike {
   route?: { path?: unknown };
   routeOptions?: { url?: unknown };
 }
+
+/** `@Sse()`'s metadata key (`SSE_METADATA` in @nestjs/common/constants, which has no public entry point). */
+const SSE_METADATA = '__sse__';
 
 type Mapper = Exclude<keyof EmitsEventOptions, 'schema'>;
 
@@ -75,7 +80,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     }
     const response = context.getType() === 'http' ? this.nativeResponse(context) : undefined;
     const scope = new RequestScope(this, context, key, response);
-    const events = new RequestEventsContext(key, scope);
+    const events = new RequestEventsContext(key, scope, this.settings);
     scope.events = events;
     // `next.handle()` must be called, not only subscribed, inside run(): Nest binds the handler's
     // async scope at the call, and that scope is what services see after their awaits.
@@ -119,81 +124,107 @@ export class SpotzeeInterceptor implements NestInterceptor {
     this.guard(call.events, () => this.captureDefinitions(call.definitions, call.result, call.context, call.events));
   }
 
-  /** Turns each `@EmitsEvent` definition into an event; a failing mapper rejects that event only. */
+  /**
+   * Turns each `@EmitsEvent` definition into an event; a failing mapper rejects that event only. Mappers
+   * run in order (`when`, `contact`, `data`, `identify`, `idempotencyKey`); synchronous ones are
+   * captured at once, and from the first one that returns a Promise or an Observable the rest of that
+   * definition continues once it settles (bounded by `asyncTimeoutMs`), the request's commit waiting
+   * for it. A `when` that has not resolved never sends.
+   */
   protected captureDefinitions(
     definitions: readonly EmitsEventDefinition[],
     result: unknown,
     context: ExecutionContext,
     events: RequestEventsContext,
   ): void {
-    for (const { name, options } of definitions) {
-      const source = events.source;
-      let externalId: string | number | null | undefined;
-      let anonymousId: string | number | null | undefined;
-      let data: unknown;
-      let identify: unknown;
-      let idempotencyKey: unknown;
-      try {
-        if (options.when && !callMapper('when', options.when, result, context)) {
-          continue;
-        }
-        const override: unknown = options.contact ? callMapper('contact', options.contact, result, context) : undefined;
-        if (override !== undefined && (typeof override !== 'object' || override === null)) {
-          this.tracker.reject(
-            { name, source },
-            'invalid_contact',
-            messages.mapperReturnedNonObject('contact', name, source, override),
-            'contact',
-          );
-          continue;
-        }
-        const contact = mergeContact(events.contact, override as SpotzeeContact | undefined);
-        externalId = contact.externalId ?? null;
-        anonymousId = contact.anonymousId ?? null;
-        data = (options.data ? callMapper('data', options.data, result, context) : undefined) ?? null;
-        if (onlyUndefinedFields(data)) {
-          this.tracker.warnOnce(
-            `undefined-data:${source}:${name}`,
-            messages.dataMapperOnlyUndefined(name, source, Object.keys(data as object)),
-          );
-        }
-        identify =
-          (options.identify ? callMapper('identify', options.identify, result, context) : undefined) ?? undefined;
-        idempotencyKey =
-          (options.idempotencyKey
-            ? callMapper('idempotencyKey', options.idempotencyKey, result, context)
-            : undefined) ?? undefined;
-      } catch (error) {
-        if (error instanceof MapperFailure) {
-          // The ids resolved before the failing mapper still describe the event in its outcome.
-          const input: TrackInput = { name, source };
-          if (externalId !== undefined) {
-            input.externalId = externalId;
-            input.anonymousId = anonymousId;
-          }
-          this.tracker.reject(
-            input,
-            MAPPER_FAILURE[error.mapper],
-            messages.mapperThrew(error.mapper, name, source, error.cause),
-            error.mapper,
-          );
-        } else {
-          this.tracker.warnOnce(`internal:${source}`, messages.internalError(source, error));
-        }
+    for (const definition of definitions) {
+      const capture = new DefinitionCapture(definition, result, context, events);
+      const pending = this.runMappers(capture, 0);
+      if (pending !== undefined) {
+        this.tracker.defer(events, pending);
+      }
+    }
+  }
+
+  /**
+   * Runs the definition's mappers from `from`; returns a Promise if one of them (or the request's
+   * contact resolver) answered asynchronously, for the rest of the work.
+   */
+  private runMappers(capture: DefinitionCapture, from: number): Promise<void> | undefined {
+    const { options } = capture.definition;
+    for (let i = from; i < MAPPER_ORDER.length; i++) {
+      const mapper = MAPPER_ORDER[i]!;
+      const fn = options[mapper];
+      if (!fn) {
         continue;
       }
-      // Built whole, in one shape: every decorated request goes through here.
-      const input: TrackInput = {
-        name,
-        source,
-        externalId,
-        anonymousId,
-        data: data as TrackInput['data'],
-        identify: identify as TrackInput['identify'],
-        idempotencyKey: idempotencyKey as TrackInput['idempotencyKey'],
-      };
-      this.tracker.capture(input, options.schema ?? this.settings.schemas.get(name), events);
+      let value: unknown;
+      try {
+        value = (fn as (result: unknown, context: ExecutionContext) => unknown)(capture.result, capture.context);
+      } catch (error) {
+        this.rejectMapper(capture, mapper, messages.mapperThrew(mapper, capture.name, capture.source, error));
+        return undefined;
+      }
+      if (isAsync(value)) {
+        const timeoutMs = this.settings.asyncTimeoutMs;
+        return settleWithin(value, timeoutMs).then(
+          (settled) => (capture.accept(mapper, settled) ? this.runMappers(capture, i + 1) : this.stopped(capture)),
+          (error: unknown) =>
+            this.rejectMapper(
+              capture,
+              mapper,
+              error instanceof CallbackTimedOut
+                ? messages.mapperTimedOut(mapper, capture.name, capture.source, timeoutMs)
+                : messages.mapperThrew(mapper, capture.name, capture.source, error),
+            ),
+        );
+      }
+      if (!capture.accept(mapper, value)) {
+        return this.stopped(capture);
+      }
     }
+    // The request's contact, resolved for this event (an async resolver is awaited like a mapper).
+    const base = capture.events.contact;
+    if (isAsync(base)) {
+      return Promise.resolve(base).then((contact) => this.emit(capture, contact));
+    }
+    this.emit(capture, base);
+    return undefined;
+  }
+
+  /** The definition stops before its event: `when` said no, or the contact mapper's answer is rejected. */
+  private stopped(capture: DefinitionCapture): undefined {
+    if (capture.rejection !== undefined) {
+      this.tracker.reject(capture.input(), 'invalid_contact', capture.rejection, 'contact');
+    }
+    return undefined;
+  }
+
+  private emit(capture: DefinitionCapture, base: SpotzeeContact): void {
+    const contact = mergeContact(base, capture.values.contact as SpotzeeContact | undefined);
+    const { definition, events } = capture;
+    const data = capture.values.data;
+    if (onlyUndefinedFields(data)) {
+      this.tracker.warnOnce(
+        `undefined-data:${capture.source}:${definition.name}`,
+        messages.dataMapperOnlyUndefined(definition.name, capture.source, Object.keys(data as object)),
+      );
+    }
+    // Built whole, in one shape: every decorated request goes through here.
+    const input: TrackInput = {
+      name: definition.name,
+      source: capture.source,
+      externalId: contact.externalId ?? null,
+      anonymousId: contact.anonymousId ?? null,
+      data: (capture.values.data ?? null) as TrackInput['data'],
+      identify: (capture.values.identify ?? undefined) as TrackInput['identify'],
+      idempotencyKey: (capture.values.idempotencyKey ?? undefined) as TrackInput['idempotencyKey'],
+    };
+    this.tracker.capture(input, definition.options.schema ?? this.settings.schemas.get(definition.name), events);
+  }
+
+  private rejectMapper(capture: DefinitionCapture, mapper: Mapper, message: string): void {
+    this.tracker.reject(capture.input(), MAPPER_FAILURE[mapper], message, mapper);
   }
 
   /** Commits the request's events, or discards them when it failed (unless `sendOnFailedRequest`). */
@@ -203,13 +234,12 @@ export class SpotzeeInterceptor implements NestInterceptor {
     }
     this.guard(events, () => {
       if (succeeded || this.settings.sendOnFailedRequest) {
+        // Waits for the request's own async mappers and schemas, if any are still running.
         events.commit();
         return;
       }
-      const discarded = events.discard();
-      if (discarded > 0) {
-        this.tracker.logger.debug?.(messages.discarded(discarded, events.source, why));
-      }
+      // Counted (`stats().discarded`), announced to `discarded` listeners and folded into a debug line.
+      events.discard(why);
     });
   }
 
@@ -227,12 +257,16 @@ export class SpotzeeInterceptor implements NestInterceptor {
   }
 
   /** Called when the request holds its first event; the response may already have ended by then. */
-  protected settleOnResponse(response: NativeResponse, events: RequestEventsContext): void {
+  protected settleOnResponse(response: NativeResponse, events: RequestEventsContext, sse = false): void {
     if (response.writableFinished) {
       this.settleOnStatus(events, response.statusCode);
       return;
     }
     if (response.destroyed) {
+      if (sse && response.headersSent && response.statusCode < 400) {
+        this.settle(events, true, 'the client closed the event stream');
+        return;
+      }
       this.settle(events, false, 'the client went away before the response was sent');
       return;
     }
@@ -244,6 +278,12 @@ export class SpotzeeInterceptor implements NestInterceptor {
     response.on('close', () => {
       if (response.writableFinished) {
         this.settleOnStatus(events, response.statusCode);
+        return;
+      }
+      if (sse && response.headersSent && response.statusCode < 400) {
+        // A client closing its event stream is how an SSE response normally ends: what the stream
+        // emitted was done and shown, so its events are committed.
+        this.settle(events, true, 'the client closed the event stream');
         return;
       }
       this.settle(events, false, 'the client went away before the response was sent');
@@ -259,13 +299,34 @@ export class SpotzeeInterceptor implements NestInterceptor {
     }
   }
 
-  protected resolveContact(context: ExecutionContext, events: RequestEventsContext): SpotzeeContact {
+  /** The request's contact for one event; an async resolver gives a Promise that never rejects. */
+  protected resolveContact(
+    context: ExecutionContext,
+    events: RequestEventsContext,
+  ): SpotzeeContact | Promise<SpotzeeContact> {
+    let resolved: unknown;
     try {
-      return this.settings.contact(context) ?? {};
+      resolved = this.settings.contact(context);
     } catch (error) {
       this.tracker.warnOnce(`contact:${events.source}`, messages.contactResolverThrew(events.source, error));
       return {};
     }
+    if (!isAsync(resolved)) {
+      return (resolved as SpotzeeContact | undefined) ?? {};
+    }
+    const timeoutMs = this.settings.asyncTimeoutMs;
+    return settleWithin(resolved, timeoutMs).then(
+      (contact) => (contact as SpotzeeContact | undefined) ?? {},
+      (error: unknown) => {
+        this.tracker.warnOnce(
+          `contact:${events.source}`,
+          error instanceof CallbackTimedOut
+            ? messages.contactResolverTimedOut(events.source, timeoutMs)
+            : messages.contactResolverThrew(events.source, error),
+        );
+        return {};
+      },
+    );
   }
 
   /** Rare (a rejection): what the contact resolver found, and which option fixes it. */
@@ -308,24 +369,55 @@ export class SpotzeeInterceptor implements NestInterceptor {
   }
 }
 
-class MapperFailure {
-  constructor(
-    readonly mapper: Mapper,
-    readonly cause: unknown,
-  ) {}
-}
+/** The order mappers run in: `when` first, so nothing else runs for a result that emits nothing. */
+const MAPPER_ORDER: readonly Mapper[] = ['when', 'contact', 'data', 'identify', 'idempotencyKey'];
 
-/** Calls one mapper; what it throws is tagged with the mapper, to reject the event with the right reason. */
-function callMapper(
-  mapper: Mapper,
-  fn: (result: never, context: ExecutionContext) => unknown,
-  result: unknown,
-  context: ExecutionContext,
-): unknown {
-  try {
-    return fn(result as never, context);
-  } catch (error) {
-    throw new MapperFailure(mapper, error);
+/** One definition being captured: the mapper values so far, and what its outcome reports. */
+class DefinitionCapture {
+  readonly values: Partial<Record<Mapper, unknown>> = {};
+  /** Set when the `contact` mapper returned something that is not a contact. */
+  rejection: string | undefined;
+  readonly source: string;
+
+  constructor(
+    readonly definition: EmitsEventDefinition,
+    readonly result: unknown,
+    readonly context: ExecutionContext,
+    readonly events: RequestEventsContext,
+  ) {
+    this.source = events.source;
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /** Records a mapper's value; false when the definition stops here (`when` said no, a bad contact). */
+  accept(mapper: Mapper, value: unknown): boolean {
+    if (mapper === 'when') {
+      return Boolean(value);
+    }
+    if (mapper === 'contact' && value !== undefined && (typeof value !== 'object' || value === null)) {
+      this.rejection = messages.mapperReturnedNonObject('contact', this.name, this.source, value);
+      return false;
+    }
+    this.values[mapper] = value;
+    return true;
+  }
+
+  /**
+   * What a rejection reports: the name, the source and the event's ids as far as they are known (the
+   * request's contact when its resolver answers synchronously, under what a `contact` mapper gave).
+   */
+  input(): TrackInput {
+    const input: TrackInput = { name: this.name, source: this.source };
+    const base = this.events.contact;
+    const contact = mergeContact(isAsync(base) ? {} : base, this.values.contact as SpotzeeContact | undefined);
+    if (contact.externalId != null || contact.anonymousId != null) {
+      input.externalId = contact.externalId ?? null;
+      input.anonymousId = contact.anonymousId ?? null;
+    }
+    return input;
   }
 }
 
@@ -378,7 +470,7 @@ class RequestScope implements RequestOrigin, EmitsEventObserver {
     return this.interceptor['describeSource'](this.context);
   }
 
-  contact(): SpotzeeContact {
+  contact(): SpotzeeContact | Promise<SpotzeeContact> {
     return this.interceptor['resolveContact'](this.context, this.events!);
   }
 
@@ -394,7 +486,8 @@ class RequestScope implements RequestOrigin, EmitsEventObserver {
   listen(events: RequestEventsContext): void {
     if (this.response && !this.listening) {
       this.listening = true;
-      this.interceptor['guard'](events, () => this.interceptor['settleOnResponse'](this.response!, events));
+      const sse = Reflect.getMetadata(SSE_METADATA, this.context.getHandler()) === true;
+      this.interceptor['guard'](events, () => this.interceptor['settleOnResponse'](this.response!, events, sse));
     }
   }
 

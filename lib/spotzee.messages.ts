@@ -13,6 +13,8 @@ export const messages = {
   invalidOption: (option: string, detail: string) => `Invalid Spotzee option ${option}: ${detail}`,
   optionNotFunction: () =>
     'expected a function (context: ExecutionContext) => ({ externalId, anonymousId }); remove it to use the default (request.user.id and the anonymous id header).',
+  optionOutOfRange: (min: number, max: number, what: string, value: unknown) =>
+    `expected a whole number from ${min} to ${max} (${what}), got ${describeValue(value)}.`,
   optionNotBoolean: (value: unknown) => `expected true or false, got ${describeValue(value)}.`,
   userIdWithContact: () =>
     'userId tells the default contact resolver where the id is; with your own contact resolver, read the id there and remove userId.',
@@ -21,6 +23,17 @@ export const messages = {
   invalidAnonymousIdHeader: (value: unknown) =>
     `expected an HTTP header name such as "x-anonymous-id", got ${describeValue(value)}.`,
   invalidEventNamePolicy: (value: unknown) => `expected 'warn', 'strict' or 'off', got ${describeValue(value)}.`,
+  invalidCatalogPolicy: (value: unknown) =>
+    `expected 'off', 'warn' or 'strict', got ${describeValue(value)}. 'warn' and 'strict' check events against spotzee-events.json (npx nestjs-spotzee catalog).`,
+  catalogFileMissing: (path: string, policy: string) =>
+    `catalog: '${policy}' checks events against the committed snapshot, and there is none at ${path}. ` +
+    'Generate it with npx nestjs-spotzee catalog and commit it, or point catalogFile at it (a path, or the parsed JSON).',
+  catalogFileInvalid: (detail: string) => `catalogFile: ${detail}`,
+  invalidMetricsOption: (value: unknown) =>
+    `expected true, false or { meterProvider?, maxEventNames? }, got ${describeValue(value)}.`,
+  invalidMeterProvider: (value: unknown) =>
+    `expected an OpenTelemetry MeterProvider (an object with getMeter()), got ${describeValue(value)}; omit it to use the global one.`,
+  invalidMaxEventNames: (value: unknown) => `expected a positive integer, got ${describeValue(value)}.`,
   invalidSchemasOption: (value: unknown) =>
     `expected an object mapping event names to schemas, e.g. { order_placed: OrderPlacedSchema }, got ${describeValue(value)}.`,
   invalidSchemaEntry: (value: unknown) =>
@@ -71,6 +84,12 @@ export const messages = {
     `The schema of event "${name}" from ${source} threw while validating: ${describeError(error)}. The event was not sent.`,
   strictNameRejected: (name: string, source: string) =>
     `Event "${name}" from ${source} is not snake_case and the module uses eventNames: 'strict'. The event was not sent. ${SNAKE_CASE_HINT}.`,
+  notInCatalog: (name: string, source: string, problem: string, strict: boolean) =>
+    `Event "${name}" from ${source} does not match the catalogue (spotzee-events.json): ${problem}. ` +
+    (strict
+      ? "The event was not sent (catalog: 'strict'). "
+      : "It was sent anyway (catalog: 'warn'); this is said once per event name. ") +
+    'Declare the change in SpotzeeEvents, run npx nestjs-spotzee catalog and commit the snapshot, or fix the data.',
   trackerFailed: (name: unknown, error: unknown) =>
     `SpotzeeTracker.track(${describeValue(name)}) failed unexpectedly and the event was not sent: ${describeError(error)}.`,
   missingContact: (event: string, hint: string) =>
@@ -83,10 +102,16 @@ export const messages = {
 
   internalError: (source: string, error: unknown) =>
     `Capturing the events of ${source} failed: ${describeError(error)}. The request was not affected; please report this as a bug.`,
-  discarded: (count: number, source: string, why: string) =>
-    `Discarded ${count} event${count === 1 ? '' : 's'} of ${source}: ${why} (sendOnFailedRequest is off).`,
-  discardedLate: (name: string, source: string) =>
-    `Discarded event "${name}" tracked after ${source} had already failed (sendOnFailedRequest is off).`,
+  mapperTimedOut: (option: string, name: string, source: string, ms: number) =>
+    `The "${option}" mapper of @EmitsEvent('${name}') on ${source} did not settle within ${ms} ms (asyncTimeoutMs). ` +
+    'The request was not affected and the event was not sent.',
+  schemaTimedOut: (name: string, source: string, ms: number) =>
+    `The schema of event "${name}" from ${source} did not settle within ${ms} ms (asyncTimeoutMs). The event was not sent.`,
+  contactResolverTimedOut: (source: string, ms: number) =>
+    `The contact resolver did not settle within ${ms} ms (asyncTimeoutMs) for ${source}. Events of this request carry no resolved contact ids.`,
+  lostAtExit: (count: number) =>
+    `Spotzee: the process is exiting with ${count} event${count === 1 ? '' : 's'} not yet delivered (queued, in flight or being validated); ` +
+    'they are lost. Close the app (app.close(), or app.enableShutdownHooks() for signals) so the queue drains before the process ends.',
   drainFailed: (error: unknown) => `Shutdown drain failed: ${describeError(error)}.`,
 };
 

@@ -1,7 +1,8 @@
 import { Module, type NestInterceptor } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
-import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
+import { resolveMeterProvider } from './metrics/meter-provider.loader.js';
+import { SPOTZEE_METER_PROVIDER, SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
 import { SpotzeeExplorer } from './spotzee.explorer.js';
 import { SpotzeeInterceptor } from './spotzee.interceptor.js';
 import { ConfigurableSpotzeeModule, SPOTZEE_MODULE_OPTIONS } from './spotzee.module-definition.js';
@@ -25,6 +26,12 @@ const PASS_THROUGH: NestInterceptor = { intercept: (_context, next) => next.hand
   imports: [DiscoveryModule],
   providers: [
     { provide: SPOTZEE_SETTINGS, useFactory: createSpotzeeSettings, inject: [SPOTZEE_MODULE_OPTIONS] },
+    {
+      // Resolved before the tracker is built, so the metrics see every event from the first one on.
+      provide: SPOTZEE_METER_PROVIDER,
+      useFactory: (settings: SpotzeeSettings) => resolveMeterProvider(settings.metrics),
+      inject: [SPOTZEE_SETTINGS],
+    },
     SpotzeeTracker,
     { provide: SPOTZEE_TRACKER, useExisting: SpotzeeTracker },
     EmitsEventMetadataAccessor,

@@ -17,9 +17,10 @@ import { FlushWaiters } from './ledger/flush-waiters.js';
 import { ListenerRegistry } from './ledger/listener-registry.js';
 import { LogThrottle } from './ledger/log-throttle.js';
 import { MemoryEventQueue } from './queue/memory-event-queue.js';
-import { OutcomeLedger } from './ledger/outcome-ledger.js';
+import { mintEventId } from './prepare/event-id.js';
+import { OutcomeLedger, type Reservation } from './ledger/outcome-ledger.js';
 import { OutcomeLog } from './ledger/outcome-log.js';
-import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectedOutcome } from './ledger/outcomes.js';
+import type { DeliveryEvents, DeliveryHealth, DeliveryStats, DropReason, RejectedOutcome } from './ledger/outcomes.js';
 import { prepareEvent } from './prepare/prepare-event.js';
 import type { PrepareResult } from './prepare/prepare-event.js';
 import { createRedactor, createServerTextCleaner } from './ledger/redaction.js';
@@ -31,10 +32,11 @@ import { OPEN_REQUESTS_PER_SLOT, SendScheduler } from './dispatch/send-scheduler
 import { ServerRejections } from './dispatch/server-rejections.js';
 import { ShutdownDrain } from './dispatch/shutdown-drain.js';
 import type { CloseOptions, CloseReport } from './dispatch/shutdown-drain.js';
-import type { PreparedEvent, TrackInput } from './prepare/spotzee-event.js';
+import type { EventSummary, PreparedEvent, TrackInput } from './prepare/spotzee-event.js';
 import { UndiciTransport } from './dispatch/undici-transport.js';
 
 export type { CloseOptions, CloseReport } from './dispatch/shutdown-drain.js';
+export type { Reservation } from './ledger/outcome-ledger.js';
 
 export interface FlushOptions {
   /** Stop waiting after this many ms (the events keep going and keep their outcomes). Default: no limit. */
@@ -88,6 +90,7 @@ export class DeliveryEngine {
   readonly #sender: BatchSender;
   readonly #scheduler: SendScheduler;
   readonly #drain: ShutdownDrain;
+  readonly #dedupe: DedupeWindow;
   readonly #storeFailed: (operation: string, error: unknown) => void;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
@@ -104,7 +107,7 @@ export class DeliveryEngine {
     const apiKey = resolved.hasApiKey ? (options.apiKey as string) : '';
     const random = seams.random ?? Math.random;
     const queue = (this.#queue = seams.queue ?? new MemoryEventQueue());
-    const dedupe = new DedupeWindow(resolved.dedupeWindowMs, resolved.dedupeMaxKeys);
+    const dedupe = (this.#dedupe = new DedupeWindow(resolved.dedupeWindowMs, resolved.dedupeMaxKeys));
     const url = `${resolved.baseUrl}/events`;
     const transport =
       seams.transport ??
@@ -268,6 +271,39 @@ export class DeliveryEngine {
     this.#ledger.rejectAtCapture(rejection);
   }
 
+  /**
+   * Counts an event as captured and pending before it can be prepared (an integration still validates
+   * it asynchronously), so `stats()` and the invariant see it from the call. End it with `release()`
+   * then the ordinary path (`prepare`/`commit`/`reject`); `close()` drops reservations still open.
+   */
+  reserve(event: EventSummary): Reservation {
+    return this.#ledger.reserve(event);
+  }
+
+  /** Uncounts a reservation right before its event takes the ordinary path; false if `close()` dropped it. */
+  release(reservation: Reservation): boolean {
+    return this.#ledger.release(reservation);
+  }
+
+  /**
+   * Counts and announces events held by a request that failed (commit-on-success): never captured, so
+   * outside the invariant, but visible as `stats().discarded`, `discarded` listeners and a debug line.
+   */
+  discard(events: readonly PreparedEvent[], reason: string): void {
+    if (!Array.isArray(events) || events.length === 0) return;
+    this.#ledger.discard(events, reason, `Spotzee discarded ${events.length} event(s): ${reason}.`);
+  }
+
+  /** Counts and drops a prepared event that must not be queued (an integration's bound). Never throws. */
+  drop(event: PreparedEvent, reason: DropReason, why: string): void {
+    this.#intake.refuse(event, reason, why, Date.now());
+  }
+
+  /** Forgets every remembered idempotency key (a test recorder's `clear()`). */
+  forgetIdempotencyKeys(): void {
+    this.#dedupe.clear();
+  }
+
   /** Validates, stamps and serialises one event; a rejection is counted, reported and logged. */
   prepare(input: TrackInput): PrepareResult {
     return this.#prepare(input, Date.now());
@@ -291,6 +327,12 @@ export class DeliveryEngine {
    */
   capture(input: TrackInput): PrepareResult {
     const now = Date.now();
+    if (this.#intake.refusesNewest) {
+      // Decided before serialising: a full queue must not make every refused event pay for JSON.
+      const event = unpreparedEvent(input, now);
+      this.#intake.refuse(event, 'queue_full', `not queued: the queue is full (overflow policy drop-newest).`, now);
+      return { ok: true, event };
+    }
     const result = this.#prepare(input, now);
     if (result.ok) {
       this.#intake.admit(result.event, now);
@@ -344,8 +386,9 @@ export class DeliveryEngine {
       delivered: ledger.delivered,
       rejected: ledger.rejected,
       dropped: ledger.dropped,
-      pending,
+      pending: pending + ledger.validating,
       duplicates: ledger.duplicates,
+      discarded: ledger.discarded,
       // From the structures, not the counters: tests hold one against the other.
       queuedEvents: this.#queue.size + pool.events - pool.inFlightEvents,
       queuedBytes: this.#queue.bytes + pool.bytes,
@@ -372,4 +415,21 @@ export class DeliveryEngine {
     if (!result.ok) this.#ledger.rejectAtCapture(result.rejection);
     return result;
   }
+}
+
+/** What a drop reports about an event refused before it was serialised: its summary, no body. */
+function unpreparedEvent(input: TrackInput, now: number): PreparedEvent {
+  const safe: Partial<TrackInput> = input !== null && typeof input === 'object' ? input : {};
+  const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+  return {
+    id: mintEventId(),
+    name: typeof safe.name === 'string' ? safe.name : String(safe.name),
+    externalId: text(safe.externalId),
+    anonymousId: text(safe.anonymousId),
+    idempotencyKey: text(safe.idempotencyKey),
+    createdAt: new Date(now).toISOString(),
+    source: typeof safe.source === 'string' ? safe.source : undefined,
+    json: '',
+    bytes: 0,
+  };
 }

@@ -42,10 +42,14 @@ export interface DeliveryOptions {
   retryForMs?: number;
   /** An optional cap on attempts per batch (first included), on top of `retryForMs`. Default: none. */
   maxAttempts?: number;
-  /** Backoff base and cap. Defaults 200 ms and 30 s. */
+  /** Backoff base and cap (the cap also bounds a `Retry-After` on a 5xx). Defaults 200 ms and 30 s. */
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** Pause cap for repeated 429 / idempotency_in_progress. Default 60 s. */
+  /**
+   * Cap of every rate-limit pause (429, idempotency_in_progress), whatever `Retry-After` asks; also how
+   * long one batch may be answered "in progress" before each further one counts as a failed attempt.
+   * Default 60 s.
+   */
   rateLimitMaxMs?: number;
   /** Random extra wait added to every rate-limit pause, 0..this. Default 500 ms (Spotzee's guidance). */
   rateLimitJitterMs?: number;

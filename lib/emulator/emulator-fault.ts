@@ -12,6 +12,17 @@ export interface StatusFault {
   /** Problem `code`; defaults per status (`service_unavailable` for 503, `internal_error` for other 5xx). */
   code?: string;
   message?: string;
+  /**
+   * A `Retry-After` header, sent as given: seconds (`3600`) or any string, so clients can be tested
+   * against `0`, `-5`, a past date or garbage. Omitted by default.
+   */
+  retryAfter?: number | string;
+  /**
+   * For a 4xx: remember it for the request's `Idempotency-Key` like Spotzee does, so later requests
+   * with that key (and the same body) get it replayed with `Idempotent-Replayed: true` — after the
+   * fault is used up too. That is what a halted client probing under its old key sees for 24 h.
+   */
+  remember?: boolean;
 }
 
 /** Answer `429 rate_limited`. */
@@ -19,6 +30,11 @@ export interface RateLimitFault {
   kind: 'rate_limit';
   /** `Retry-After` in seconds; fractions allowed (0.05) for fast tests; `null` omits the header. Default 1. */
   retryAfterSeconds?: number | null;
+  /**
+   * The `Retry-After` header exactly as given, overriding `retryAfterSeconds`: `'0'`, `'-5'`, a past
+   * HTTP date, garbage, or several values (an array sends the header once per value).
+   */
+  retryAfter?: string | readonly string[];
 }
 
 /** Reset the connection after the request arrived; nothing is accepted. */

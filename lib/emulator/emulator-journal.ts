@@ -27,6 +27,7 @@ export class EmulatorJournal {
   private byName = new Map<string, ReceivedEvent[]>();
   private counters = emptyCounters();
   private waiters = new Set<Waiter>();
+  private readonly watchers = new Set<(record: RequestRecord) => void>();
   private running = 0;
 
   constructor(private readonly limits: JournalLimits) {}
@@ -84,7 +85,14 @@ export class EmulatorJournal {
       // Trim in chunks so a capped journal stays amortised O(1) per request.
       if (this.requests.length > max + Math.ceil(max / 10)) this.requests.splice(0, this.requests.length - max);
     }
+    for (const watcher of this.watchers) watcher(record);
     this.notify();
+  }
+
+  /** Calls `watcher` with every request record as it is added, retained or not. Returns the unsubscribe function. */
+  watch(watcher: (record: RequestRecord) => void): () => void {
+    this.watchers.add(watcher);
+    return () => void this.watchers.delete(watcher);
   }
 
   requestStarted(): void {

@@ -40,7 +40,26 @@ export interface SpotzeeEmulatorOptions {
   clock?: () => number;
   /** Called for each newly accepted batch (not for replays). Errors thrown here are reported as warnings. */
   onBatch?: (batch: ReceivedBatch) => void;
+  /**
+   * What a batch with some invalid items does. Spotzee's docs disagree, so the emulator plays each reading:
+   * - `reject-batch` (default; the API reference): `422 validation_failed` naming the items, nothing committed.
+   * - `commit-valid-422`: the same 422, but the valid items were committed anyway (the guide's "items that
+   *   succeeded are committed" applied to a 422). A client that resends them under a new key duplicates them.
+   * - `commit-valid-200`: `200` with per-item results `{ results: [{ index, error? }], succeeded, failed }`
+   *   (the guide's per-item errors), the valid items committed.
+   */
+  invalidItems?: InvalidItemsMode;
+  /**
+   * Serve the live inspector page (`emulator.inspectorUrl`) on its own port, on the same host, so it
+   * stays up while `down()` simulates an outage. Default true.
+   */
+  inspector?: boolean;
+  /** Port of the inspector. Default 0: an ephemeral port. */
+  inspectorPort?: number;
 }
+
+export type InvalidItemsMode = 'reject-batch' | 'commit-valid-422' | 'commit-valid-200';
+const INVALID_ITEMS_MODES: readonly InvalidItemsMode[] = ['reject-batch', 'commit-valid-422', 'commit-valid-200'];
 
 export interface ResolvedEmulatorOptions {
   host: string;
@@ -57,6 +76,9 @@ export interface ResolvedEmulatorOptions {
   maxRecordedRequests: number;
   clock: () => number;
   onBatch: ((batch: ReceivedBatch) => void) | null;
+  invalidItems: InvalidItemsMode;
+  inspector: boolean;
+  inspectorPort: number;
 }
 
 export function resolveEmulatorOptions(options: SpotzeeEmulatorOptions = {}): ResolvedEmulatorOptions {
@@ -75,7 +97,19 @@ export function resolveEmulatorOptions(options: SpotzeeEmulatorOptions = {}): Re
     maxRecordedRequests: options.maxRecordedRequests ?? 100_000,
     clock: options.clock ?? Date.now,
     onBatch: options.onBatch ?? null,
+    invalidItems: options.invalidItems ?? 'reject-batch',
+    inspector: options.inspector ?? true,
+    inspectorPort: options.inspectorPort ?? 0,
   };
+  check(
+    INVALID_ITEMS_MODES.includes(resolved.invalidItems),
+    `invalidItems must be one of ${INVALID_ITEMS_MODES.join(', ')} (got ${String(options.invalidItems)}).`,
+  );
+  check(typeof resolved.inspector === 'boolean', `inspector must be true or false (got ${String(options.inspector)}).`);
+  check(
+    isIntegerIn(resolved.inspectorPort, 0, 65535),
+    `inspectorPort must be an integer 0..65535 (got ${String(options.inspectorPort)}).`,
+  );
   check(isIntegerIn(resolved.port, 0, 65535), `port must be an integer 0..65535 (got ${String(options.port)}).`);
   check(resolved.host.length > 0, 'host must not be empty.');
   if (resolved.apiKeys !== null) {

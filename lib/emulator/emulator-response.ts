@@ -1,8 +1,11 @@
 /** A response the emulator decided on, before it is written (or deliberately not written) to the socket. */
 export interface EmulatorResponse {
   status: number;
-  /** Lower-case names: HTTP headers are case-insensitive and Node would otherwise send duplicates. */
-  headers: Record<string, string>;
+  /**
+   * Lower-case names: HTTP headers are case-insensitive and Node would otherwise send duplicates. An
+   * array sends the header once per value (a `Retry-After` sent twice).
+   */
+  headers: Record<string, string | readonly string[]>;
   body?: Buffer;
   /** The problem `code`, for records and stats. */
   code?: string;

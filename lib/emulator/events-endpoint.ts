@@ -6,8 +6,10 @@ import type { ResolvedEmulatorOptions } from './emulator-options.js';
 import { formatRetryAfter, type EmulatorResponse } from './emulator-response.js';
 import type { IdempotencyStore, IdempotencyTicket } from './idempotency-store.js';
 import { problemResponse } from './problem-details.js';
+import type { ProblemFieldError, ProblemInit } from './problem-details.js';
+import type { SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
 import type { RateLimitWindow } from './rate-limit-window.js';
-import { checkRequestHeaders } from './request-headers.validator.js';
+import { apiKeyScope, bearerToken, checkRequestHeaders } from './request-headers.validator.js';
 
 export interface EndpointCall {
   method: string;
@@ -138,6 +140,19 @@ export class EventsEndpoint {
     }
   }
 
+  /**
+   * Stores a refusal an injected fault gave, for `Idempotency-Key` replays, as Spotzee stores every 4xx:
+   * later requests with the same key and body get it back with `Idempotent-Replayed: true`.
+   */
+  rememberRefusal(headers: IncomingHttpHeaders, body: Buffer, response: EmulatorResponse): void {
+    const key = headers['idempotency-key'];
+    const token = bearerToken(headers.authorization);
+    if (typeof key !== 'string' || token === null) return;
+    const fingerprint = createHash('sha256').update(body).digest('base64url');
+    const claim = this.deps.idempotency.claim(`${apiKeyScope(token)}:${key}`, fingerprint, 0);
+    if (claim.state === 'claimed') this.deps.idempotency.complete(claim.ticket, response);
+  }
+
   private process(
     call: EndpointCall,
     idempotencyKey: string | null,
@@ -145,11 +160,32 @@ export class EventsEndpoint {
     limitHeaders: Record<string, string>,
   ): EndpointResult {
     const validation = validateBatchBody(call.bodyText, this.deps.options.maxNameLength);
-    if (!validation.ok) return { response: problemResponse(validation.problem, call.requestId), acceptedEvents: 0 };
+    if (!validation.ok) {
+      const partial =
+        this.deps.options.invalidItems === 'reject-batch' ? null : splitInvalidItems(call.bodyText, validation.problem);
+      if (partial === null) return { response: problemResponse(validation.problem, call.requestId), acceptedEvents: 0 };
+      // The guide's reading: the valid items are committed whatever happens to the others.
+      this.accept(call, idempotencyKey, apiVersion, partial.valid);
+      const response =
+        this.deps.options.invalidItems === 'commit-valid-200'
+          ? itemResultsResponse(partial, limitHeaders)
+          : problemResponse(validation.problem, call.requestId);
+      return { response, acceptedEvents: partial.valid.length };
+    }
+    this.accept(call, idempotencyKey, apiVersion, validation.events);
+    return { response: { status: 204, headers: { ...limitHeaders } }, acceptedEvents: validation.events.length };
+  }
+
+  private accept(
+    call: EndpointCall,
+    idempotencyKey: string | null,
+    apiVersion: string | null,
+    events: SpotzeeWireEvent[],
+  ): void {
     const batch = this.deps.journal.addBatch({
       idempotencyKey,
       requestId: call.requestId,
-      events: validation.events,
+      events,
       body: call.bodyText,
       bytes: call.body.length,
       apiVersion,
@@ -165,6 +201,40 @@ export class EventsEndpoint {
         );
       }
     }
-    return { response: { status: 204, headers: { ...limitHeaders } }, acceptedEvents: validation.events.length };
   }
+}
+
+interface PartialBatch {
+  /** The items without errors, in order. */
+  valid: SpotzeeWireEvent[];
+  /** Every item's index with its errors (empty for valid items). */
+  items: Array<{ index: number; errors: ProblemFieldError[] }>;
+}
+
+/** A `422 validation_failed` over a well-formed array: which items were fine. Null for a body-level problem. */
+function splitInvalidItems(bodyText: string, problem: ProblemInit): PartialBatch | null {
+  if (problem.status !== 422 || problem.errors === undefined) return null;
+  const parsed = JSON.parse(bodyText) as SpotzeeWireEvent[];
+  const items = parsed.map((_, index) => ({ index, errors: [] as ProblemFieldError[] }));
+  for (const error of problem.errors) {
+    const [index, ...field] = error.param.split('.');
+    items[Number(index)]?.errors.push({ ...error, param: field.join('.') });
+  }
+  return { valid: parsed.filter((_, index) => items[index]!.errors.length === 0), items };
+}
+
+/** The per-item answer in the shape of `POST /users/batch`: `{ results: [{ index, error? }], succeeded, failed }`. */
+function itemResultsResponse(partial: PartialBatch, limitHeaders: Record<string, string>): EmulatorResponse {
+  const results = partial.items.map(({ index, errors }) => {
+    const first = errors[0];
+    if (first === undefined) return { index };
+    const message = errors.map((error) => `${error.param || 'event'}: ${error.message}`).join('; ');
+    return { index, error: { code: first.code, message, param: first.param || undefined } };
+  });
+  const failed = partial.items.length - partial.valid.length;
+  return {
+    status: 200,
+    headers: { ...limitHeaders, 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify({ results, succeeded: partial.valid.length, failed })),
+  };
 }

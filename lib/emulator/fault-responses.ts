@@ -13,7 +13,9 @@ export function faultResponse(fault: EmulatorFault, requestId: string): Emulator
         (status === 503
           ? 'The service is temporarily unavailable (emulated fault). Retry with backoff.'
           : `Request failed with ${status} (emulated fault).`);
-      return problemResponse({ status, code, message }, requestId);
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+      return problemResponse({ status, code, message, headers }, requestId);
     }
     case 'rate_limit': {
       const retryAfter = fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds;
@@ -22,7 +24,12 @@ export function faultResponse(fault: EmulatorFault, requestId: string): Emulator
           status: 429,
           code: 'rate_limited',
           message: 'Too many requests (emulated fault). Wait for Retry-After before sending again.',
-          headers: retryAfter === null ? {} : { 'retry-after': formatRetryAfter(retryAfter) },
+          headers:
+            fault.retryAfter !== undefined
+              ? { 'retry-after': fault.retryAfter }
+              : retryAfter === null
+                ? {}
+                : { 'retry-after': formatRetryAfter(retryAfter) },
         },
         requestId,
       );

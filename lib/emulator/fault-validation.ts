@@ -17,6 +17,12 @@ export function assertValidFault(fault: EmulatorFault): void {
           `SpotzeeEmulator: a 'status' fault needs a status between 400 and 599 (got ${describe(fault.status)}); use a 'raw' fault for other statuses.`,
         );
       }
+      assertRetryAfter(fault.retryAfter);
+      if (fault.remember !== undefined && fault.remember !== false && !isIntegerIn(fault.status, 400, 499)) {
+        throw new TypeError(
+          `SpotzeeEmulator: 'remember' applies to 4xx 'status' faults only (got status ${describe(fault.status ?? 503)}); Spotzee never remembers 5xx answers.`,
+        );
+      }
       return;
     case 'rate_limit':
       if (
@@ -28,6 +34,8 @@ export function assertValidFault(fault: EmulatorFault): void {
           `SpotzeeEmulator: 'retryAfterSeconds' must be a number ≥ 0 or null (got ${describe(fault.retryAfterSeconds)}).`,
         );
       }
+      if (Array.isArray(fault.retryAfter)) for (const value of fault.retryAfter) assertRetryAfter(value);
+      else assertRetryAfter(fault.retryAfter);
       return;
     case 'slow':
       if (!isNonNegativeNumber(fault.delayMs)) {
@@ -51,6 +59,15 @@ export function assertValidFault(fault: EmulatorFault): void {
     default:
       return;
   }
+}
+
+/** A `Retry-After` sent as given: any number or header-safe string (the point is to send odd ones). */
+function assertRetryAfter(value: unknown): void {
+  if (value === undefined || (typeof value === 'number' && Number.isFinite(value))) return;
+  if (typeof value === 'string' && !/[\r\n\0]/.test(value)) return;
+  throw new TypeError(
+    `SpotzeeEmulator: 'retryAfter' must be a number or a string without CR, LF or NUL (got ${describe(value)}).`,
+  );
 }
 
 export function isIntegerIn(value: unknown, min: number, max: number): value is number {

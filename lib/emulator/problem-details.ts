@@ -13,7 +13,7 @@ export interface ProblemInit {
   message: string;
   param?: string;
   errors?: ProblemFieldError[];
-  headers?: Record<string, string>;
+  headers?: Record<string, string | readonly string[]>;
 }
 
 /** The body shape of every Spotzee error (`application/problem+json`). */

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { answerReceivedListing, RECEIVED_PATH } from './received-listing.endpoint.js';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { redactHeaders } from './authorization-redaction.js';
@@ -29,6 +30,7 @@ import { EventsEndpoint, type EndpointResult } from './events-endpoint.js';
 import { FaultPlan } from './fault-plan.js';
 import { faultResponse, rawFaultResponse } from './fault-responses.js';
 import { IdempotencyStore } from './idempotency-store.js';
+import { EmulatorInspector, MAX_INSPECTOR_HISTORY } from './inspector/emulator-inspector.js';
 import { problemResponse } from './problem-details.js';
 import { RateLimitWindow } from './rate-limit-window.js';
 import { readRequestBody } from './request-body.reader.js';
@@ -66,11 +68,26 @@ export class SpotzeeEmulator {
   private seq = 0;
   /** Bumped by `reset()` and `stop()`: requests that began before are dropped, not recorded. */
   private generation = 0;
+  private inspector: EmulatorInspector | null = null;
 
   static async start(options: SpotzeeEmulatorOptions = {}): Promise<SpotzeeEmulator> {
     const emulator = new SpotzeeEmulator(options);
     await emulator.listen(emulator.options.port);
     emulator.state = 'up';
+    if (emulator.options.inspector) {
+      try {
+        emulator.inspector = await EmulatorInspector.start({
+          host: emulator.options.host,
+          port: emulator.options.inspectorPort,
+          target: emulator,
+          historySize: Math.min(MAX_INSPECTOR_HISTORY, emulator.options.maxRecordedRequests),
+          subscribe: (listener) => emulator.journal.watch(listener),
+        });
+      } catch (error) {
+        await emulator.stop();
+        throw error;
+      }
+    }
     return emulator;
   }
 
@@ -105,6 +122,11 @@ export class SpotzeeEmulator {
     return `http://${host}:${this.listeningPort}/api/client`;
   }
 
+  /** `GET` it (curl, a browser) to list the events received so far, as JSON; `?name=` filters by name. */
+  get receivedUrl(): string {
+    return `${this.baseUrl.replace(/\/api\/client$/, '')}${RECEIVED_PATH}`;
+  }
+
   /** The full events endpoint URL. */
   get eventsUrl(): string {
     return `${this.baseUrl}/events`;
@@ -112,6 +134,17 @@ export class SpotzeeEmulator {
 
   get port(): number {
     return this.listeningPort;
+  }
+
+  /**
+   * The live inspector page: every request and event as it arrives, with buttons that inject faults.
+   * It listens on its own port, so it stays up while `down()` simulates an outage.
+   */
+  get inspectorUrl(): string {
+    if (this.inspector === null) {
+      throw new Error('SpotzeeEmulator: the inspector is off (started with inspector: false).');
+    }
+    return this.inspector.url;
   }
 
   /** A key this emulator accepts: the first configured one, or `sk_test_emulator`. */
@@ -196,6 +229,7 @@ export class SpotzeeEmulator {
     this.plan.clear();
     this.idempotency.clear();
     this.rateLimit.clear();
+    this.inspector?.clear();
   }
 
   /** Resolves with the accepted events once at least `count` were accepted. */
@@ -233,6 +267,7 @@ export class SpotzeeEmulator {
     }
     this.sleeps.clear();
     this.waits.stop();
+    await this.inspector?.stop();
     if (listening) {
       const closed = this.closeServer();
       this.server.closeAllConnections();
@@ -242,6 +277,8 @@ export class SpotzeeEmulator {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      // Outside the recorded API traffic: listing what was received is not a request to Spotzee.
+      if (this.state === 'up' && answerReceivedListing(req, res, this)) return;
       await this.handleRequest(req, res);
     } catch (error) {
       // Only a throwing user callback (a fault matcher) or invalid raw headers get here; say which.
@@ -342,6 +379,9 @@ export class SpotzeeEmulator {
         return record(null, { fault: 'reset' });
       }
       if (early !== null) {
+        if (fault?.kind === 'status' && fault.remember === true) {
+          this.endpoint.rememberRefusal(req.headers, body, early);
+        }
         this.send(req, res, requestId, early);
         return record(early, { fault: fault!.kind });
       }

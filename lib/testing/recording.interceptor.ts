@@ -26,9 +26,9 @@ export class RecordingSpotzeeInterceptor extends SpotzeeInterceptor {
     super(tracker, settings);
   }
 
-  protected override settleOnResponse(response: NativeResponse, events: RequestEventsContext): void {
+  protected override settleOnResponse(response: NativeResponse, events: RequestEventsContext, sse = false): void {
     this.openRequests.opened(events);
-    super.settleOnResponse(response, events);
+    super.settleOnResponse(response, events, sse);
   }
 
   protected override settle(events: RequestEventsContext, succeeded: boolean, why: string): void {

@@ -29,11 +29,15 @@
  * });
  *
  * To keep an application module that imports `SpotzeeModule.forRootAsync(…)`, export that import and
- * replace it: `Test.createTestingModule({ imports: [AppModule] }).overrideModule(spotzeeImport)
- * .useModule(SpotzeeTestingModule.forRoot())` (Nest matches the module by identity, so pass the very
- * object AppModule imports; `overrideModule(SpotzeeModule)` only matches a bare `SpotzeeModule` import).
+ * replace it, keeping its options: `Test.createTestingModule({ imports: [AppModule] })
+ * .overrideModule(spotzeeImport).useModule(SpotzeeTestingModule.replacing(spotzeeImport))` (Nest
+ * matches the module by identity, so pass the very object AppModule imports).
+ *
+ * A unit test of a provider that injects the tracker needs one line:
+ * `Test.createTestingModule({ imports: [SpotzeeTestingModule.forRoot()], providers: [BillingService] })`.
  */
 import type { DynamicModule, Provider } from '@nestjs/common';
+import { SpotzeeConfigurationError } from '../delivery/errors.js';
 import { SPOTZEE_SETTINGS } from '../spotzee.constants.js';
 import { SpotzeeInterceptor } from '../spotzee.interceptor.js';
 import { SpotzeeModule } from '../spotzee.module.js';
@@ -80,6 +84,22 @@ export class SpotzeeTestingModule extends SpotzeeModule {
   /** For an options factory shared with the real module (`ConfigService` and the like). */
   static override forRootAsync(options: SpotzeeModuleAsyncOptions): DynamicModule {
     return withRecording(super.forRootAsync(options));
+  }
+
+  /**
+   * The testing module built from the app's own `SpotzeeModule.forRoot(…)`/`forRootAsync(…)` import,
+   * so tests see the same contact resolver, `userId`, schemas and the rest of its options (only
+   * `dryRun` is forced on: no key is needed, nothing is sent):
+   * `.overrideModule(spotzeeImport).useModule(SpotzeeTestingModule.replacing(spotzeeImport))`.
+   */
+  static replacing(spotzeeImport: DynamicModule): DynamicModule {
+    if (typeof spotzeeImport !== 'object' || spotzeeImport === null || !Array.isArray(spotzeeImport.providers)) {
+      throw new SpotzeeConfigurationError(
+        'SpotzeeTestingModule.replacing',
+        'SpotzeeTestingModule.replacing() takes the object your module imports, the result of SpotzeeModule.forRoot(…) or SpotzeeModule.forRootAsync(…): export it from that module and pass it here.',
+      );
+    }
+    return withRecording({ ...spotzeeImport, module: SpotzeeTestingModule });
   }
 }
 

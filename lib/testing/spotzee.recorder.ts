@@ -11,7 +11,7 @@ import { SpotzeeAssertionError } from './spotzee-assertion.error.js';
 import { DEFAULT_WAIT_MS } from './testing.constants.js';
 
 export interface RecorderWaitOptions {
-  /** Default 5 s. Only turns a missing event into a readable failure; it never makes a test slower. */
+  /** Default 2 s (under Jest's and Vitest's 5 s test timeout). Only turns a missing event into a readable failure; it never makes a test slower. */
   timeoutMs?: number;
 }
 
@@ -165,8 +165,12 @@ export class SpotzeeRecorder {
     }
   }
 
-  /** Forgets every recorded event, rejection and drop (for example in `beforeEach`). */
+  /**
+   * Forgets every recorded event, rejection and drop (for example in `beforeEach`), and the
+   * idempotency keys seen so far: the next test may capture the same domain event again.
+   */
   clear(): void {
+    this.tracker.engine.forgetIdempotencyKeys();
     this.recorded.length = 0;
     this.rejected.length = 0;
     this.droppedOutcomes.length = 0;

@@ -196,4 +196,28 @@ describe('refusals, halts and splits', () => {
       expect.stringMatching(/HTTP 503 no code .*attempt 1\/3; retrying/),
     ]);
   });
+
+  it('a 409 idempotency_key_mismatch rejects the batch, never resends it, and logs an error', async () => {
+    const adversary = await startAdversary((_request, res) =>
+      problem(res, 409, { code: 'idempotency_key_mismatch', param: 'Idempotency-Key' }),
+    );
+    adversary.capture(2);
+    await adversary.engine.flush();
+    expect(adversary.fates()).toEqual(all(2, 'rejected:idempotency_key_mismatch'));
+    expect(adversary.server.requests).toHaveLength(1);
+    expect(adversary.logger.messages('error')).toEqual([expect.stringMatching(/409 idempotency_key_mismatch/)]);
+    expectKeyNowhere(adversary);
+  });
+
+  it('any other 4xx (410) rejects the batch without a retry, in one log line', async () => {
+    const adversary = await startAdversary((_request, res) => problem(res, 410, { code: 'gone' }));
+    adversary.capture(3);
+    await adversary.engine.flush();
+    expect(adversary.fates()).toEqual(all(3, 'rejected:server_rejected'));
+    expect(adversary.server.requests).toHaveLength(1);
+    expect(adversary.logger.messages('warn')).toEqual([
+      expect.stringMatching(/^Spotzee refused batch spz_\S+: HTTP 410 gone/),
+    ]);
+    expectKeyNowhere(adversary);
+  });
 });

@@ -48,8 +48,16 @@ describe('waits the server asks for', () => {
       firstThen(1, (_r, res) => problem(res, 503, { code: 'service_unavailable' }, { 'retry-after': '86400' })),
       { retryMaxMs: 50 },
     );
+    const held: number[] = [];
+    adversary.engine.on('attempt', (attempt) => {
+      if (attempt.decision === 'retry') held.push(pauseLeftMs(adversary.engine.health()));
+    });
     adversary.capture(3);
     await adversary.engine.flush();
+    // health() shows the wait while the batch backs off (its retry waits; others would go on), never past retryMaxMs.
+    expect(held).toHaveLength(1);
+    expect(held[0]).toBeGreaterThan(0);
+    expect(held[0]).toBeLessThanOrEqual(50);
     expect(adversary.fates()).toEqual(all(3, 'delivered'));
     expect(adversary.server.requests).toHaveLength(2);
     expect(adversary.server.requests[1]!.idempotencyKey).toBe(adversary.server.requests[0]!.idempotencyKey);

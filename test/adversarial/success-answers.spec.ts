@@ -184,4 +184,14 @@ describe('2xx answers', () => {
     expect(adversary.server.requests).toHaveLength(1);
     expect(adversary.logger.messages().filter((line) => !line.startsWith('Delivered batch'))).toEqual([]);
   });
+
+  it('a replayed 2xx (Idempotent-Replayed: true) is delivered and reported as a replay', async () => {
+    const adversary = await startAdversary((_request, res) => noContent(res, { 'idempotent-replayed': 'true' }));
+    adversary.capture(2);
+    await adversary.engine.flush();
+    expect(adversary.fates()).toEqual(all(2, 'delivered'));
+    expect(adversary.outcomes).toEqual(all(2, expect.objectContaining({ replayed: true }) as never));
+    expect(adversary.server.requests).toHaveLength(1);
+    expect(adversary.logger.messages('warn')).toEqual([]);
+  });
 });

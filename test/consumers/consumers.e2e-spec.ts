@@ -2,9 +2,10 @@
  * Proof that the published package works where users run it. The library is built and packed like a
  * release, the tarball is installed with npm into small consumer apps (their sources and lockfiles are
  * in ./fixtures), and each app talks to the emulator running in this process:
- * - a Nest 11 CommonJS app, checked by tsc and by its own Jest 29 + ts-jest suite in CommonJS mode
- *   (the real module against the emulator, and the `testing` subpath's recorder);
- * - a Nest 12 ESM app ("type": "module"), compiled by tsc and run with node;
+ * - a Nest 11 CommonJS app, checked by tsc (module nodenext, and module commonjs with Node 10
+ *   resolution) and by its own Jest 29 + ts-jest suite in CommonJS mode (the real module against the
+ *   emulator, and the `testing` subpath's recorder);
+ * - a Nest 12 ESM app ("type": "module"), compiled by tsc and run with node, and its own vitest suite;
  * - in both, one process that loads the `import` and the `require` builds side by side.
  *
  * The first run on a machine installs the apps' dependencies from the npm registry; later runs reuse
@@ -102,6 +103,37 @@ describe('the packed tarball in consumer apps', () => {
       compilations.set(name, compilation);
     }
     expectExitZero(await compilation);
+  };
+
+  /**
+   * The `nestjs-spotzee` bin as npm linked it, run from the app: `catalog` reads the app's events (the
+   * shared dual-load script's too) with the app's own TypeScript through the installed declarations,
+   * and `--check` passes against them.
+   */
+  const catalogBin = async (name: string): Promise<void> => {
+    const bin = join('node_modules', '.bin', 'nestjs-spotzee');
+    const written = await run(name, [bin, 'catalog']);
+    expectExitZero(written);
+    expect(written.stdout).toBe(
+      'Wrote spotzee-events.json: 3 events (ledger_entry_written, order_placed, stock_reserved).\n',
+    );
+    const snapshot = JSON.parse(readFileSync(join(app(name).dir, 'spotzee-events.json'), 'utf8'));
+    expect(snapshot.events.order_placed).toMatchObject({
+      data: { order_id: { type: 'string' }, quantity: { type: 'number' }, sku: { type: 'string' } },
+      user: { email: { type: 'string' } },
+      emittedBy: expect.arrayContaining([
+        {
+          kind: 'decorator',
+          class: 'OrdersController',
+          method: 'place',
+          route: 'POST /orders',
+          file: 'src/orders.controller.ts',
+        },
+      ]),
+    });
+    const checked = await run(name, [bin, 'catalog', '--check']);
+    expectExitZero(checked);
+    expect(checked.stdout).toContain('✓ No breaking changes to the event catalogue (3 events, spotzee-events.json).');
   };
 
   /** What the emulator accepted, in a stable order: by event name, then by the app that sent it. */
@@ -216,6 +248,12 @@ describe('the packed tarball in consumer apps', () => {
 
   describe('Nest 11, CommonJS', () => {
     it(
+      'runs the nestjs-spotzee bin: catalog writes the event catalogue, catalog --check passes',
+      () => catalogBin('nest11-cjs'),
+      RUN_TIMEOUT_MS,
+    );
+
+    it(
       'type-checks against the require-condition declarations (tsc, module nodenext)',
       async () => {
         await compiled('nest11-cjs');
@@ -224,9 +262,24 @@ describe('the packed tarball in consumer apps', () => {
     );
 
     it(
-      "passes its own Jest 29 suite (ts-jest, CommonJS mode): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing",
+      'type-checks under the tsconfig of apps scaffolded before Nest 11 (module commonjs, moduleResolution node): every subpath resolves',
       async () => {
-        expectExitZero(await run('nest11-cjs', ['node_modules/jest/bin/jest.js', '--ci', '--runInBand']));
+        expectExitZero(await run('nest11-cjs', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.node10.json']));
+      },
+      RUN_TIMEOUT_MS,
+    );
+
+    it(
+      "passes its own Jest 29 suite (ts-jest, CommonJS mode, that tsconfig): a request's events reach Spotzee; nestjs-spotzee/testing sends nothing; no open handle reported",
+      async () => {
+        const result = await run('nest11-cjs', [
+          'node_modules/jest/bin/jest.js',
+          '--ci',
+          '--runInBand',
+          '--detectOpenHandles',
+        ]);
+        expectExitZero(result);
+        expect(result.output).not.toMatch(/open handle|nestjs-spotzee\.delivery/i);
         expect(received()).toEqual(
           orderEvents({
             id: 'ord_2',
@@ -267,9 +320,24 @@ describe('the packed tarball in consumer apps', () => {
 
   describe('Nest 12, ESM', () => {
     it(
+      'runs the nestjs-spotzee bin: catalog writes the event catalogue, catalog --check passes',
+      () => catalogBin('nest12-esm'),
+      RUN_TIMEOUT_MS,
+    );
+
+    it(
       'compiles against the import-condition declarations (tsc, module nodenext)',
       async () => {
         await compiled('nest12-esm');
+      },
+      RUN_TIMEOUT_MS,
+    );
+
+    it(
+      "passes its own vitest suite (SWC, as Nest's samples set it up): the testing module replacing the app's import keeps its options and sends nothing",
+      async () => {
+        expectExitZero(await run('nest12-esm', ['node_modules/vitest/vitest.mjs', 'run']));
+        expect(emulator.requests).toEqual([]);
       },
       RUN_TIMEOUT_MS,
     );

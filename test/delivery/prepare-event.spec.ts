@@ -201,9 +201,67 @@ describe('prepareEvent', () => {
     });
 
     it('rejects events over maxEventBytes with their size', () => {
-      const rejected = rejection({ data: { blob: 'x'.repeat(3000) } });
+      // Just over: the data alone fits, the serialised event does not.
+      const rejected = rejection({ data: { blob: 'x'.repeat(2030) } });
       expect(rejected.reason).toBe('event_too_large');
       expect(rejected.message).toMatch(/serialises to \d+ bytes, over maxEventBytes \(2048\)/);
+    });
+
+    it('refuses data that is obviously too large without serialising it', () => {
+      const serialised: string[] = [];
+      const probe = {
+        toJSON: () => {
+          serialised.push('probe');
+          return 'x';
+        },
+      };
+      const rejected = rejection({ data: { blob: 'x'.repeat(3000), nested: { probe } } });
+      expect(rejected.reason).toBe('event_too_large');
+      expect(rejected.message).toContain(
+        'its data was refused before serialising: it is already over maxEventBytes (2048).',
+      );
+      expect(serialised).toEqual([]);
+    });
+
+    it.each<[string, unknown]>([
+      ['a string', 'flat'],
+      ['an array', ['a']],
+      ['undefined', undefined],
+    ])('refuses data whose own toJSON() returns %s', (_kind, returned) => {
+      const rejected = rejection({ data: { total: 1, toJSON: () => returned } });
+      expect(rejected.reason).toBe('invalid_data');
+      expect(rejected.message).toContain('data has a toJSON() method that returns');
+      expect(rejected.message).toContain('so it would not be sent as an object');
+    });
+
+    it('sends what a toJSON() returning a plain object says', () => {
+      const result = prepare({ data: { secret: 's', toJSON: () => ({ shown: 1 }) } });
+      expect(result.ok && result.event.json).toContain('"data":{"shown":1}');
+    });
+
+    it.each(['2026-02-30T00:00:00Z', '2026-04-31T10:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z'])(
+      'refuses createdAt %s, which is not on the calendar',
+      (createdAt) => {
+        expect(rejection({ createdAt }).reason).toBe('invalid_created_at');
+      },
+    );
+
+    it('accepts a leap day', () => {
+      const result = prepare({ createdAt: '2028-02-29T12:00:00Z' });
+      expect(result.ok && result.event.createdAt).toBe('2028-02-29T12:00:00.000Z');
+    });
+
+    it.each(['order:\uD800', 'order:\uDC01x'])('refuses an idempotency key with a lone surrogate (%j)', (escaped) => {
+      const key = JSON.parse(`"${escaped}"`) as string;
+      const rejected = rejection({ idempotencyKey: key });
+      expect(rejected.reason).toBe('invalid_idempotency_key');
+      expect(rejected.message).toContain('not well-formed Unicode');
+    });
+
+    it('treats whitespace-only ids as missing', () => {
+      expect(rejection({ externalId: '  ', anonymousId: '\t' }).reason).toBe('missing_contact');
+      const result = prepare({ externalId: ' ', anonymousId: 'anon_1' });
+      expect(result.ok && result.event.json).toContain('{"name":"order_placed","anonymous_id":"anon_1"');
     });
 
     it('never throws, even for junk input', () => {

@@ -127,6 +127,7 @@ describe('classifier', () => {
       contentType: 'TEXT/HTML; CHARSET=UTF-8',
     });
     expect(read(null, 'text/html', { truncated: true })).toMatchObject({ kind: 'not_spotzee' });
+    expect(read(null, undefined, { truncated: true })).toEqual({ kind: 'unread', why: 'too_large' });
     expect(read(null, 'application/problem+json', { truncated: true })).toEqual({ kind: 'unread', why: 'too_large' });
     expect(read('{"resul', 'application/json', { incomplete: true })).toEqual({ kind: 'unread', why: 'incomplete' });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -263,6 +264,53 @@ describe("SpotzeeTestingModule in place of the application's own SpotzeeModule",
     } finally {
       await running.app.close();
     }
+  });
+
+  it("keeps the app's own options (here its visitor header) with SpotzeeTestingModule.replacing(import)", async () => {
+    const ownImport = SpotzeeModule.forRoot({
+      apiKey: 'sk_live_never_sent_from_tests',
+      anonymousIdHeader: 'x-visitor-id',
+      logger: SILENT_LOGGER,
+    });
+    @Module({ imports: [ownImport, OrdersModule] })
+    class OwnAppModule {}
+
+    const visitorOf = async (replacement: DynamicModule): Promise<string | null | undefined> => {
+      const moduleRef = await Test.createTestingModule({ imports: [OwnAppModule] })
+        .overrideModule(ownImport)
+        .useModule(replacement)
+        .compile();
+      const running = await listen(moduleRef, new ExpressAdapter());
+      try {
+        const recorder = running.app.get(SpotzeeRecorder);
+        await running.post('/accounts', { email: 'v@example.com' }, { 'x-visitor-id': 'anon_own' });
+        await recorder.settled();
+        expect(running.app.get(SpotzeeTracker).engine.options.dryRun).toBe(true);
+        return recorder.find('account_created')?.anonymous_id;
+      } finally {
+        await running.app.close();
+      }
+    };
+
+    expect(await visitorOf(SpotzeeTestingModule.replacing(ownImport))).toBe('anon_own');
+    // A fresh forRoot() starts from the defaults: the app's header is not read, as the tests of the field found.
+    expect(await visitorOf(SpotzeeTestingModule.forRoot({ logger: SILENT_LOGGER }))).toBeUndefined();
+  });
+
+  it('refuses anything but the module object the app imports, saying what to pass', () => {
+    expect(() => SpotzeeTestingModule.replacing(SpotzeeModule as never)).toThrow(
+      'SpotzeeTestingModule.replacing() takes the object your module imports',
+    );
+  });
+
+  it('gives a unit test of a provider that injects the tracker everything it needs in one import', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [SpotzeeTestingModule.forRoot()],
+      providers: [OrdersService],
+    }).compile();
+    moduleRef.get(OrdersService).renewSubscriptions([{ customerId: 'cus_unit', plan: 'pro' }]);
+    moduleRef.get(SpotzeeRecorder).expectEvent('subscription_renewed', { externalId: 'cus_unit' });
+    await moduleRef.close();
   });
 
   it('takes options from ConfigService with forRootAsync, like the real module', async () => {

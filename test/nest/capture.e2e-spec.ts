@@ -177,15 +177,20 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
     ]);
   });
 
-  it('queues a track() made after a successful response at once, and drops one made after a failed response', async () => {
+  it('treats a track() made after the request verdict as outside any request: no inherited contact, no discard', async () => {
     const done = lateTracks.done;
+    const before = tracker.stats();
     expect((await post('/orders/background', { ref: 'bg1' }, { authorization: 'Bearer user_5' })).status).toBe(201);
     expect((await post('/orders/background-failing', {}, { authorization: 'Bearer user_5' })).status).toBe(400);
     await eventually(() => lateTracks.done === done + 2, 'both late track() calls ran');
     await settle();
-    expect(emulator.events.map(({ event }) => [event.name, event.external_id, event.data])).toEqual([
-      ['receipt_emailed', 'user_5', { ref: 'bg1' }],
+    // Neither borrows user_5's id any more: both are id-less events outside a request, rejected and counted.
+    expect(emulator.events).toEqual([]);
+    expect(rejections.map((outcome) => [outcome.event.name, outcome.reason, outcome.event.source])).toEqual([
+      ['receipt_emailed', 'missing_contact', 'SpotzeeTracker.track()'],
+      ['late_event_never_sent', 'missing_contact', 'SpotzeeTracker.track()'],
     ]);
+    expect(tracker.stats().discarded - before.discarded).toBe(0);
   });
 
   it('passes a StreamableFile through untouched and still sends its event', async () => {

@@ -86,8 +86,23 @@ export class DeliveryGate {
       lastError: this.#lastError === null ? null : { ...this.#lastError },
       queueDepth,
       store,
-      pausedUntil: this.#pausedUntil > Date.now() ? new Date(this.#pausedUntil).toISOString() : null,
+      pausedUntil: this.#resumesAt(),
     };
+  }
+
+  /**
+   * When held sending goes on again: everything, for a rate-limit pause; a batch backing off after a
+   * transient failure, for its retry (other batches go on meanwhile). Both are bounded by the caps on
+   * server waits.
+   */
+  #resumesAt(): string | null {
+    const now = Date.now();
+    let at = this.#pausedUntil;
+    if (this.#pool.backingOffCount() > 0) {
+      const due = this.#pool.nextWaitingAt();
+      if (due !== Infinity) at = Math.max(at, due);
+    }
+    return at > now ? new Date(at).toISOString() : null;
   }
 
   /** A probe leaves now; the next one waits a full interval. */
@@ -117,14 +132,7 @@ export class DeliveryGate {
   }
 
   /** 429 / idempotency_in_progress: everyone waits; the batch's retry budget is untouched. */
-  pause(
-    batch: FrozenBatch,
-    retryAfterMs: number | null,
-    failure: string,
-    status: number,
-    code: string | null,
-    requestId: string | null,
-  ): void {
+  pause(batch: FrozenBatch, retryAfterMs: number | null, failure: string): void {
     const options = this.#options;
     this.#rateLimited += 1;
     this.#consecutivePauses += 1;
@@ -138,9 +146,13 @@ export class DeliveryGate {
     const now = Date.now();
     this.#pausedUntil = Math.max(this.#pausedUntil, now + pause.ms);
     batch.nextAt = this.#pausedUntil;
-    const line = M.paused(failure, this.#pausedUntil - now, retryAfterMs, pause.capped, options.rateLimitMaxMs);
-    this.noteError(line, status, code, requestId);
-    if (this.#consecutivePauses === 1) this.#log.write('warn', line);
+    // `health().pausedUntil` shows the pause; `lastError` keeps the last real failure.
+    if (this.#consecutivePauses === 1) {
+      this.#log.write(
+        'warn',
+        M.paused(failure, this.#pausedUntil - now, retryAfterMs, pause.capped, options.rateLimitMaxMs),
+      );
+    }
   }
 
   /**

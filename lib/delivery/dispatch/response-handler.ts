@@ -190,7 +190,7 @@ export class ResponseHandler {
             return batch.settled ? 'dropped' : 'retry';
           }
         }
-        this.#gate.pause(batch, retryAfterMs, failure, status, problem.code, requestId);
+        this.#gate.pause(batch, retryAfterMs, failure);
         return 'paused';
       }
       case 'halt': {

@@ -115,6 +115,8 @@ export class ShutdownDrain {
     const ledger = this.#ledger;
     const before = { delivered: ledger.delivered, rejected: ledger.rejected, dropped: ledger.dropped };
     this.#closing = true;
+    // Nothing can be queued from now on: events still being validated by an integration are reported.
+    ledger.dropReservations('not queued: it was still being validated when the Spotzee engine shut down.');
     // The drain ends as soon as the last event has an outcome.
     ledger.onDrained = () => this.#finish(false);
     this.#deadlineAt = startedAt + deadlineMs;

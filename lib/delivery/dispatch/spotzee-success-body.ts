@@ -42,8 +42,10 @@ export function parseSuccessBody(
 ): SuccessBody {
   const contentType = input.contentType === undefined ? null : clean(input.contentType).slice(0, 100);
   if (input.truncated) {
-    // A JSON answer too long to read is still Spotzee accepting; a 10 MB HTML page is not.
-    return isJsonType(contentType) ? { kind: 'unread', why: 'too_large' } : { kind: 'not_spotzee', contentType };
+    // Too long to read: a JSON (or untyped) answer is still Spotzee accepting; a 10 MB HTML page is not.
+    return contentType === null || isJsonType(contentType)
+      ? { kind: 'unread', why: 'too_large' }
+      : { kind: 'not_spotzee', contentType };
   }
   const text = input.body === null ? '' : input.body.trim();
   if (input.incomplete) return { kind: 'unread', why: 'incomplete' };

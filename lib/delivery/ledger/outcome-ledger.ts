@@ -6,8 +6,18 @@ import type { FlushWaiters } from './flush-waiters.js';
 import type { FrozenBatch } from '../queue/frozen-batch.js';
 import type { ListenerRegistry } from './listener-registry.js';
 import type { OutcomeLog } from './outcome-log.js';
-import type { DropReason, RejectedOutcome, RejectionReason } from './outcomes.js';
+import type { DiscardedOutcome, DropReason, RejectedOutcome, RejectionReason } from './outcomes.js';
 import type { Redactor } from './redaction.js';
+import type { EventSummary, PreparedEvent } from '../prepare/spotzee-event.js';
+
+/**
+ * An event counted as captured and pending before it can be prepared: an integration is still
+ * validating it (an async schema, an async mapper). It ends through `release()` (then takes the
+ * ordinary path) or is dropped by the shutdown drain.
+ */
+export interface Reservation {
+  readonly event: EventSummary;
+}
 
 export interface OutcomeLedgerDeps {
   pool: BatchPool;
@@ -31,6 +41,8 @@ export class OutcomeLedger {
   #rejected = 0;
   #dropped = 0;
   #duplicates = 0;
+  #discarded = 0;
+  readonly #reservations = new Set<Reservation>();
 
   /** Set while `close()` drains: called as soon as the last pending event has its outcome. */
   onDrained: (() => void) | null = null;
@@ -72,9 +84,59 @@ export class OutcomeLedger {
     return this.#duplicates;
   }
 
-  /** Captured and not yet settled: queued, in flight, or waiting to be retried. */
+  get discarded(): number {
+    return this.#discarded;
+  }
+
+  /** Committed and not yet settled: queued, in flight, or waiting to be retried. */
   get pending(): number {
-    return this.#captured - this.#delivered - this.#rejected - this.#dropped;
+    // Reservations are captured but not yet queued: `stats()` adds them back as `validating`.
+    return this.#captured - this.#delivered - this.#rejected - this.#dropped - this.#reservations.size;
+  }
+
+  /** Captured, still being validated by an integration (part of the pending count users see). */
+  get validating(): number {
+    return this.#reservations.size;
+  }
+
+  reserve(event: EventSummary): Reservation {
+    const reservation: Reservation = { event };
+    this.#captured += 1;
+    this.#reservations.add(reservation);
+    return reservation;
+  }
+
+  /**
+   * Uncounts a reservation so its event can take the ordinary capture path, which counts it again:
+   * both happen in one synchronous step, so no listener sees the difference. False when the shutdown
+   * drain already dropped it.
+   */
+  release(reservation: Reservation): boolean {
+    if (!this.#reservations.delete(reservation)) return false;
+    this.#captured -= 1;
+    return true;
+  }
+
+  /** Drops every reservation left (the engine is closing: nothing can be queued any more). */
+  dropReservations(why: string): void {
+    for (const reservation of [...this.#reservations]) {
+      this.#reservations.delete(reservation);
+      this.#dropped += 1;
+      const event = reservation.event;
+      this.#announceDrop(event, 'closed', `Spotzee event ${describeEvent(event.name, event.source)} ${why}`);
+    }
+  }
+
+  /** Events of a failed request, never captured: counted and announced, outside the invariant. */
+  discard(events: readonly PreparedEvent[], reason: string, message: string): void {
+    if (events.length === 0) return;
+    this.#discarded += events.length;
+    this.#outcomeLog.discarded(events.length, events[0]!.source, reason);
+    if (!this.#listeners.has('discarded')) return;
+    for (const prepared of events) {
+      const outcome: DiscardedOutcome = { outcome: 'discarded', event: summarizeEvent(prepared), reason, message };
+      this.#listeners.emit('discarded', outcome);
+    }
   }
 
   /** An event entered the engine; its outcome follows (or it is now pending). */
@@ -151,15 +213,14 @@ export class OutcomeLedger {
     this.#settle(entry, frozen);
     if (forgetKey && entry.event.idempotencyKey !== null) this.#dedupe.forget(entry.event.idempotencyKey);
     const event = summarizeEvent(entry.event);
-    const outcome = {
-      outcome: 'dropped' as const,
-      event,
-      reason,
-      message: `Spotzee event ${describeEvent(event.name, event.source)} ${why}`,
-    };
+    this.#announceDrop(event, reason, `Spotzee event ${describeEvent(event.name, event.source)} ${why}`);
+  }
+
+  #announceDrop(event: EventSummary, reason: DropReason, message: string): void {
+    const outcome = { outcome: 'dropped' as const, event, reason, message };
     this.#listeners.emit('dropped', outcome);
     this.#listeners.emit('outcome', outcome);
-    this.#outcomeLog.dropped(reason, event.name, outcome.message);
+    this.#outcomeLog.dropped(reason, event.name, message);
   }
 
   /** Bookkeeping shared by every outcome of a committed event; keeps `pending` and flush waiters exact. */

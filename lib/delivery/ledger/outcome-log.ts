@@ -21,6 +21,10 @@ export class OutcomeLog {
   readonly #drops = new DropLog();
   #dropTimer: NodeJS.Timeout | null = null;
   #finished = false;
+  #discardedEvents = 0;
+  #discardedRequests = 0;
+  #discardExample = '';
+  #discardTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly log: EngineLog,
@@ -60,9 +64,40 @@ export class OutcomeLog {
     if (line !== null) this.log.write(level, line);
   }
 
+  /**
+   * Events of failed requests, folded into one debug line per burst: a failed request discarding its
+   * events is commit-on-success working, worth a trace but not a warning.
+   */
+  discarded(count: number, source: string | undefined, why: string): void {
+    this.#discardedEvents += count;
+    this.#discardedRequests += 1;
+    if (this.#discardExample === '') this.#discardExample = `${source ?? 'a request'}: ${why}`;
+    if (this.#discardTimer === null) {
+      this.#discardTimer = detachedTimeout(() => this.flushDiscards(), DROP_LOG_WINDOW_MS, false);
+    }
+  }
+
+  /** Writes the folded discard line now, if any. */
+  flushDiscards(): void {
+    if (this.#discardTimer !== null) clearTimeout(this.#discardTimer);
+    this.#discardTimer = null;
+    if (this.#discardedEvents === 0) return;
+    const events = this.#discardedEvents;
+    const requests = this.#discardedRequests;
+    this.log.write(
+      'debug',
+      `Spotzee discarded ${events} event${events === 1 ? '' : 's'} of ${requests} failed request${requests === 1 ? '' : 's'} ` +
+        `(commit-on-success; e.g. ${this.#discardExample}).`,
+    );
+    this.#discardedEvents = 0;
+    this.#discardedRequests = 0;
+    this.#discardExample = '';
+  }
+
   /** The engine finished: write what was folded, and log later drops on their own. */
   finish(): void {
     this.#finished = true;
     this.flushDrops();
+    this.flushDiscards();
   }
 }

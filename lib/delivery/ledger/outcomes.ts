@@ -16,17 +16,19 @@ export type RejectionReason =
   | 'invalid_idempotency_key'
   | 'invalid_created_at'
   | 'schema_failed'
+  | 'not_in_catalog'
   | 'server_rejected'
   | 'idempotency_key_mismatch';
 
 /**
  * Why an event was dropped (valid, but not delivered). `retries_exhausted`: its batch kept failing
- * transiently (5xx, network, timeout) for `retryForMs` (or `maxAttempts`, when set). `store_failed`:
- * the configured event store could not keep it (a full disk, a store server down). The event itself was fine, so an outage is a drop, not a
- * rejection.
+ * transiently (5xx, network, timeout) for `retryForMs` (or `maxAttempts`, when set). The event itself
+ * was fine, so an outage is a drop, not a rejection. `request_limit`: one request held more events (or
+ * bytes) than its bound. `store_failed`: the configured event store could not keep it (a full disk, a
+ * store server down).
  */
 export type DropReason =
-  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'store_failed';
+  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'request_limit' | 'store_failed';
 
 export interface DeliveredOutcome {
   outcome: 'delivered';
@@ -58,6 +60,20 @@ export interface DroppedOutcome {
   message: string;
 }
 
+/**
+ * An event held by a request that failed (status ≥ 400, the client went away, the handler errored):
+ * commit-on-success says it never happened, so it was never captured and is not part of the
+ * `captured = delivered + rejected + dropped + pending` invariant, but it is counted (`discarded`)
+ * and announced, never lost without a trace.
+ */
+export interface DiscardedOutcome {
+  outcome: 'discarded';
+  event: EventSummary;
+  /** Why the request failed, e.g. `the response status was 500`. */
+  reason: string;
+  message: string;
+}
+
 export type EventOutcome = DeliveredOutcome | RejectedOutcome | DroppedOutcome;
 
 /** One HTTP attempt, for logs, metrics and the sample app's "batch delivered" line. */
@@ -85,8 +101,10 @@ export interface DeliveryHealth {
   lastError: { message: string; code?: string; status?: number | null; requestId?: string | null; at: string } | null;
   queueDepth: number;
   /**
-   * While Spotzee asked everyone to wait (429, idempotency_in_progress): when sending resumes (ISO), at
-   * most `rateLimitMaxMs` ahead; null when not paused. The engine stays `healthy` meanwhile.
+   * When sending resumes (ISO) while it is held: Spotzee asked everyone to wait (429,
+   * idempotency_in_progress; at most `rateLimitMaxMs` ahead), or a failed batch backs off (5xx, network;
+   * at most `retryMaxMs` ahead; its retry waits, other batches go on). Null when nothing is held. The
+   * engine stays `healthy` meanwhile.
    */
   pausedUntil: string | null;
   /** The queue store: its name, whether it can be written, and what it holds. */
@@ -103,6 +121,8 @@ export interface DeliveryStats {
   pending: number;
   /** Subset of `dropped`: explicit idempotency keys seen again within the dedupe window. */
   duplicates: number;
+  /** Events held by failed requests and not sent (commit-on-success); outside the invariant above. */
+  discarded: number;
   queuedEvents: number;
   queuedBytes: number;
   inFlightRequests: number;
@@ -123,6 +143,8 @@ export interface DeliveryEvents {
   rejected: (outcome: RejectedOutcome) => void;
   dropped: (outcome: DroppedOutcome) => void;
   outcome: (outcome: EventOutcome) => void;
+  /** An event held by a failed request was not sent (never captured; see `DiscardedOutcome`). */
+  discarded: (outcome: DiscardedOutcome) => void;
   attempt: (attempt: BatchAttempt) => void;
   health: (health: DeliveryHealth) => void;
 }

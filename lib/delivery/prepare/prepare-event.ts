@@ -14,6 +14,8 @@ export interface PrepareLimits {
 
 // A time zone is required: a local time would be read in the server's zone, not the app's.
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const DATE_FIELDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/;
 const USER_STRING_FIELDS = ['email', 'phone', 'timezone', 'locale'] as const;
 const USER_FIELDS = new Set<string>([...USER_STRING_FIELDS, 'data']);
 
@@ -73,14 +75,42 @@ function checkName(name: unknown, maxLength: number): string {
 
 /** Spotzee ids are strings; numeric primary keys (and numeric JWT `sub`s) are common, so they are converted. */
 function checkContactId(value: unknown, field: 'externalId' | 'anonymousId'): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return null;
+  // Spotzee needs a non-empty id: a blank one (an unset header, a padded form field) is no id at all.
+  if (typeof value === 'string') return value.trim() === '' ? null : value;
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
   throw new Invalid(
     'invalid_contact',
     `${field} must be a string or a finite number, got ${typeof value === 'number' ? String(value) : kindOf(value)}. Pass the id itself, e.g. user.id rather than user`,
     field,
   );
+}
+
+/**
+ * JSON.stringify replaces an object by what its own `toJSON()` returns, so the plain-object check
+ * applies to that: a `toJSON` returning a string, an array or undefined would otherwise slip through.
+ */
+function unwrapToJson(value: Record<string, unknown>, path: string): unknown {
+  const toJSON = value.toJSON;
+  if (typeof toJSON !== 'function') return value;
+  let replaced: unknown;
+  try {
+    replaced = (toJSON as (key: string) => unknown).call(value, path);
+  } catch (error) {
+    throw new Invalid(
+      'not_serialisable',
+      `${path}.toJSON() threw (${error instanceof Error ? error.message : String(error)})`,
+      path,
+    );
+  }
+  if (!isPlainObject(replaced)) {
+    throw new Invalid(
+      'invalid_data',
+      `${path} has a toJSON() method that returns ${kindOf(replaced)}, so it would not be sent as an object. Map it to plain fields`,
+      path,
+    );
+  }
+  return replaced;
 }
 
 function checkData(data: unknown): Record<string, unknown> | null {
@@ -92,7 +122,52 @@ function checkData(data: unknown): Record<string, unknown> | null {
       'data',
     );
   }
-  return data;
+  return unwrapToJson(data, 'data') as Record<string, unknown>;
+}
+
+/**
+ * A lower bound of the JSON size of `value`, walked only until it passes `budget`: oversize data is
+ * refused after looking at about `budget` bytes' worth of it, never after serialising all of it (a
+ * 50 MB string would block the event loop for most of a second). Objects with `toJSON` count as
+ * empty (a lower bound), and a cycle stops the walk (serialising reports it properly).
+ */
+function jsonSizeAtLeast(value: unknown, budget: number): number {
+  let size = 0;
+  const ancestors = new Set<object>();
+  const walk = (node: unknown): void => {
+    if (size > budget) return;
+    if (typeof node === 'string') {
+      size += node.length + 2; // UTF-8 never takes fewer bytes than UTF-16 code units.
+      return;
+    }
+    if (node === null || typeof node !== 'object') {
+      size += 1;
+      return;
+    }
+    if (ancestors.has(node) || typeof (node as { toJSON?: unknown }).toJSON === 'function') return;
+    ancestors.add(node);
+    size += 2;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length && size <= budget; i++) {
+        size += 1;
+        walk(node[i]);
+      }
+    } else {
+      for (const key in node) {
+        if (size > budget) break;
+        if (!Object.prototype.hasOwnProperty.call(node, key)) continue;
+        size += key.length + 4;
+        walk((node as Record<string, unknown>)[key]);
+      }
+    }
+    ancestors.delete(node);
+  };
+  try {
+    walk(value);
+  } catch {
+    // A throwing getter: serialising reports it with the right words.
+  }
+  return size;
 }
 
 function checkUser(identify: unknown): SpotzeeUserBlock | null {
@@ -137,7 +212,7 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
         'user.data',
       );
     }
-    user.data = data;
+    user.data = data === null ? null : (unwrapToJson(data, 'identify.data') as Record<string, unknown>);
     fields += 1;
   }
   return fields > 0 ? user : null;
@@ -157,6 +232,14 @@ function checkIdempotencyKey(key: unknown): string | null {
     throw new Invalid(
       'invalid_idempotency_key',
       'idempotencyKey contains control characters. Remove them',
+      'idempotencyKey',
+    );
+  }
+  if (LONE_SURROGATE.test(key)) {
+    // Not well-formed Unicode: every lone surrogate encodes as the same U+FFFD, so distinct keys would collide.
+    throw new Invalid(
+      'invalid_idempotency_key',
+      'idempotencyKey is not well-formed Unicode (it contains a lone surrogate, e.g. a string cut in the middle of an emoji). Build it from whole characters',
       'idempotencyKey',
     );
   }
@@ -189,12 +272,22 @@ function isoAt(ms: number): string {
   return stamp;
 }
 
+/** `Date` rolls `2026-02-30` over to March 2 without a word: check the fields against the calendar. */
+function isCalendarDate(text: string): boolean {
+  const fields = DATE_FIELDS.exec(text);
+  if (fields === null) return false;
+  const [year, month, day, hour, minute] = fields.slice(1, 6).map(Number) as [number, number, number, number, number];
+  const second = fields[6] === undefined ? 0 : Number(fields[6]);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 function checkCreatedAt(createdAt: unknown, captureStamp: string): string {
   if (createdAt === undefined || createdAt === null) return captureStamp;
   let date: Date | null = null;
   if (createdAt instanceof Date || Object.prototype.toString.call(createdAt) === '[object Date]') {
     date = createdAt as Date;
-  } else if (typeof createdAt === 'string' && ISO_DATE_TIME.test(createdAt)) {
+  } else if (typeof createdAt === 'string' && ISO_DATE_TIME.test(createdAt) && isCalendarDate(createdAt)) {
     date = new Date(createdAt);
   }
   if (date !== null && !Number.isNaN(date.getTime())) {
@@ -265,6 +358,14 @@ export function prepareEvent(input: TrackInput, limits: PrepareLimits, now: numb
     }
     const data = checkData(safeInput.data);
     const user = checkUser(safeInput.identify);
+    const floor = jsonSizeAtLeast(data, limits.maxEventBytes) + jsonSizeAtLeast(user, limits.maxEventBytes);
+    if (floor > limits.maxEventBytes) {
+      throw new Invalid(
+        'event_too_large',
+        `its data was refused before serialising: it is already over maxEventBytes (${limits.maxEventBytes}). Send identifiers and the fields journeys need, not whole records`,
+        'data',
+      );
+    }
     createdAt = checkCreatedAt(safeInput.createdAt, captureStamp);
 
     // Field order is fixed so equal input always yields equal bytes.

@@ -32,6 +32,11 @@ export class DedupeWindow {
     this.#seen.delete(key);
   }
 
+  /** Forgets every key (a test recorder's `clear()`: the next test starts from nothing). */
+  clear(): void {
+    this.#seen.clear();
+  }
+
   #prune(now: number): void {
     for (const [key, expiresAt] of this.#seen) {
       if (expiresAt > now) return;

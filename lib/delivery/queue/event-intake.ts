@@ -6,6 +6,7 @@ import type { ListenerRegistry } from '../ledger/listener-registry.js';
 import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
 import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 import type { ShutdownDrain } from '../dispatch/shutdown-drain.js';
+import type { DropReason } from '../ledger/outcomes.js';
 import type { PreparedEvent } from '../prepare/spotzee-event.js';
 
 export interface EventIntakeDeps {
@@ -105,6 +106,29 @@ export class EventIntake {
   #storeFailed(entry: QueuedEvent, error: unknown): void {
     const detail = error instanceof Error ? error.message : String(error);
     this.#ledger.drop(entry, 'store_failed', `not queued: the event store failed to keep it (${detail}).`);
+  }
+
+  /**
+   * True when the overflow policy would refuse any new event right now (drop-newest with the queue
+   * at a bound): the caller drops it before paying to serialise it.
+   */
+  get refusesNewest(): boolean {
+    const options = this.#options;
+    return (
+      options.overflow === 'drop-newest' &&
+      (this.#ledger.pending + 1 > options.maxQueueEvents ||
+        this.#queue.bytes + this.#pool.bytes >= options.maxQueueBytes)
+    );
+  }
+
+  /**
+   * Counts and drops an event that never entered the queue (a request over its bounds, a full queue
+   * decided before serialising). Its key is not forgotten: it was never remembered for this event.
+   */
+  refuse(event: PreparedEvent, reason: DropReason, why: string, now: number): void {
+    const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };
+    this.#ledger.countCaptured();
+    this.#ledger.drop(entry, reason, why, false);
   }
 
   /** Applies the overflow policy; false when the new event must go. */

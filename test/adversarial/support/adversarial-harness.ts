@@ -104,8 +104,9 @@ export function expectKeyNowhere(adversary: Adversary): void {
 }
 
 /**
- * Call once per spec file: after each test the engine is closed and the server stopped, and the
- * invariant `captured = delivered + rejected + dropped + pending` is checked one last time.
+ * Call once per spec file: after each test the engine is closed and the server stopped, the invariant
+ * `captured = delivered + rejected + dropped + pending` is checked one last time, and so is the key's
+ * absence from everything visible.
  */
 export function stopAdversariesAfterEach(): void {
   afterEach(async () => {
@@ -114,6 +115,8 @@ export function stopAdversariesAfterEach(): void {
       await adversary.server.close();
       const s = adversary.engine.stats();
       expect(s.delivered + s.rejected + s.dropped + s.pending).toBe(s.captured);
+      // Whatever the test asserted itself: after the final drain too, the key shows nowhere.
+      expectKeyNowhere(adversary);
     }
   });
 }
