@@ -33,6 +33,8 @@ export { SPOTZEE_DELIVERY_SEAMS, SPOTZEE_TRACKER } from './spotzee.constants.js'
 export { SpotzeeConfigurationError } from './delivery/errors.js';
 export { EventQueueStore, type QueuedEvent } from './delivery/queue/event-queue-store.js';
 export { MemoryEventQueue } from './delivery/queue/memory-event-queue.js';
+export { FileEventStore, type FileEventStoreOptions } from './stores/file/file-event-store.js';
+export type { QueueStoreStatus } from './delivery/queue/event-queue-store.js';
 export type { CloseReport, DeliveryEngineSeams } from './delivery/delivery-engine.js';
 export type { DeliveryOptions, OverflowPolicy } from './delivery/delivery-options.js';
 export type { DeliveryLogger } from './delivery/ledger/delivery-logger.js';

@@ -1,3 +1,4 @@
+import type { EventQueueStore } from './delivery/queue/event-queue-store.js';
 import type { ExecutionContext } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
@@ -57,6 +58,12 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
   eventNames?: EventNamePolicy | undefined;
   /** Schemas for `data`, per event name; they apply to decorator events and `track()` alike. */
   schemas?: Record<string, SpotzeeSchema> | undefined;
+  /**
+   * Where pending events live. Default: memory (lost if the process dies). `new FileEventStore({
+   * directory: '.spotzee' })` survives a crash or a SIGKILL on one machine; `RedisEventStore` from
+   * `nestjs-spotzee/redis` is shared by replicas and deduplicates explicit keys across them.
+   */
+  store?: EventQueueStore | undefined;
   /**
    * Default 5000: how long an async mapper, contact resolver or schema may take. One that has not
    * settled by then rejects its event (the contact resolver: no contact ids); the request's commit

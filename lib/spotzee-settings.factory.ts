@@ -1,5 +1,6 @@
 import { createRedactor, resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
+import type { EventQueueStore } from './delivery/queue/event-queue-store.js';
 import { loadRuntimeCatalog } from './catalog/load-runtime-catalog.js';
 import type { CatalogPolicy, RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { createDefaultContactResolver } from './contact.resolver.js';
@@ -32,6 +33,8 @@ export interface SpotzeeSettings {
   readonly catalog: RuntimeCatalog | undefined;
   readonly maxNameLength: number;
   readonly shutdownDeadlineMs: number;
+  /** The queue store from the `store` option; undefined for the default memory store. */
+  readonly store: EventQueueStore | undefined;
   /** Bound on each async mapper, contact resolver and schema. */
   readonly asyncTimeoutMs: number;
   /** Bounds on the events one request holds before its verdict. */
@@ -62,6 +65,7 @@ const NEST_ONLY_OPTIONS = [
   'globalInterceptor',
   'eventNames',
   'schemas',
+  'store',
   'asyncTimeoutMs',
   'maxRequestEvents',
   'maxRequestBytes',
@@ -137,6 +141,9 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     }
   }
 
+  if (options.store !== undefined && !isQueueStore(options.store)) {
+    throw invalid('store', messages.invalidStore());
+  }
   const numbers = {} as Record<keyof typeof NEST_NUMBERS, number>;
   for (const [option, [fallback, min, max, what]] of Object.entries(NEST_NUMBERS) as Array<
     [keyof typeof NEST_NUMBERS, readonly [number, number, number, string]]
@@ -175,6 +182,7 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     catalog,
     maxNameLength: resolved.maxNameLength,
     shutdownDeadlineMs: resolved.shutdownDeadlineMs,
+    store: options.store,
     ...numbers,
     metrics,
   };
@@ -182,6 +190,15 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
   // shows hidden getters as [Getter] without calling them) never print the key it holds.
   Object.defineProperty(settings, 'delivery', { get: () => delivery, enumerable: false });
   return Object.freeze(settings as SpotzeeSettings);
+}
+
+/** By shape, not `instanceof`: the store may come from the other build (ESM/CJS) of the package. */
+function isQueueStore(value: unknown): value is EventQueueStore {
+  if (typeof value !== 'object' || value === null) return false;
+  const store = value as Record<string, unknown>;
+  return ['append', 'take', 'peek', 'shift', 'frozen', 'acknowledge', 'release', 'recover', 'close'].every(
+    (method) => typeof store[method] === 'function',
+  );
 }
 
 function validateMetrics(value: SpotzeeModuleOptions['metrics']): false | SpotzeeMetricsOptions {

@@ -38,6 +38,9 @@ export const messages = {
     `expected an object mapping event names to schemas, e.g. { order_placed: OrderPlacedSchema }, got ${describeValue(value)}.`,
   invalidSchemaEntry: (value: unknown) =>
     `expected a Standard Schema (zod, valibot, arktype…) or a class-validator DTO class, got ${describeValue(value)}.`,
+  invalidStore: () =>
+    `expected a queue store instance such as new FileEventStore({ directory: '.spotzee' }) (from 'nestjs-spotzee') ` +
+    `or new RedisEventStore({ … }) (from 'nestjs-spotzee/redis').`,
 
   nestTooOld: () =>
     'nestjs-spotzee requires Nest 11 or later: the installed @nestjs/core is older (its MetadataScanner has no getAllMethodNames()). ' +

@@ -84,8 +84,10 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     // that throws (the app's, or Nest's own when the app replaced it) must never reach a response
     // listener, where it would crash the process.
     this.logger = guardLogger(settings.delivery.logger ?? new Logger(SPOTZEE_LOGGER_CONTEXT));
-    this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, seams);
-    this.storeName = seams?.queue?.constructor.name ?? 'MemoryEventQueue';
+    const store = seams?.queue ?? settings.store;
+    const engineSeams = store === undefined ? seams : { ...seams, queue: store };
+    this.engine = this.createEngine({ ...settings.delivery, logger: this.logger }, engineSeams);
+    this.storeName = engineSeams?.queue?.constructor.name ?? 'MemoryEventQueue';
     if (meterProvider && settings.metrics !== false) {
       this.metrics = instrumentDeliveryMetrics(this.engine, {
         meterProvider,

@@ -10,6 +10,8 @@ import { buildLibraryAndSample, sampleModule } from '../sample-app/tools/build.m
 // Read .env here too, so the choice between emulator and Spotzee sees the same settings the app will.
 if (existsSync(join(process.cwd(), '.env'))) process.loadEnvFile(join(process.cwd(), '.env'));
 const port = process.env.PORT ?? '3000';
+// The file store: events survive a crash or a kill, and the next `npm start` delivers what was left.
+process.env.SPOTZEE_STORE_DIR ??= '.spotzee';
 
 buildLibraryAndSample();
 

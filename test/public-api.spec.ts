@@ -9,6 +9,7 @@ import * as delivery from '../lib/delivery/index.js';
 const ROOT_EXPORTS = [
   'EmitsEvent',
   'EventQueueStore',
+  'FileEventStore',
   'InjectSpotzee',
   'MemoryEventQueue',
   'OTHER_EVENT_NAME',

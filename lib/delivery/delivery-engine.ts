@@ -205,6 +205,20 @@ export class DeliveryEngine {
     if (apiKey !== '' && !apiKey.startsWith('sk_')) {
       log.write('warn', M.keyShape());
     }
+    queue.attach({
+      adopt: (found) => this.#adopt(found),
+      wake: () => this.#scheduler.requestPump(),
+      duplicate: (entry) => {
+        ledger.countDuplicate();
+        ledger.drop(
+          entry,
+          'duplicate',
+          `not sent again: idempotencyKey "${entry.event.idempotencyKey}" was already captured by another instance within the dedupe window.`,
+          false,
+        );
+      },
+      log: (level, message) => log.write(level, message),
+    });
     this.#recover();
   }
 
@@ -214,6 +228,8 @@ export class DeliveryEngine {
     try {
       recovered = this.#queue.recover();
     } catch (error) {
+      // A store that can never work (an unwritable directory, a directory another process holds) fails the start-up.
+      if (error instanceof SpotzeeConfigurationError) throw error;
       this.#storeFailed('recover', error);
       return;
     }
@@ -364,6 +380,7 @@ export class DeliveryEngine {
     const ledger = this.#ledger;
     const pool = this.#pool;
     const pending = ledger.pending;
+    const store = this.#queue.status();
     return {
       captured: ledger.captured,
       delivered: ledger.delivered,
@@ -379,13 +396,14 @@ export class DeliveryEngine {
       requests: this.#sender.requests,
       retries: this.#sender.retries,
       rateLimited: this.#gate.rateLimited,
-      healthy: !this.#gate.halted,
+      healthy: !this.#gate.halted && store.up,
       halted: this.#gate.halted,
+      store,
     };
   }
 
   health(): DeliveryHealth {
-    return this.#gate.health(this.#ledger.pending);
+    return this.#gate.health(this.#ledger.pending, this.#queue.status());
   }
 
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {

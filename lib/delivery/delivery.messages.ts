@@ -135,6 +135,9 @@ export const DeliveryMessages = {
 
   engineBug: (batchKey: string, detail: string) => `Spotzee engine error while handling batch ${batchKey}: ${detail}`,
 
+  keptInStore: (events: number) =>
+    `Spotzee kept ${events} undelivered events in its durable store: they are sent after the next start ` +
+    `(or by another instance), batches already sent under the same Idempotency-Key.`,
   transportClose: (detail: string) => `Spotzee transport did not close cleanly: ${detail}`,
 
   drained: (report: DrainFigures, lifetime: LifetimeFigures, dryRun: boolean) => {

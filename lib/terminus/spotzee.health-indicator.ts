@@ -19,6 +19,8 @@ export interface SpotzeeHealthDetails extends Record<string, unknown> {
   halted: boolean;
   queueDepth: number;
   lastError: DeliveryHealth['lastError'];
+  /** The queue store (`memory`, `file`, `redis`), whether it can be written, and the events it holds. */
+  store: DeliveryHealth['store'];
   /** Why the indicator is down; absent when up. */
   message?: string;
 }
@@ -58,12 +60,21 @@ export class SpotzeeHealthIndicator {
       halted: health.halted,
       queueDepth: health.queueDepth,
       lastError: health.lastError === null ? null : { ...health.lastError, message: redact(health.lastError.message) },
+      store: { ...health.store, problem: health.store.problem === null ? null : redact(health.store.problem) },
     };
     if (health.halted) {
       return indicator.down({
         ...details,
         message:
           'Spotzee delivery is halted: Spotzee refused the configured API key or endpoint (see lastError). Events stay queued until it is fixed.',
+      });
+    }
+    if (!health.store.up) {
+      return indicator.down({
+        ...details,
+        message:
+          `The Spotzee ${health.store.name} store is down (${details.store.problem ?? 'unavailable'}): ` +
+          `events are held in memory or dropped (reported) until it recovers.`,
       });
     }
     const limit = options.maxQueueDepth;

@@ -4,6 +4,11 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { EMULATOR_API_KEY } from '../../lib/emulator/index.js';
 import { SILENT_LOGGER } from '../../lib/delivery/index.js';
 import { SpotzeeModule, SpotzeeTracker, type SpotzeeModuleOptions } from '../../lib/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileEventStore } from '../../lib/stores/file/file-event-store.js';
+import { FillingDisk } from '../stores/support/filling-disk.js';
 import { eventually } from '../support/eventually.js';
 import { suiteEmulator } from '../support/suite-emulator.js';
 import { HealthModule } from './fixtures/health/health.module.js';
@@ -55,9 +60,25 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
     expect(status).toBe(200);
     expect(body).toEqual({
       status: 'ok',
-      info: { spotzee: { status: 'up', halted: false, queueDepth: 0, lastError: null } },
+      info: {
+        spotzee: {
+          status: 'up',
+          halted: false,
+          queueDepth: 0,
+          lastError: null,
+          store: { name: 'memory', up: true, depth: 0, problem: null },
+        },
+      },
       error: {},
-      details: { spotzee: { status: 'up', halted: false, queueDepth: 0, lastError: null } },
+      details: {
+        spotzee: {
+          status: 'up',
+          halted: false,
+          queueDepth: 0,
+          lastError: null,
+          store: { name: 'memory', up: true, depth: 0, problem: null },
+        },
+      },
     });
   });
 
@@ -86,6 +107,8 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
         requestId: emulator().requests[0]!.requestId,
         at: expect.any(String),
       },
+      // The two events sit in a frozen batch held by the halt, not in the memory queue.
+      store: { name: 'memory', up: true, depth: 0, problem: null },
       message: expect.stringContaining('Spotzee delivery is halted'),
     });
     expect(body.details.spotzee).toEqual(spotzee);
@@ -136,6 +159,7 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
         halted: false,
         queueDepth: 3,
         lastError: null,
+        store: { name: 'memory', up: true, depth: 3, problem: null },
         message: '3 Spotzee events are waiting to be sent, over the limit of 2.',
       },
     });
@@ -143,5 +167,33 @@ describe('SpotzeeHealthIndicator behind a Terminus health endpoint', () => {
 
     await tracker.flush();
     expect((await health('/health/ready')).status).toBe(200);
+  });
+
+  it('is down, naming the store and its problem, while a file store cannot write', async () => {
+    const disk = new FillingDisk();
+    const directory = mkdtempSync(join(tmpdir(), 'spz-health-'));
+    try {
+      const { tracker } = await boot({
+        apiKey: EMULATOR_API_KEY,
+        store: new FileEventStore({ directory }, { openFile: disk.open }),
+      });
+      expect((await health()).body.details.spotzee!.store).toEqual({ name: 'file', up: true, depth: 0, problem: null });
+      disk.fill();
+      tracker.track('order_placed', { externalId: 'cus_9' });
+      const down = await health();
+      expect(down.status).toBe(503);
+      expect(down.body.error!.spotzee).toMatchObject({
+        status: 'down',
+        store: { name: 'file', up: false, problem: expect.stringContaining('ENOSPC') },
+        message: expect.stringMatching(/^The Spotzee file store is down \(ENOSPC/),
+      });
+      disk.free();
+      tracker.track('order_placed', { externalId: 'cus_9' });
+      expect((await health()).status).toBe(200);
+      await running?.app.close();
+      running = undefined;
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

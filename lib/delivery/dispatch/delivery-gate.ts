@@ -1,3 +1,4 @@
+import type { QueueStoreStatus } from '../queue/event-queue-store.js';
 import { rateLimitPauseMs } from './backoff.js';
 import type { BatchPool } from '../queue/batch-pool.js';
 import { DeliveryMessages as M } from '../delivery.messages.js';
@@ -78,12 +79,13 @@ export class DeliveryGate {
     return this.#rateLimited;
   }
 
-  health(queueDepth: number): DeliveryHealth {
+  health(queueDepth: number, store: QueueStoreStatus): DeliveryHealth {
     return {
-      healthy: !this.#halted,
+      healthy: !this.#halted && store.up,
       halted: this.#halted,
       lastError: this.#lastError === null ? null : { ...this.#lastError },
       queueDepth,
+      store,
       pausedUntil: this.#resumesAt(),
     };
   }

@@ -24,6 +24,11 @@ export interface CloseReport {
   durationMs: number;
   /** True when events were still pending at the deadline (or could not be sent before it). */
   timedOut: boolean;
+  /**
+   * Events a durable store keeps for the next start (or another replica) instead of dropping them at
+   * the deadline: still pending, never lost. Always 0 with the memory store.
+   */
+  kept: number;
 }
 
 /** What the drain asks of the parts that send, without owning them. */
@@ -59,6 +64,7 @@ export class ShutdownDrain {
   #deadlineTimer: NodeJS.Timeout | null = null;
   #closePromise: Promise<CloseReport> | null = null;
   #closeDone: ((timedOut: boolean) => void) | null = null;
+  #kept = 0;
 
   readonly #options: Readonly<ResolvedDeliveryOptions>;
   readonly #queue: EventQueueStore;
@@ -127,8 +133,10 @@ export class ShutdownDrain {
         dropped: ledger.dropped - before.dropped,
         durationMs: Date.now() - startedAt,
         timedOut,
+        kept: this.#kept,
       };
-      this.#log.write(timedOut ? 'error' : 'log', M.drained(report, ledger, this.#options.dryRun));
+      this.#log.write(timedOut && report.kept === 0 ? 'error' : 'log', M.drained(report, ledger, this.#options.dryRun));
+      if (report.kept > 0) this.#log.write('warn', M.keptInStore(report.kept));
       return report;
     });
     return this.#closePromise;
@@ -147,6 +155,12 @@ export class ShutdownDrain {
       : gate.pausedUntil > Date.now()
         ? `${why} (Spotzee was rate limiting)`
         : why;
+    if (this.#queue.durable) {
+      // A durable store holds what is left: the next start (or another replica) sends it.
+      this.#kept = ledger.pending;
+      this.#finish(true);
+      return;
+    }
     for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
       ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`);
     }

@@ -1,3 +1,4 @@
+import type { QueueStoreStatus } from '../queue/event-queue-store.js';
 import type { EventSummary, PreparedEvent } from '../prepare/spotzee-event.js';
 
 /**
@@ -106,6 +107,8 @@ export interface DeliveryHealth {
    * engine stays `healthy` meanwhile.
    */
   pausedUntil: string | null;
+  /** The queue store: its name, whether it can be written, and what it holds. */
+  store: QueueStoreStatus;
 }
 
 export interface DeliveryStats {
@@ -128,6 +131,8 @@ export interface DeliveryStats {
   rateLimited: number;
   healthy: boolean;
   halted: boolean;
+  /** The queue store: `memory` (default), `file` or `redis`, whether it is up, and what it holds. */
+  store: QueueStoreStatus;
 }
 
 /** Typed listener map: `engine.on('delivered', (o) => …)`. */

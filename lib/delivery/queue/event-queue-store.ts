@@ -34,6 +34,29 @@ export interface RecoveredQueue {
   readonly batches: readonly StoredBatch[];
 }
 
+/** Where a store stands, for stats, health and the Terminus indicator. */
+export interface QueueStoreStatus {
+  /** `memory`, `file`, `redis`. */
+  name: string;
+  /** False while the store cannot be written (Redis unreachable, a full disk). */
+  up: boolean;
+  /** Events the store holds for this process: queued, and (for a durable store) in unfinished batches. */
+  depth: number;
+  /** What is wrong while `up` is false (or was last), without secrets. */
+  problem: string | null;
+}
+
+/** What the engine offers a store that may find work, or trouble, after start-up. */
+export interface QueueStoreHooks {
+  /** Work taken over later (a stopped replica's), like `recover()`'s: queued events and frozen batches. */
+  adopt(queue: RecoveredQueue): void;
+  /** Something a `take()` waited for is back (Redis reconnected): try again now. */
+  wake(): void;
+  /** A queued event the store will not send: another instance already captured its explicit key. */
+  duplicate(entry: QueuedEvent): void;
+  log(level: 'log' | 'warn' | 'error', message: string): void;
+}
+
 /** A store's answer: a value now (the memory store, the hot path) or later (a disk or a network). */
 export type MaybePromise<T> = T | PromiseLike<T>;
 
@@ -99,6 +122,23 @@ export abstract class EventQueueStore {
   /** What a previous process left. Called once, when the engine starts. */
   recover(): MaybePromise<RecoveredQueue> {
     return { events: [], batches: [] };
+  }
+
+  /**
+   * True when what is pending outlives the process (a file, Redis): at the shutdown deadline the engine
+   * leaves it in the store for the next start, or another replica, instead of dropping it.
+   */
+  get durable(): boolean {
+    return false;
+  }
+
+  /** Called once, before `recover()`, with what the engine offers a store that acts on its own later. */
+  attach(hooks: QueueStoreHooks): void {
+    void hooks;
+  }
+
+  status(): QueueStoreStatus {
+    return { name: 'memory', up: true, depth: this.size, problem: null };
   }
 
   /** The engine has finished: release files, connections, locks. */

@@ -1,0 +1,401 @@
+import { accessSync, constants, mkdirSync, readSync, openSync, closeSync, unlinkSync } from 'node:fs';
+import type { RecoveredWork, StoredBatch, StoredEvent } from '../stored-records.js';
+import { DirectoryLock } from './directory-lock.js';
+import { FileStoreMessages as M } from './file-store.messages.js';
+import { openLogFile } from './log-file.js';
+import type { LogFile, LogFileOpener } from './log-file.js';
+import { encodeRecord, RecordType } from './log-record.js';
+import type { LogRecord } from './log-record.js';
+import { replayLog } from './log-recovery.js';
+import type { RecordLocation, TornTail } from './log-recovery.js';
+import { segmentPath } from './log-segments.js';
+
+export interface EventLogOptions {
+  directory: string;
+  /** A segment is closed and a new one started past this size. */
+  segmentBytes: number;
+  /** Background `fdatasync` period; 0 syncs after every record (safest, slowest). */
+  syncIntervalMs: number;
+  /** Test seam: how segment files are opened (a size-limited file simulates a full disk). */
+  openFile?: LogFileOpener;
+}
+
+export interface EventLogOpened {
+  log: EventLog;
+  recovered: RecoveredWork;
+  tornTails: TornTail[];
+  /** The pid whose stale lock was taken over, if any. */
+  tookOverFrom: number | null;
+}
+
+interface Segment {
+  no: number;
+  /** Live records held: queued events and unfinished batches. */
+  live: number;
+  /** Bytes of those live records. */
+  liveBytes: number;
+}
+
+/** Below this share of live bytes, the oldest segment's live records are copied forward and it is deleted. */
+const CARRY_FORWARD_RATIO = 0.25;
+
+/**
+ * The append-only log behind `FileEventStore`. Every record is written with a synchronous `write`
+ * before the call returns, so once `appendEvent` returns true the event is in the operating system's
+ * page cache and survives the process dying (a SIGKILL, an OOM kill, a crash). Reaching the platter is
+ * batched: a background `fdatasync` every `syncIntervalMs`, so a machine crash or power loss can lose
+ * at most that window of captures.
+ *
+ * Compaction is by segments: the log rolls to a new segment past `segmentBytes`; the oldest segments
+ * are deleted once nothing in them is live; and a mostly-dead oldest segment has its few live records
+ * copied to the newest one (frames copied byte for byte) so one long-retrying batch cannot pin the
+ * whole log on disk.
+ *
+ * A failed write (a full disk) is cut back to where it began so the log never holds a half record
+ * followed by good ones, and the caller is told (`false`): the event is reported as dropped, never lost
+ * silently, and the process never crashes. Writing resumes by itself once the disk has room.
+ */
+export class EventLog {
+  readonly directory: string;
+  readonly #options: EventLogOptions;
+  readonly #open: LogFileOpener;
+  readonly #lock: DirectoryLock;
+  readonly #segments: Segment[] = [];
+  #active!: LogFile;
+  readonly #events = new Map<string, RecordLocation>();
+  readonly #batches = new Map<string, RecordLocation>();
+  readonly #batchSizes = new Map<string, number>();
+  /** Bytes per segment on disk. */
+  readonly #sizes = new Map<number, number>();
+  #lastBatchId = 0;
+  #dirty = false;
+  #syncing = false;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+  #rolling = false;
+  /** The last write or sync error, redacted of nothing (paths and errno only); null while healthy. */
+  #writeError: string | null = null;
+  #syncError: string | null = null;
+  #onProblem: (message: string, level: 'warn' | 'error') => void = () => {};
+
+  private constructor(options: EventLogOptions, lock: DirectoryLock) {
+    this.directory = options.directory;
+    this.#options = options;
+    this.#open = options.openFile ?? openLogFile;
+    this.#lock = lock;
+  }
+
+  /**
+   * Locks the directory, replays the log and opens a fresh segment for new records. Throws a clear
+   * error when the directory cannot be written or another running process holds it.
+   */
+  static open(options: EventLogOptions): EventLogOpened {
+    const { directory } = options;
+    try {
+      mkdirSync(directory, { recursive: true });
+      accessSync(directory, constants.W_OK | constants.R_OK);
+    } catch (error) {
+      throw new Error(M.unwritable(directory, errorDetail(error)), { cause: error });
+    }
+    const lock = new DirectoryLock(directory);
+    let tookOverFrom: number | null;
+    try {
+      tookOverFrom = lock.acquire().tookOverFrom;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC') {
+        throw new Error(M.unwritable(directory, errorDetail(error)), { cause: error });
+      }
+      throw error;
+    }
+    try {
+      const log = new EventLog(options, lock);
+      const replay = replayLog(directory);
+      const recovered: RecoveredWork = { events: [], batches: [] };
+      const live = new Map<number, Segment>();
+      const segmentOf = (no: number): Segment => {
+        let segment = live.get(no);
+        if (segment === undefined) live.set(no, (segment = { no, live: 0, liveBytes: 0 }));
+        return segment;
+      };
+      for (const [id, { event, at }] of replay.events) {
+        recovered.events.push(event);
+        log.#events.set(id, at);
+        const segment = segmentOf(at.segment);
+        segment.live += 1;
+        segment.liveBytes += at.length;
+      }
+      for (const [id, { batch, at }] of replay.batches) {
+        recovered.batches.push(batch);
+        log.#batches.set(id, at);
+        log.#batchSizes.set(id, batch.events.length);
+        const segment = segmentOf(at.segment);
+        segment.live += 1;
+        segment.liveBytes += at.length;
+      }
+      log.#lastBatchId = replay.lastBatchId;
+      for (const no of replay.segments) log.#segments.push(segmentOf(no));
+      // A fresh segment per run: the previous one may end where a torn record was cut.
+      const next = (replay.segments.at(-1) ?? 0) + 1;
+      log.#active = log.#open(segmentPath(directory, next));
+      log.#segments.push(segmentOf(next));
+      log.#sizes.set(next, 0);
+      for (const [no, size] of replay.sizes) log.#sizes.set(no, size);
+      log.#deleteDeadSegments();
+      log.#startSyncTimer();
+      return { log, recovered, tornTails: replay.tornTails, tookOverFrom };
+    } catch (error) {
+      lock.release();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC') {
+        throw new Error(M.unwritable(directory, errorDetail(error)), { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Where problems found while running (a full disk, a failed sync) are reported. */
+  onProblem(report: (message: string, level: 'warn' | 'error') => void): void {
+    this.#onProblem = report;
+  }
+
+  /** Queued events, unfinished batches, and the events in those batches, on disk. */
+  get depth(): { events: number; batches: number; batchedEvents: number } {
+    let batchedEvents = 0;
+    for (const size of this.#batchSizes.values()) batchedEvents += size;
+    return { events: this.#events.size, batches: this.#batches.size, batchedEvents };
+  }
+
+  /** Bytes of every segment on disk. */
+  get diskBytes(): number {
+    let total = 0;
+    for (const size of this.#sizes.values()) total += size;
+    return total;
+  }
+
+  get segmentCount(): number {
+    return this.#segments.length;
+  }
+
+  /** Null while writes succeed; the last write failure otherwise (e.g. `ENOSPC: no space left on device`). */
+  get writeError(): string | null {
+    return this.#writeError;
+  }
+
+  /** A handle for the next batch, unique within this directory's lifetime. */
+  nextBatchId(): string {
+    this.#lastBatchId += 1;
+    return this.#lastBatchId.toString(36);
+  }
+
+  /** Writes a captured event; false when the disk refused it (the caller reports it dropped). */
+  appendEvent(event: StoredEvent): boolean {
+    const at = this.#append({ type: RecordType.Event, event });
+    if (at === null) return false;
+    this.#events.set(event.id, at);
+    return true;
+  }
+
+  /**
+   * Freezes queued events into a batch (body and key kept); false when the disk refused it, in which
+   * case nothing changed on disk and the events are still queued there.
+   */
+  appendBatch(batch: StoredBatch): boolean {
+    const at = this.#append({ type: RecordType.Batch, batch });
+    if (at === null) return false;
+    for (const event of batch.events) this.#forget(this.#events, event.id);
+    this.#batches.set(batch.id, at);
+    this.#batchSizes.set(batch.id, batch.events.length);
+    this.#deleteDeadSegments();
+    return true;
+  }
+
+  /** The batch got its final outcome. If this write fails the batch is resent after a restart, under its frozen key. */
+  batchDone(batchId: string): void {
+    if (!this.#batches.has(batchId)) return;
+    this.#append({ type: RecordType.BatchDone, batchId });
+    this.#forget(this.#batches, batchId);
+    this.#batchSizes.delete(batchId);
+    this.#deleteDeadSegments();
+  }
+
+  /** Queued events got an outcome without being batched (dropped). */
+  eventsDone(eventIds: readonly string[]): void {
+    const known = eventIds.filter((id) => this.#events.has(id));
+    if (known.length === 0) return;
+    this.#append({ type: RecordType.EventsDone, eventIds: known });
+    for (const id of known) this.#forget(this.#events, id);
+    this.#deleteDeadSegments();
+  }
+
+  /** Syncs what is written, closes the segment and releases the lock. What is live stays on disk. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    try {
+      this.#active.syncNow();
+    } catch (error) {
+      this.#onProblem(M.syncFailed(this.directory, errorDetail(error)), 'warn');
+    }
+    try {
+      this.#active.close();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** Queued events and batches are live records; done-records only mark others dead. */
+  #append(record: LogRecord): RecordLocation | null {
+    if (this.#closed) return null;
+    const live = record.type === RecordType.Event || record.type === RecordType.Batch;
+    return this.#appendFrame(encodeRecord(record), live);
+  }
+
+  #appendFrame(frame: Buffer, live: boolean): RecordLocation | null {
+    const file = this.#active;
+    const segment = this.#segments.at(-1)!;
+    const position = file.size;
+    try {
+      file.write(frame, position);
+      if (this.#options.syncIntervalMs === 0) file.syncNow();
+    } catch (error) {
+      // Cut back a partial write so the next record does not follow half a record.
+      try {
+        file.truncate(position);
+      } catch {
+        // Shrinking needs no space; if even that fails, recovery cuts the torn tail at the next start.
+      }
+      const detail = errorDetail(error);
+      if (this.#writeError === null) this.#onProblem(M.writeFailed(this.directory, detail), 'error');
+      this.#writeError = detail;
+      return null;
+    }
+    if (this.#writeError !== null) {
+      this.#writeError = null;
+      this.#onProblem(M.writeRecovered(this.directory), 'warn');
+    }
+    this.#dirty = true;
+    this.#sizes.set(segment.no, file.size);
+    if (live) {
+      segment.live += 1;
+      segment.liveBytes += frame.length;
+    }
+    const at = { segment: segment.no, offset: position, length: frame.length };
+    if (file.size >= this.#options.segmentBytes && !this.#rolling) this.#roll();
+    return at;
+  }
+
+  /** A live record is done: its segment holds one live record fewer. */
+  #forget(map: Map<string, RecordLocation>, id: string): void {
+    const at = map.get(id);
+    if (at === undefined) return;
+    map.delete(id);
+    const segment = this.#segments.find((candidate) => candidate.no === at.segment);
+    if (segment !== undefined) {
+      segment.live -= 1;
+      segment.liveBytes -= at.length;
+    }
+  }
+
+  #roll(): void {
+    this.#rolling = true;
+    try {
+      this.#rollSegment();
+    } finally {
+      this.#rolling = false;
+    }
+  }
+
+  #rollSegment(): void {
+    const old = this.#active;
+    try {
+      old.syncNow();
+    } catch (error) {
+      this.#onProblem(M.syncFailed(this.directory, errorDetail(error)), 'warn');
+    }
+    old.close();
+    const no = this.#segments.at(-1)!.no + 1;
+    this.#active = this.#open(segmentPath(this.directory, no));
+    this.#segments.push({ no, live: 0, liveBytes: 0 });
+    this.#sizes.set(no, 0);
+    this.#carryForwardOldest();
+    this.#deleteDeadSegments();
+  }
+
+  /** Copies the few live records of a mostly-dead oldest segment to the newest, so it can be deleted. */
+  #carryForwardOldest(): void {
+    const oldest = this.#segments[0]!;
+    if (this.#segments.length < 3 || oldest.live === 0) return;
+    const size = this.#sizes.get(oldest.no) ?? 0;
+    if (oldest.liveBytes > size * CARRY_FORWARD_RATIO) return;
+    const path = segmentPath(this.directory, oldest.no);
+    const fd = openSync(path, 'r');
+    try {
+      for (const map of [this.#events, this.#batches]) {
+        for (const [id, at] of map) {
+          if (at.segment !== oldest.no) continue;
+          const frame = Buffer.allocUnsafe(at.length);
+          readSync(fd, frame, 0, at.length, at.offset);
+          const moved = this.#appendFrame(frame, true);
+          if (moved === null) return;
+          // The copy is live in the newest segment; the original no longer counts.
+          oldest.live -= 1;
+          oldest.liveBytes -= at.length;
+          map.set(id, moved);
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Deletes segments from the oldest while nothing in them is live (never the one being written). */
+  #deleteDeadSegments(): void {
+    while (this.#segments.length > 1 && this.#segments[0]!.live === 0) {
+      const segment = this.#segments.shift()!;
+      this.#sizes.delete(segment.no);
+      try {
+        unlinkSync(segmentPath(this.directory, segment.no));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.#onProblem(M.writeFailed(this.directory, errorDetail(error)), 'warn');
+        }
+      }
+    }
+  }
+
+  #startSyncTimer(): void {
+    if (this.#options.syncIntervalMs === 0) return;
+    this.#timer = setInterval(() => this.#syncInBackground(), this.#options.syncIntervalMs);
+    this.#timer.unref();
+  }
+
+  #syncInBackground(): void {
+    if (!this.#dirty || this.#syncing || this.#closed) return;
+    this.#dirty = false;
+    this.#syncing = true;
+    const file = this.#active;
+    file.sync((error) => {
+      this.#syncing = false;
+      if (error === null) {
+        this.#syncError = null;
+        return;
+      }
+      // A sync that fails after a roll closed the file is harmless: the roll synced it.
+      if (this.#closed || file !== this.#active) return;
+      this.#dirty = true;
+      const detail = errorDetail(error);
+      if (this.#syncError !== detail) this.#onProblem(M.syncFailed(this.directory, detail), 'warn');
+      this.#syncError = detail;
+    });
+  }
+}
+
+function errorDetail(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== undefined && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

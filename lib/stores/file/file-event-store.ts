@@ -1,0 +1,206 @@
+import { batchBody, batchKey } from '../../delivery/queue/batch-key.js';
+import { EventQueueStore } from '../../delivery/queue/event-queue-store.js';
+import type {
+  QueueStoreHooks,
+  QueueStoreStatus,
+  QueuedEvent,
+  RecoveredQueue,
+  StoredBatch,
+  TakeLimits,
+} from '../../delivery/queue/event-queue-store.js';
+import { MemoryEventQueue } from '../../delivery/queue/memory-event-queue.js';
+import { SpotzeeConfigurationError } from '../../delivery/errors.js';
+import { queuedFromStored, storedFromQueued } from '../stored-records.js';
+import { EventLog } from './event-log.js';
+import type { LogFileOpener } from './log-file.js';
+import { FileStoreMessages as M } from './file-store.messages.js';
+
+export interface FileEventStoreOptions {
+  /** Where the log lives, e.g. `.spotzee`. Created if missing; one process per directory. */
+  directory: string;
+  /**
+   * How often written records are flushed to the disk itself (`fdatasync`), in the background. A
+   * process crash loses nothing either way; a machine crash or power loss can lose the captures of
+   * the last interval. 0 syncs after every record: the safest, and far slower. Default 200 ms.
+   */
+  syncIntervalMs?: number;
+  /** The log rolls to a new segment file past this size; dead segments are deleted. Default 16 MiB. */
+  segmentBytes?: number;
+}
+
+/** Test seams: a file opener that fills up at a chosen size, where a small tmpfs cannot be mounted. */
+export interface FileEventStoreSeams {
+  openFile?: LogFileOpener;
+}
+
+const DEFAULT_SYNC_INTERVAL_MS = 200;
+const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Crash-safe delivery on one machine, with no server to run: every captured event is appended to a
+ * log in `directory` before `track()` returns, batches are recorded with their exact bytes and
+ * `Idempotency-Key` before their first send, and a restart resends what a crash left behind — a batch
+ * that was in flight under the same key, so Spotzee's idempotency replay delivers it once.
+ *
+ * @example
+ * SpotzeeModule.forRoot({ apiKey, store: new FileEventStore({ directory: '.spotzee' }) })
+ */
+export class FileEventStore extends EventQueueStore {
+  readonly directory: string;
+  readonly #options: Required<Omit<FileEventStoreOptions, 'directory'>>;
+  readonly #seams: FileEventStoreSeams;
+  readonly #queue = new MemoryEventQueue();
+  /** Batch key → the log's handle for it. */
+  readonly #refs = new Map<string, string>();
+  #log: EventLog | null = null;
+  #hooks: QueueStoreHooks | null = null;
+
+  constructor(options: FileEventStoreOptions, seams: FileEventStoreSeams = {}) {
+    super();
+    if (typeof options?.directory !== 'string' || options.directory.trim() === '') {
+      throw new SpotzeeConfigurationError(
+        'store',
+        M.invalidOption('directory', `must be a non-empty path, e.g. new FileEventStore({ directory: '.spotzee' }).`),
+      );
+    }
+    const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+    if (!Number.isSafeInteger(syncIntervalMs) || syncIntervalMs < 0 || syncIntervalMs > 60_000) {
+      throw new SpotzeeConfigurationError(
+        'store',
+        M.invalidOption('syncIntervalMs', `must be an integer from 0 to 60000 ms (got ${String(syncIntervalMs)}).`),
+      );
+    }
+    const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 4096) {
+      throw new SpotzeeConfigurationError(
+        'store',
+        M.invalidOption('segmentBytes', `must be an integer of at least 4096 bytes (got ${String(segmentBytes)}).`),
+      );
+    }
+    this.directory = options.directory;
+    this.#options = { syncIntervalMs, segmentBytes };
+    this.#seams = seams;
+  }
+
+  override get durable(): boolean {
+    return true;
+  }
+
+  get size(): number {
+    return this.#queue.size;
+  }
+
+  get bytes(): number {
+    return this.#queue.bytes;
+  }
+
+  peek(): QueuedEvent | undefined {
+    return this.#queue.peek();
+  }
+
+  override attach(hooks: QueueStoreHooks): void {
+    this.#hooks = hooks;
+  }
+
+  /** Locks the directory and replays the log. Throws a clear error for an unwritable or busy directory. */
+  override recover(): RecoveredQueue {
+    if (this.#log !== null) throw new Error(M.lockedHere(this.directory));
+    let opened;
+    try {
+      opened = EventLog.open({ directory: this.directory, ...this.#options, openFile: this.#seams.openFile });
+    } catch (error) {
+      throw new SpotzeeConfigurationError('store', error instanceof Error ? error.message : String(error));
+    }
+    const { log, recovered, tornTails, tookOverFrom } = opened;
+    this.#log = log;
+    const hooks = this.#hooks;
+    log.onProblem((message, level) => hooks?.log(level, message));
+    if (tookOverFrom !== null) hooks?.log('warn', M.staleLock(this.directory, tookOverFrom));
+    for (const tail of tornTails) hooks?.log('warn', M.tornTail(tail.file, tail.offset, tail.bytes, tail.problem));
+    const events = recovered.events.map(queuedFromStored);
+    for (const entry of events) this.#queue.append(entry);
+    const batches = recovered.batches.map((batch) => {
+      this.#refs.set(batch.key, batch.id);
+      return { key: batch.key, body: batch.body, entries: batch.events.map(queuedFromStored) };
+    });
+    if (events.length > 0 || batches.length > 0) {
+      hooks?.log('warn', M.recovered(this.directory, events.length, batches.length));
+    }
+    return { events, batches };
+  }
+
+  /** Written (synchronously) before it is queued; a refused write throws, and the engine reports the drop. */
+  append(entry: QueuedEvent): void {
+    const log = this.#requireLog();
+    if (!log.appendEvent(storedFromQueued(entry))) {
+      throw new Error(M.notWritten(log.writeError ?? 'unknown error'));
+    }
+    this.#queue.append(entry);
+  }
+
+  /**
+   * The oldest events, recorded as a batch (its key and exact body) before they are handed over, so the
+   * batch is on disk before its first send.
+   */
+  take(limits: TakeLimits): QueuedEvent[] {
+    const entries = this.#queue.take(limits);
+    if (entries.length > 0) {
+      this.#record({
+        key: batchKey(entries.map((e) => e.event)),
+        body: batchBody(entries.map((e) => e.event)),
+        entries,
+      });
+    }
+    return entries;
+  }
+
+  /** Queued events discarded (drop-oldest, or the deadline): they are done on disk too. */
+  shift(): QueuedEvent | undefined {
+    const entry = this.#queue.shift();
+    if (entry !== undefined) this.#log?.eventsDone([entry.event.id]);
+    return entry;
+  }
+
+  /** A batch made without `take()` (the survivors of a partial rejection): recorded now. */
+  override frozen(batch: StoredBatch): void {
+    if (!this.#refs.has(batch.key)) this.#record(batch);
+  }
+
+  override acknowledge(batch: StoredBatch): void {
+    const ref = this.#refs.get(batch.key);
+    if (ref === undefined) return;
+    this.#refs.delete(batch.key);
+    this.#log?.batchDone(ref);
+  }
+
+  override status(): QueueStoreStatus {
+    const log = this.#log;
+    if (log === null) return { name: 'file', up: false, depth: 0, problem: 'not open yet' };
+    const depth = log.depth;
+    return {
+      name: 'file',
+      up: log.writeError === null,
+      depth: depth.events + depth.batchedEvents,
+      problem: log.writeError,
+    };
+  }
+
+  override close(): void {
+    this.#log?.close();
+  }
+
+  #record(batch: StoredBatch): void {
+    const log = this.#log;
+    if (log === null) return;
+    const id = log.nextBatchId();
+    // If the disk refuses the record the batch is still sent: its events stay on disk as queued events.
+    if (log.appendBatch({ id, key: batch.key, body: batch.body, events: batch.entries.map(storedFromQueued) })) {
+      this.#refs.set(batch.key, id);
+    }
+  }
+
+  #requireLog(): EventLog {
+    if (this.#log === null) throw new Error(M.notOpen());
+    return this.#log;
+  }
+}

@@ -1,0 +1,2 @@
+export { FileEventStore } from './file-event-store.js';
+export type { FileEventStoreOptions, FileEventStoreSeams } from './file-event-store.js';

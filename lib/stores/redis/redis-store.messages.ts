@@ -1,0 +1,15 @@
+/** Every sentence the Redis store says, in one place. Connection details are never echoed (they may hold a password). */
+export const RedisStoreMessages = {
+  down: (detail: string) =>
+    `RedisEventStore: Redis is unreachable (${detail}). Events are held in memory, within the queue limits ` +
+    `(what does not fit is dropped and reported), and no new batch is sent until Redis is back.`,
+  up: (replayed: number) =>
+    `RedisEventStore: Redis is reachable again; ${replayed} writes held in memory were replayed and sending resumes.`,
+  adopted: (events: number, batches: number) =>
+    `RedisEventStore: took over ${events} queued events and ${batches} frozen batches from a replica that stopped ` +
+    `renewing its lease; batches are resent under their original Idempotency-Key.`,
+  scriptFailed: (step: string, detail: string) => `RedisEventStore: ${step} failed (${detail}); it is retried.`,
+  invalidOption: (option: string, detail: string) => `RedisEventStore: \`${option}\` ${detail}`,
+  notInstalled: () =>
+    `RedisEventStore needs the ioredis package: npm install ioredis (it is an optional peer dependency of nestjs-spotzee).`,
+} as const;

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeliveryEngine, SpotzeeConfigurationError } from '../../../lib/delivery/index.js';
+import type { DeliveryOptions } from '../../../lib/delivery/index.js';
+import { SpotzeeEmulator } from '../../../lib/emulator/index.js';
+import { FileEventStore } from '../../../lib/stores/file/index.js';
+import { FillingDisk } from '../support/filling-disk.js';
+import { RecordingLogger } from '../../support/recording-logger.js';
+import { event, expectInvariant, FAST_OPTIONS, TEST_KEY } from '../../delivery/support/engine-harness.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function emulator(): Promise<SpotzeeEmulator> {
+  const started = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY] });
+  cleanups.push(() => started.stop());
+  return started;
+}
+
+function directory(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'spz-store-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function engineOn(baseUrl: string, store: FileEventStore, options: DeliveryOptions = {}) {
+  const logger = new RecordingLogger();
+  const engine = new DeliveryEngine(
+    { apiKey: TEST_KEY, baseUrl, logger, ...FAST_OPTIONS, ...options },
+    { queue: store },
+  );
+  cleanups.push(() => engine.close({ deadlineMs: 0 }).then(() => undefined));
+  return { engine, logger };
+}
+
+describe('FileEventStore in the engine', () => {
+  it('delivers as the memory store does, and leaves nothing on disk once everything is delivered', async () => {
+    const spotzee = await emulator();
+    const dir = directory();
+    const { engine } = engineOn(spotzee.baseUrl, new FileEventStore({ directory: dir }));
+    engine.start();
+    for (let i = 0; i < 250; i++) engine.capture(event());
+    expect(engine.stats().store).toMatchObject({ name: 'file', up: true, depth: 250 });
+    await engine.flush();
+    expect(spotzee.events).toHaveLength(250);
+    expect(engine.stats()).toMatchObject({ delivered: 250, pending: 0, store: { name: 'file', depth: 0 } });
+    await engine.close();
+    const { engine: again } = engineOn(spotzee.baseUrl, new FileEventStore({ directory: dir }));
+    expect(again.stats()).toMatchObject({ captured: 0, pending: 0 });
+  });
+
+  it('keeps what close() could not send and delivers it after a restart, exactly once', async () => {
+    const spotzee = await emulator();
+    const dir = directory();
+    const first = engineOn(spotzee.baseUrl, new FileEventStore({ directory: dir }));
+    for (let i = 0; i < 7; i++) first.engine.capture(event());
+    // Spotzee unreachable at shutdown: nothing can be sent before the deadline.
+    await spotzee.down();
+    const report = await first.engine.close({ deadlineMs: 0 });
+    expect(report).toMatchObject({ dropped: 0, kept: 7, timedOut: true });
+    expect(first.logger.messages('warn').join('\n')).toMatch(/kept 7 undelivered events in its durable store/);
+    await spotzee.up();
+
+    const second = engineOn(spotzee.baseUrl, new FileEventStore({ directory: dir }));
+    expect(second.engine.stats()).toMatchObject({ captured: 7, pending: 7 });
+    await second.engine.flush();
+    expect(spotzee.events).toHaveLength(7);
+    expect(second.engine.stats()).toMatchObject({ delivered: 7, pending: 0 });
+    expectInvariant(second.engine);
+  });
+
+  it('resends a batch that was in flight at shutdown with the same bytes and key, so Spotzee replays it', async () => {
+    const spotzee = await emulator();
+    const dir = directory();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    spotzee.inject({ kind: 'slow', delayMs: 0, until: gate });
+    const first = engineOn(spotzee.baseUrl, new FileEventStore({ directory: dir }));
+    for (let i = 0; i < 5; i++) first.engine.capture(event());
+    void first.engine.flush();
+    await spotzee.waitUntil((s) => s.stats().inFlight === 1, { description: 'the batch in flight' });
+    const report = await first.engine.close({ deadlineMs: 0 });
+    expect(report.kept).toBe(5);
+    // The server had the request and accepts it after the client gave up: the batch is delivered once already.
+    release();
+    await spotzee.waitForEvents(5);
+
+    const second = engineOn(spotzee.baseUrl, new FileEventStore({ directory: dir }));
+    expect(second.engine.stats()).toMatchObject({ captured: 5, pending: 5 });
+    await second.engine.flush();
+    expect(spotzee.events).toHaveLength(5);
+    const requests = [...spotzee.requests].sort((a, b) => a.seq - b.seq);
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.idempotencyKey).toBe(requests[0]!.idempotencyKey);
+    expect(requests[1]!.body).toBe(requests[0]!.body);
+    expect(requests[1]!.replayed).toBe(true);
+    expect(second.engine.stats()).toMatchObject({ delivered: 5, pending: 0 });
+  });
+
+  it('drops and reports events the disk refuses, never throwing into the caller', async () => {
+    const spotzee = await emulator();
+    const disk = new FillingDisk();
+    const { engine, logger } = engineOn(
+      spotzee.baseUrl,
+      new FileEventStore({ directory: directory() }, { openFile: disk.open }),
+    );
+    const dropped: string[] = [];
+    engine.on('dropped', (outcome) => dropped.push(`${outcome.reason}: ${outcome.message}`));
+    engine.capture(event());
+    disk.fill();
+    expect(() => engine.capture(event())).not.toThrow();
+    expect(dropped).toEqual([expect.stringMatching(/^store_failed: .*file store could not write it \(ENOSPC/)]);
+    expect(engine.health()).toMatchObject({
+      healthy: false,
+      store: { name: 'file', up: false, problem: expect.stringMatching(/ENOSPC/) },
+    });
+    expect(logger.messages('error').join('\n')).toMatch(/FileEventStore: writing to .* failed \(ENOSPC/);
+    disk.free();
+    engine.capture(event());
+    expect(engine.health().store.up).toBe(true);
+    await engine.flush();
+    expect(spotzee.events).toHaveLength(2);
+    expect(engine.stats()).toMatchObject({ captured: 3, delivered: 2, dropped: 1 });
+  });
+
+  it('fails at start-up with a clear error for an unwritable directory or one another process holds', () => {
+    const parent = directory();
+    writeFileSync(join(parent, 'file'), '');
+    expect(() =>
+      engineOn('http://127.0.0.1:1', new FileEventStore({ directory: join(parent, 'file', 'store') })),
+    ).toThrow(SpotzeeConfigurationError);
+    const dir = directory();
+    writeFileSync(join(dir, 'lock'), `${process.ppid}\n`);
+    expect(() => engineOn('http://127.0.0.1:1', new FileEventStore({ directory: dir }))).toThrow(
+      /in use by another process \(pid \d+\)/,
+    );
+    expect(() => new FileEventStore({ directory: '' })).toThrow(/`directory` must be a non-empty path/);
+  });
+});
