@@ -9,6 +9,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { CallbackTimedOut, isAsync, settleWithin } from './async-callback.js';
 import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
+import { flushTimeout, type FlushOptions } from './delivery/delivery-engine.js';
 import { describeEvent } from './delivery/prepare/event-summary.js';
 import type { DeliveryLogger } from './delivery/ledger/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
@@ -166,12 +167,31 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /** Resolves when every event captured so far has an outcome (retries included). Never rejects. */
-  async flush(): Promise<void> {
+  /**
+   * Resolves when every event captured so far has an outcome (retries included): `true`, or `false` when it
+   * stopped waiting early (`timeoutMs` passed, or delivery is halted by a refused key; the events keep going).
+   * Never rejects; throws only for an invalid `timeoutMs`.
+   */
+  async flush(options: FlushOptions = {}): Promise<boolean> {
+    const timeoutMs = flushTimeout(options);
+    const startedAt = Date.now();
+    const left = (): number | undefined =>
+      timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (Date.now() - startedAt));
     while (this.pendingChecks.size > 0) {
-      await Promise.allSettled([...this.pendingChecks]);
+      const checks = Promise.allSettled([...this.pendingChecks]);
+      const remaining = left();
+      if (remaining === undefined) {
+        await checks;
+        continue;
+      }
+      const settled = await settleWithin(checks, remaining).then(
+        () => true,
+        () => false,
+      );
+      if (!settled) return false;
     }
-    await this.engine.flush();
+    const remaining = left();
+    return this.engine.flush(remaining === undefined ? {} : { timeoutMs: remaining });
   }
 
   /** Counters; `captured = delivered + rejected + dropped + pending` always holds. */

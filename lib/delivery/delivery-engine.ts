@@ -43,7 +43,8 @@ export interface FlushOptions {
   timeoutMs?: number;
 }
 
-function flushTimeout(options: FlushOptions): number | undefined {
+/** The validated `timeoutMs` of a flush; throws a configuration error that says what is expected. */
+export function flushTimeout(options: FlushOptions): number | undefined {
   const timeoutMs = (options ?? {}).timeoutMs;
   if (timeoutMs === undefined) return undefined;
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
