@@ -19,6 +19,19 @@ describe('backoff', () => {
     expect(parseRetryAfterMs('99999999')).toBe(99_999_999_000);
   });
 
+  it('reads a Retry-After with surrounding whitespace (a proxy may pad the value)', () => {
+    const now = Date.parse('2026-04-28T10:00:00Z');
+    expect(parseRetryAfterMs(' 2')).toBe(2000);
+    expect(parseRetryAfterMs('\t3 ')).toBe(3000);
+    expect(parseRetryAfterMs('  Tue, 28 Apr 2026 10:00:07 GMT', now)).toBe(7000);
+  });
+
+  it('treats an HTTP date equal to now as absent: a zero wait would retry at once', () => {
+    const now = Date.parse('2026-04-28T10:00:00Z');
+    expect(parseRetryAfterMs('Tue, 28 Apr 2026 10:00:00 GMT', now)).toBeNull();
+    expect(parseRetryAfterMs('Tue, 28 Apr 2026 10:00:01 GMT', now)).toBe(1000);
+  });
+
   it('treats Retry-After 0, negative, past, garbage as absent, and reads only the first of several values', () => {
     const now = Date.parse('2026-04-28T10:00:00Z');
     for (const value of ['0', '0.0', '-5', '-0.5', 'Tue, 28 Apr 2026 09:59:00 GMT', 'soon', '', '1e3', 'NaN']) {
@@ -39,5 +52,8 @@ describe('backoff', () => {
     expect(rateLimitPauseMs(90_000, 2, 60_000, 0, () => 0)).toEqual({ ms: 60_000, capped: true });
     expect(rateLimitPauseMs(86_400_000, 1, 60_000, 500, () => 0.5)).toEqual({ ms: 60_250, capped: true });
     expect(rateLimitPauseMs(1000, 30, 60_000, 0, () => 0).capped).toBe(false);
+    // Asking for exactly the cap is honoured in full, so it is not reported as cut.
+    expect(rateLimitPauseMs(60_000, 1, 60_000, 0, () => 0)).toEqual({ ms: 60_000, capped: false });
+    expect(rateLimitPauseMs(60_001, 1, 60_000, 0, () => 0)).toEqual({ ms: 60_000, capped: true });
   });
 });

@@ -25,6 +25,28 @@ describe('ConcurrencyLimit (AIMD between 1 and max)', () => {
     expect(limit.limit).toBe(4);
   });
 
+  it('counts two failures within one round as one cut, up to the last request launched before it', () => {
+    const limit = new ConcurrencyLimit(10);
+    const round = [limit.launch(), limit.launch(), limit.launch()];
+    expect(limit.failed(round[2]!)).toBe(true);
+    // The last request launched before the cut belongs to the round the cut already answered.
+    expect(limit.failed(round[0]!)).toBe(false);
+    expect(limit.failed(round[2]!)).toBe(false);
+    expect(limit.limit).toBe(7);
+    const next = [limit.launch(), limit.launch()];
+    expect(limit.failed(next[1]!)).toBe(true);
+    expect(limit.failed(next[0]!)).toBe(false);
+    expect(limit.limit).toBe(4);
+  });
+
+  it('reports no cut once the limit is down to one request', () => {
+    const limit = new ConcurrencyLimit(2);
+    expect(limit.failed(limit.launch())).toBe(true);
+    expect(limit.limit).toBe(1);
+    expect(limit.failed(limit.launch())).toBe(false);
+    expect(limit.limit).toBe(1);
+  });
+
   it('grows by about one per round of successes, up to max', () => {
     const limit = new ConcurrencyLimit(4);
     for (let i = 0; i < 6; i++) limit.failed(limit.launch());

@@ -21,4 +21,33 @@ describe('createRedactor', () => {
     );
     expect(escapeControlCharacters('tab\there')).toBe('tab\\there');
   });
+
+  it('with no key or an empty key, scrubs only bearer tokens and key-shaped strings', () => {
+    for (const redact of [createRedactor(undefined), createRedactor('')]) {
+      expect(redact('plain text, nothing secret')).toBe('plain text, nothing secret');
+      expect(redact('Bearer abc and sk_live_abcd')).toBe('Bearer [redacted] and sk_[redacted]');
+    }
+  });
+
+  it('matches the key literally, even when it holds characters special in a regular expression', () => {
+    const redact = createRedactor('a.b+c');
+    expect(redact('got a.b+c back')).toBe('got [redacted] back');
+    expect(redact('got aXbbc back')).toBe('got aXbbc back');
+    expect(createRedactor('(x|y)*')('z (x|y)* z')).toBe('z [redacted] z');
+  });
+
+  it('leaves a prefix too short to be a key, and stops a bearer token at a separator', () => {
+    const redact = createRedactor(undefined);
+    expect(redact('sk_abc pk_xyz task_list')).toBe('sk_abc pk_xyz task_list');
+    expect(redact('sk_abcd')).toBe('sk_[redacted]');
+    expect(redact('xsk_abcdef')).toBe('xsk_abcdef');
+    expect(redact('"Bearer tok123", next')).toBe('"Bearer [redacted]", next');
+    expect(redact('bearer  tok;rest')).toBe('Bearer [redacted];rest');
+    expect(redact('Bearertok')).toBe('Bearertok');
+  });
+
+  it('accepts non-string input defensively (a thrown value is not always a string)', () => {
+    const redact = createRedactor('sk_live_secret123');
+    expect(redact(42 as unknown as string)).toBe('42');
+  });
 });
