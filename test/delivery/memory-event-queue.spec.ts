@@ -25,11 +25,13 @@ describe('MemoryEventQueue', () => {
     expect(queue.take({ maxEvents: 3, maxBytes: 1 << 20 }).map((e) => e.seq)).toEqual([1, 2, 3]);
     // A body is "[" + events joined by "," + "]": two events need 2 * bytes + 3.
     expect(queue.take({ maxEvents: 100, maxBytes: 2 * event.bytes + 3 }).map((e) => e.seq)).toEqual([4, 5]);
+    // One byte less and the second event no longer fits.
+    expect(queue.take({ maxEvents: 100, maxBytes: 2 * event.bytes + 2 }).map((e) => e.seq)).toEqual([6]);
     // One event always fits, whatever the cap: the engine bounds event size at capture.
-    expect(queue.take({ maxEvents: 100, maxBytes: 1 }).map((e) => e.seq)).toEqual([6]);
-    expect(queue.size).toBe(4);
-    expect(queue.bytes).toBe(4 * event.bytes);
-    expect(queue.take({ maxEvents: 100, maxBytes: 1 << 20 })).toHaveLength(4);
+    expect(queue.take({ maxEvents: 100, maxBytes: 1 }).map((e) => e.seq)).toEqual([7]);
+    expect(queue.size).toBe(3);
+    expect(queue.bytes).toBe(3 * event.bytes);
+    expect(queue.take({ maxEvents: 100, maxBytes: 1 << 20 })).toHaveLength(3);
     expect(queue.take({ maxEvents: 100, maxBytes: 1 << 20 })).toEqual([]);
   });
 

@@ -138,4 +138,32 @@ describe('classifier', () => {
       failed: (failures as { items: Map<number, unknown> }).items,
     });
   });
+
+  it.each<[number, unknown, Record<string, string>, string]>([
+    // A 429 pauses on its status alone; a rate-limit code pauses whatever the status.
+    [429, null, {}, 'pause'],
+    [400, { code: 'rate_limited' }, {}, 'pause'],
+    [503, { code: 'idempotency_in_progress' }, {}, 'pause'],
+    // A request-level code on a 5xx is still a transient failure: only a 400/422 halts on it.
+    [503, { code: 'version_unsupported' }, {}, 'retry'],
+    // Retry-After turns only an unexplained 409 into a pause; another 4xx is still refused.
+    [410, null, { 'retry-after': '5' }, 'reject_all'],
+    // Informational and unknown statuses are neither delivered nor refused: retried.
+    [100, null, {}, 'retry'],
+    [199, null, {}, 'retry'],
+    [600, null, {}, 'retry'],
+  ])('status %i with %j and headers %j is %s', (status, body, headers, kind) => {
+    expect(classify(status, body, headers).kind).toBe(kind);
+  });
+
+  it('reads a padded replay header and a padded header name in param', () => {
+    expect(classifyResponse(200, { 'idempotent-replayed': ' TRUE ' }, none, 1)).toMatchObject({ replayed: true });
+    expect(classifyResponse(200, { 'idempotent-replayed': 'false' }, none, 1)).toMatchObject({ replayed: false });
+    expect(classify(400, { code: 'parameter_invalid_format', param: ' Authorization ' }).kind).toBe('halt');
+  });
+
+  it('does not name an item at or past the end of the batch', () => {
+    expect(classify(422, { errors: [{ param: '10.name' }] }, {}, 10).kind).toBe('split');
+    expect(classify(422, { errors: [{ param: '9.name' }] }, {}, 10).kind).toBe('reject_items');
+  });
 });
