@@ -54,7 +54,7 @@ function expectExitZero(result: CommandResult): void {
 interface ReceivedListing {
   count: number;
   events: Array<{ event: Record<string, unknown>; idempotencyKey: string | null; batchIndex: number }>;
-  stats: { accepted: number; clientErrors: Record<string, number>; idempotencyMismatches: number };
+  stats: { bytesReceived: number };
 }
 
 describe("the README's quick start in an app as `nest new` (Nest 11) generates it", () => {
@@ -140,14 +140,25 @@ describe("the README's quick start in an app as `nest new` (Nest 11) generates i
       const received = await receivedAtEmulator();
       expect(received.count).toBe(1);
       expect(received.events[0]).toMatchObject({ batchIndex: 0, idempotencyKey: expect.any(String) });
-      // The whole wire event, as the README shows it: nothing more, nothing less.
-      expect(received.events[0].event).toEqual({
+      // The whole wire event, as the README shows it: nothing more, nothing less, in this order.
+      const { event } = received.events[0];
+      expect(event).toEqual({
         name: 'hello_requested',
         anonymous_id: 'visitor_1',
         data: { message: 'Hello World!' },
         created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       });
-      expect(received.stats).toMatchObject({ accepted: 1, clientErrors: {}, idempotencyMismatches: 0 });
+      expect(Object.keys(event)).toEqual(['name', 'anonymous_id', 'data', 'created_at']);
+      // One request whose body was that event as a bare JSON array, byte for byte (compact, UTF-8).
+      expect(received.stats).toMatchObject({
+        requests: 1,
+        acceptedBatches: 1,
+        acceptedEvents: 1,
+        replays: 0,
+        clientErrors: {},
+        idempotencyMismatches: 0,
+        bytesReceived: Buffer.byteLength(JSON.stringify([event])),
+      });
       // Nothing went wrong on the app's side either.
       expect(server.printed).not.toMatch(/\bERROR\b|rejected|dropped/);
       await server.stop();
