@@ -194,7 +194,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     return this.engine.flush(remaining === undefined ? {} : { timeoutMs: remaining });
   }
 
-  /** Counters; `captured = delivered + rejected + dropped + pending` always holds. */
+  /** Counters; `captured = delivered + rejected + dropped + deduplicated + pending` always holds. */
   stats(): DeliveryStats {
     return this.engine.stats();
   }

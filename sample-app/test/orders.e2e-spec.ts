@@ -55,7 +55,7 @@ describe('sample app: /orders', () => {
 
     await shop.settle(3);
     expect(shop.wireEventsNamed('order_placed').map((event) => event.data?.order_id)).toEqual(['ord_1', 'ord_2']);
-    expect(shop.tracker.stats()).toMatchObject({ duplicates: 1, pending: 0, rejected: 0 });
+    expect(shop.tracker.stats()).toMatchObject({ deduplicated: 1, pending: 0, rejected: 0 });
   });
 
   it('sends nothing for a declined payment, then order_cancelled for the cancellation', async () => {

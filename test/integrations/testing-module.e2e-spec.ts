@@ -171,13 +171,14 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
     expect(recorder.rejections[0]!.message).toContain('report_exported');
   });
 
-  it('lists duplicates of an idempotency key as dropped, not recorded', () => {
+  it('lists repeats of an idempotency key as deduplicated: not recorded, not dropped', () => {
     const orders = running.app.get(OrdersService);
     orders.renewSubscriptions([{ customerId: 'cus_5', plan: 'basic' }]);
     orders.renewSubscriptions([{ customerId: 'cus_5', plan: 'basic' }]);
     expect(recorder.named('subscription_renewed')).toHaveLength(1);
-    expect(recorder.dropped.map(({ reason, event }) => [reason, event.name])).toEqual([
-      ['duplicate', 'subscription_renewed'],
+    expect(recorder.dropped).toEqual([]);
+    expect(recorder.deduplicated.map(({ idempotencyKey, event }) => [idempotencyKey, event.name])).toEqual([
+      [expect.stringMatching(/^subscription_renewed:/), 'subscription_renewed'],
     ]);
   });
 
@@ -240,7 +241,7 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
     await tracker.flush();
     const stats = tracker.stats();
     expect(stats.pending).toBe(0);
-    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped);
+    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.deduplicated);
     expect(running.app.get(SPOTZEE_RECORDER)).toBe(recorder);
     // The module's own interceptor, extended only to tell the recorder when requests settle.
     expect(running.app.get(SpotzeeInterceptor)).toBeInstanceOf(RecordingSpotzeeInterceptor);

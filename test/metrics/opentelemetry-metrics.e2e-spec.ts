@@ -90,7 +90,7 @@ function expectMatchesStats(collected: Map<string, Point[]>, stats: DeliveryStat
     delivered: total(collected, M.delivered),
     rejected: total(collected, M.rejected),
     dropped: total(collected, M.dropped),
-    duplicates: total(collected, M.duplicates),
+    deduplicated: total(collected, M.deduplicated),
     discarded: total(collected, M.discarded),
     pending: total(collected, M.queueDepth),
     queuedBytes: total(collected, M.queueSize),
@@ -104,7 +104,7 @@ function expectMatchesStats(collected: Map<string, Point[]>, stats: DeliveryStat
     delivered: stats.delivered,
     rejected: stats.rejected,
     dropped: stats.dropped,
-    duplicates: stats.duplicates,
+    deduplicated: stats.deduplicated,
     discarded: stats.discarded,
     pending: stats.pending,
     queuedBytes: stats.queuedBytes,
@@ -248,9 +248,9 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
       captured: 9,
       delivered: 5,
       rejected: 2,
-      dropped: 2,
+      dropped: 1,
       pending: 0,
-      duplicates: 1,
+      deduplicated: 1,
       discarded: 1,
     });
     const collected = await collect(reader);
@@ -262,7 +262,7 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
     expect(value(collected, M.delivered, { event: 'signed_up' })).toBe(1);
     expect(value(collected, M.rejected, { event: 'order_placed', reason: 'missing_contact' })).toBe(1);
     expect(value(collected, M.rejected, { event: 'signed_up', reason: 'server_rejected' })).toBe(1);
-    expect(value(collected, M.dropped, { event: 'order_placed', reason: 'duplicate' })).toBe(1);
+    expect(value(collected, M.deduplicated)).toBe(1);
     expect(value(collected, M.dropped, { event: 'order_cancelled', reason: 'retries_exhausted' })).toBe(1);
     expect(value(collected, M.paused)).toBe(0);
     expect(value(collected, M.halted)).toBe(0);
