@@ -72,8 +72,9 @@ export async function startHarness(
   engine.on('outcome', (outcome) => {
     outcomes.push(outcome);
     const s = engine.stats();
-    if (s.delivered + s.rejected + s.dropped + s.deduplicated + s.pending !== s.captured)
+    if (s.delivered + s.rejected + s.dropped + s.deduplicated + s.pending !== s.captured) {
       violations.push(JSON.stringify(s));
+    }
   });
   const harness: Harness = {
     emulator,
