@@ -38,7 +38,7 @@ function readFigures(lines: readonly LogLine[]): LogFigures {
   for (const { message } of lines) {
     const repeats = /\((\d+) more like it since the last report\)$/.exec(message);
     let match: RegExpExecArray | null;
-    if ((match = /^Spotzee event .* rejected: /.exec(message))) {
+    if (/^Spotzee event .* rejected: /.test(message)) {
       // The first line of a problem stands for one event; a repeat line for the events folded into it.
       figures.rejected += repeats ? int(repeats[1]) : 1;
     } else if ((match = /^Spotzee rejected (\d+) of \d+ events? in batch /.exec(message))) {
@@ -148,6 +148,21 @@ describe('log lines add up', () => {
     const stats = engine.stats();
 
     expect(stats).toMatchObject({ captured: 21, delivered: 6, rejected: 9, dropped: 3, deduplicated: 3, pending: 0 });
+    expectLinesAgreeWithStats(logger.lines, stats, before);
+  });
+
+  it('more kinds of problem than the log remembers (1000): the folded repeats of a forgotten kind are still reported', async () => {
+    const harness = await startHarness();
+    const { engine, logger } = harness;
+    // Each name is its own kind of problem, met twice: one line, and one repeat folded.
+    for (let kind = 0; kind <= 1000; kind++) {
+      for (let time = 0; time < 2; time++) engine.capture({ name: `event_${kind}`, data: { time } });
+    }
+    harness.capture({ data: { delivered: true } });
+    const before = engine.stats();
+    await engine.close({ deadlineMs: 5000 });
+    const stats = engine.stats();
+    expect(stats).toMatchObject({ captured: 2003, rejected: 2002, delivered: 1 });
     expectLinesAgreeWithStats(logger.lines, stats, before);
   });
 });

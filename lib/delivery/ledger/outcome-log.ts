@@ -43,9 +43,9 @@ export class OutcomeLog {
   /** Writes the line, or folds it and makes sure the fold is reported within an interval. */
   #admit(key: string, message: string): void {
     const line = this.#throttle.admit(key, message);
-    if (line !== null) {
-      this.log.write('warn', line);
-    } else if (this.#repeatTimer === null) {
+    if (line !== null) this.log.write('warn', line);
+    // Folded now, or folded earlier under a key this one evicted: either way reported within an interval.
+    if ((line === null || this.#throttle.holdsEvictedRepeats) && this.#repeatTimer === null) {
       this.#repeatTimer = detachedTimeout(() => this.flushRepeats(), REJECTION_LOG_INTERVAL_MS, false);
     }
   }
