@@ -13,7 +13,7 @@
  *                  answer (`classifyResponse`, pure) and hands it to `RetryPolicy` (backoff within a
  *                  time budget), `DeliveryGate` (server-requested pauses, halts) or `ServerRejections`
  *                  (refused items, splits). `ShutdownDrain` runs the end under its deadline.
- * 4. `ledger/`   — `OutcomeLedger` gives every event exactly one outcome (delivered, rejected, dropped),
+ * 4. `ledger/`   — `OutcomeLedger` gives every event exactly one outcome (delivered, rejected, dropped, deduplicated),
  *                  counts it, and announces it to listeners and the throttled logs:
  *                  `captured = delivered + rejected + dropped + deduplicated + pending` at every moment.
  *

@@ -136,7 +136,11 @@ describe("the README's quick start in an app as `nest new` (Nest 11) generates i
       expect(await response.text()).toBe('Hello World!');
 
       // What the README says the emulator's terminal prints.
-      await emulator?.waitFor(/batch 1: 1 event \(hello_requested\), key \w+/, PRINT_TIMEOUT_MS);
+      await emulator
+        ?.waitFor(/batch 1: 1 event \(hello_requested\), key \w+/, PRINT_TIMEOUT_MS)
+        .catch((error: Error) => {
+          throw new Error(`${error.message}\nThe app printed:\n${server?.printed}`);
+        });
       const received = await receivedAtEmulator();
       expect(received.count).toBe(1);
       expect(received.events[0]).toMatchObject({ batchIndex: 0, idempotencyKey: expect.any(String) });
