@@ -26,7 +26,11 @@ export class RecordingSpotzeeInterceptor extends SpotzeeInterceptor {
     super(tracker, settings);
   }
 
-  protected override settleOnResponse(response: NativeResponse, events: RequestEventsContext, sse = false): void {
+  protected override settleOnResponse(
+    response: NativeResponse,
+    events: RequestEventsContext,
+    sse?: () => boolean,
+  ): void {
     this.openRequests.opened(events);
     super.settleOnResponse(response, events, sse);
   }
