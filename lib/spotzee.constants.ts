@@ -7,6 +7,9 @@
 /** String alias of `SpotzeeTracker`, used by `@InjectSpotzee()`; survives a dual-loaded package. */
 export const SPOTZEE_TRACKER = 'spotzee:tracker';
 
+/** The engine and capture path behind the tracker, for the Nest layer (not exported from the package root). */
+export const SPOTZEE_RUNTIME = 'spotzee:runtime';
+
 /** The validated, defaulted module settings (options without the extras, plus the Nest-only ones). */
 export const SPOTZEE_SETTINGS = 'spotzee:settings';
 

@@ -11,7 +11,7 @@ import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 import { describeStartup } from './spotzee-startup.js';
 import { SpotzeeInterceptor } from './spotzee.interceptor.js';
-import { SpotzeeTracker } from './spotzee.tracker.js';
+import { SpotzeeRuntime } from './spotzee.runtime.js';
 
 /** A handler carrying `@EmitsEvent`, found at start-up. */
 export interface DiscoveredEmitter {
@@ -38,7 +38,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     protected readonly scanner: MetadataScanner,
     protected readonly metadata: EmitsEventMetadataAccessor,
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
-    protected readonly tracker: SpotzeeTracker,
+    protected readonly runtime: SpotzeeRuntime,
     @Optional() protected readonly interceptor?: SpotzeeInterceptor,
   ) {
     if (typeof (scanner as Partial<MetadataScanner>).getAllMethodNames !== 'function') {
@@ -102,13 +102,13 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
   /** One line that says where events go, then the set-ups that would lose or misdirect them. */
   onApplicationBootstrap(): void {
     const { startupLine, startupWarnings } = describeStartup(
-      this.tracker.engine.options,
+      this.runtime.engine.options,
       this.decoratedHandlers,
-      this.tracker.storeName,
+      this.runtime.storeName,
     );
-    this.tracker.logger.log(startupLine);
+    this.runtime.logger.log(startupLine);
     for (const warning of startupWarnings) {
-      this.tracker.warnOnce(`startup:${warning}`, warning);
+      this.runtime.warnOnce(`startup:${warning}`, warning);
     }
   }
 
@@ -138,7 +138,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
           }
         }
         if (!isController && !PROVIDER_HANDLER_METADATA.some((key) => Reflect.hasMetadata(key, handler as object))) {
-          this.tracker.warnOnce(`misplaced:${where}`, messages.decoratorMisplaced(where, definitions[0]!.name));
+          this.runtime.warnOnce(`misplaced:${where}`, messages.decoratorMisplaced(where, definitions[0]!.name));
         }
         emitters.push({ where, definitions });
       }
@@ -185,7 +185,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
       throw new SpotzeeConfigurationError('eventNames', lines.join('\n'));
     }
     for (const [name, where] of offenders) {
-      this.tracker.warnOnce(`name:${name}`, messages.nameNotSnakeCase(name, where));
+      this.runtime.warnOnce(`name:${name}`, messages.nameNotSnakeCase(name, where));
     }
   }
 
@@ -205,7 +205,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     for (const name of this.settings.schemas.keys()) use(name, `schemas.${name}`);
     for (const name of this.settings.catalog?.names() ?? []) use(name, 'spotzee-events.json');
     for (const warning of findNamePitfalls(uses)) {
-      this.tracker.warnOnce(`pitfall:${warning}`, warning);
+      this.runtime.warnOnce(`pitfall:${warning}`, warning);
     }
   }
 

@@ -8,11 +8,11 @@ import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.deco
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 import type { EmitsEventObserver, HandlerBinding } from './emits-event.hook.js';
 import { RequestEventsContext, requestEventsStorage, type RequestOrigin } from './request-events.context.js';
-import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
+import { SPOTZEE_RUNTIME, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
-import type { SpotzeeTracker } from './spotzee.tracker.js';
+import type { SpotzeeRuntime } from './spotzee.runtime.js';
 
 /** The native Node response (`reply.raw` on Fastify, the response itself on Express). */
 export interface NativeResponse {
@@ -70,9 +70,9 @@ export class SpotzeeInterceptor implements NestInterceptor {
   protected readonly listensEagerly: boolean = false;
 
   // String tokens only: `@UseInterceptors(SpotzeeInterceptor)` may name this class from the other
-  // build of the package than the one whose module provides the tracker (ESM app, CJS library).
+  // build of the package than the one whose module provides the runtime (ESM app, CJS library).
   constructor(
-    @Inject(SPOTZEE_TRACKER) protected readonly tracker: SpotzeeTracker,
+    @Inject(SPOTZEE_RUNTIME) protected readonly runtime: SpotzeeRuntime,
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
   ) {}
 
@@ -172,7 +172,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
       const capture = new DefinitionCapture(definition, result, context, events);
       const pending = this.runMappers(capture, 0);
       if (pending !== undefined) {
-        this.tracker.defer(events, pending);
+        this.runtime.defer(events, pending);
       }
     }
   }
@@ -226,7 +226,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
   /** The definition stops before its event: `when` said no, or the contact mapper's answer is rejected. */
   private stopped(capture: DefinitionCapture): undefined {
     if (capture.rejection !== undefined) {
-      this.tracker.reject(capture.input(), 'invalid_contact', capture.rejection, 'contact');
+      this.runtime.reject(capture.input(), 'invalid_contact', capture.rejection, 'contact');
     }
     return undefined;
   }
@@ -236,7 +236,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     const { definition, events } = capture;
     const data = capture.values.data;
     if (onlyUndefinedFields(data)) {
-      this.tracker.warnOnce(
+      this.runtime.warnOnce(
         `undefined-data:${capture.source}:${definition.name}`,
         messages.dataMapperOnlyUndefined(definition.name, capture.source, Object.keys(data as object)),
       );
@@ -251,11 +251,11 @@ export class SpotzeeInterceptor implements NestInterceptor {
       identify: (capture.values.identify ?? undefined) as TrackInput['identify'],
       idempotencyKey: (capture.values.idempotencyKey ?? undefined) as TrackInput['idempotencyKey'],
     };
-    this.tracker.capture(input, definition.options.schema ?? this.settings.schemas.get(definition.name), events);
+    this.runtime.capture(input, definition.options.schema ?? this.settings.schemas.get(definition.name), events);
   }
 
   private rejectMapper(capture: DefinitionCapture, mapper: Mapper, message: string): void {
-    this.tracker.reject(capture.input(), MAPPER_FAILURE[mapper], message, mapper);
+    this.runtime.reject(capture.input(), MAPPER_FAILURE[mapper], message, mapper);
   }
 
   /** Commits the request's events, or discards them when it failed (unless `sendOnFailedRequest`). */
@@ -283,7 +283,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     try {
       work();
     } catch (error) {
-      this.tracker.warnOnce(`internal:${events.source}`, messages.internalError(events.source, error));
+      this.runtime.warnOnce(`internal:${events.source}`, messages.internalError(events.source, error));
     }
   }
 
@@ -343,7 +343,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     try {
       resolved = this.settings.contact(context);
     } catch (error) {
-      this.tracker.warnOnce(`contact:${events.source}`, messages.contactResolverThrew(events.source, error));
+      this.runtime.warnOnce(`contact:${events.source}`, messages.contactResolverThrew(events.source, error));
       return {};
     }
     if (!isAsync(resolved)) {
@@ -353,7 +353,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     return settleWithin(resolved, timeoutMs).then(
       (contact) => (contact as SpotzeeContact | undefined) ?? {},
       (error: unknown) => {
-        this.tracker.warnOnce(
+        this.runtime.warnOnce(
           `contact:${events.source}`,
           error instanceof CallbackTimedOut
             ? messages.contactResolverTimedOut(events.source, timeoutMs)

@@ -2,13 +2,14 @@ import { Module, type CanActivate } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 import { resolveMeterProvider } from './metrics/meter-provider.loader.js';
-import { SPOTZEE_METER_PROVIDER, SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
+import { SPOTZEE_METER_PROVIDER, SPOTZEE_RUNTIME, SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
 import { SpotzeeExplorer } from './spotzee.explorer.js';
 import { SpotzeeHandlerGuard } from './spotzee-handler.guard.js';
 import { SpotzeeInterceptor } from './spotzee.interceptor.js';
 import { ConfigurableSpotzeeModule, SPOTZEE_MODULE_OPTIONS } from './spotzee.module-definition.js';
 import { SpotzeeRequestListener } from './spotzee-request.listener.js';
 import { createSpotzeeSettings, type SpotzeeSettings } from './spotzee-settings.factory.js';
+import { SpotzeeRuntime } from './spotzee.runtime.js';
 import { SpotzeeTracker } from './spotzee.tracker.js';
 
 /**
@@ -35,6 +36,8 @@ import { SpotzeeTracker } from './spotzee.tracker.js';
       useFactory: (settings: SpotzeeSettings) => resolveMeterProvider(settings.metrics),
       inject: [SPOTZEE_SETTINGS],
     },
+    SpotzeeRuntime,
+    { provide: SPOTZEE_RUNTIME, useExisting: SpotzeeRuntime },
     SpotzeeTracker,
     { provide: SPOTZEE_TRACKER, useExisting: SpotzeeTracker },
     EmitsEventMetadataAccessor,
@@ -55,6 +58,8 @@ import { SpotzeeTracker } from './spotzee.tracker.js';
   exports: [
     SpotzeeTracker,
     SPOTZEE_TRACKER,
+    // For `@UseInterceptors(SpotzeeInterceptor)` in the app's modules, which builds the interceptor there.
+    SPOTZEE_RUNTIME,
     SpotzeeInterceptor,
     EmitsEventMetadataAccessor,
     // The settings hide the key behind a non-enumerable getter; the raw options (key in clear) stay inside.
