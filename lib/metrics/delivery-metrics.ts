@@ -9,7 +9,7 @@ import type {
 } from './meter-like.js';
 import { SPOTZEE_METRICS as N } from './metric-names.js';
 
-/** What is instrumented: the engine's public surface (a `DeliveryEngine`, or `SpotzeeTracker.engine`). */
+/** What is instrumented: the engine's public surface (a `DeliveryEngine`, the Nest module's included). */
 export interface MetricsSource {
   stats(): DeliveryStats;
   health(): DeliveryHealth;

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeduplicatedOutcome, DroppedOutcome, RejectedOutcome } from '../delivery/ledger/outcomes.js';
 import type { PreparedEvent, SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
-import { SPOTZEE_TRACKER } from '../spotzee.constants.js';
+import { SPOTZEE_RUNTIME, SPOTZEE_TRACKER } from '../spotzee.constants.js';
+import type { SpotzeeRuntime } from '../spotzee.runtime.js';
 import type { SpotzeeTracker } from '../spotzee.tracker.js';
 import { describeMatch, explainMismatch, type EventMatch } from './event-expectation.js';
 import { OpenRequests } from './open-requests.js';
@@ -46,6 +47,7 @@ export class SpotzeeRecorder {
     // The string token, so a recorder from one build of the package can watch the tracker of the other.
     @Inject(SPOTZEE_TRACKER) private readonly tracker: SpotzeeTracker,
     private readonly openRequests: OpenRequests,
+    @Inject(SPOTZEE_RUNTIME) private readonly runtime: SpotzeeRuntime,
   ) {
     tracker.on('captured', (event) => this.record(event));
     tracker.on('rejected', (outcome) => {
@@ -183,7 +185,7 @@ export class SpotzeeRecorder {
    * idempotency keys seen so far: the next test may capture the same domain event again.
    */
   clear(): void {
-    this.tracker.engine.forgetIdempotencyKeys();
+    this.runtime.engine.forgetIdempotencyKeys();
     this.recorded.length = 0;
     this.rejected.length = 0;
     this.droppedOutcomes.length = 0;

@@ -24,6 +24,7 @@ import { shipmentGate } from './fixtures/testing-app/orders.controller.js';
 import { OrdersModule } from './fixtures/testing-app/orders.module.js';
 import { OrdersService } from './fixtures/testing-app/orders.service.js';
 import { listen, type PostingApp } from './support/http-app.js';
+import { SpotzeeRuntime } from '../../lib/spotzee.runtime.js';
 
 const schemas = { subscription_renewed: z.object({ plan: z.enum(['basic', 'pro']) }) };
 
@@ -236,7 +237,7 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
 
   it('runs the engine in dry-run mode with no key: it sends nothing and settles every event as delivered', async () => {
     const tracker = running.app.get(SpotzeeTracker);
-    expect(tracker.engine.options).toMatchObject({ dryRun: true, hasApiKey: false });
+    expect(running.app.get(SpotzeeRuntime).engine.options).toMatchObject({ dryRun: true, hasApiKey: false });
     running.app.get(OrdersService).renewSubscriptions([{ customerId: 'cus_10', plan: 'pro' }]);
     await tracker.flush();
     const stats = tracker.stats();
@@ -286,7 +287,7 @@ describe("SpotzeeTestingModule in place of the application's own SpotzeeModule",
         const recorder = running.app.get(SpotzeeRecorder);
         await running.post('/accounts', { email: 'v@example.com' }, { 'x-visitor-id': 'anon_own' });
         await recorder.settled();
-        expect(running.app.get(SpotzeeTracker).engine.options.dryRun).toBe(true);
+        expect(running.app.get(SpotzeeRuntime).engine.options.dryRun).toBe(true);
         return recorder.find('account_created')?.anonymous_id;
       } finally {
         await running.app.close();
@@ -334,7 +335,7 @@ describe("SpotzeeTestingModule in place of the application's own SpotzeeModule",
       await running.post('/accounts', { email: 'v@example.com' }, { 'x-visitor-id': 'anon_cfg' });
       await recorder.waitFor('account_created');
       recorder.expectEvent('account_created', { anonymousId: 'anon_cfg' });
-      expect(running.app.get(SpotzeeTracker).engine.options.dryRun).toBe(true);
+      expect(running.app.get(SpotzeeRuntime).engine.options.dryRun).toBe(true);
     } finally {
       await running.app.close();
     }

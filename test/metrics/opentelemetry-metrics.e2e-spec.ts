@@ -22,6 +22,7 @@ import type { SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { eventually } from '../support/eventually.js';
 import { startApp, type RunningApp } from '../support/loopback-app.js';
 import { suiteEmulator } from '../support/suite-emulator.js';
+import { SpotzeeRuntime } from '../../lib/spotzee.runtime.js';
 
 /** The SDK's pull-style reader, as in its own tests: `collect()` reads every instrument on demand. */
 class InMemoryMetricReader extends MetricReader {
@@ -161,7 +162,7 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
   it('records into the global meter provider and matches stats() exactly after a run with faults', async () => {
     metrics.setGlobalMeterProvider(provider);
     const { tracker, url } = await boot(emulator());
-    expect(tracker.metrics).not.toBeNull();
+    expect(running!.app.get(SpotzeeRuntime).metrics).not.toBeNull();
     const target = emulator();
     const contact = { externalId: 'cus_1' };
 
@@ -332,13 +333,13 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
 
   it('is off, and subscribes nothing, when no meter provider is registered or metrics is false', async () => {
     // @opentelemetry/api is installed here, but nothing is registered: the API would hand out no-op meters.
-    const first = await boot(emulator());
-    expect(first.tracker.metrics).toBeNull();
+    await boot(emulator());
+    expect(running!.app.get(SpotzeeRuntime).metrics).toBeNull();
     await running!.app.close();
 
     metrics.setGlobalMeterProvider(provider);
     const second = await boot(emulator(), { metrics: false });
-    expect(second.tracker.metrics).toBeNull();
+    expect(running!.app.get(SpotzeeRuntime).metrics).toBeNull();
     second.tracker.track('order_placed', { externalId: 'cus_1' });
     await second.tracker.flush();
     expect((await reader.collect()).resourceMetrics.scopeMetrics).toEqual([]);
