@@ -1,4 +1,3 @@
-import { batchBody, batchKey } from '../../delivery/queue/batch-key.js';
 import { EventQueueStore } from '../../delivery/queue/event-queue-store.js';
 import type {
   QueueStoreHooks,
@@ -165,20 +164,13 @@ export class FileEventStore extends EventQueueStore {
   }
 
   /**
-   * The oldest events, recorded as a batch (its key and exact body) before they are handed over, so the
-   * batch is on disk before its first send.
+   * The oldest events. The engine freezes them into a batch and tells `frozen()` in the same call, before
+   * the first send: that is where the batch is recorded, with the key and body the engine computed
+   * once for the request itself.
    */
   take(limits: TakeLimits): QueuedEvent[] {
     if (this.#queue.size < limits.maxEvents) this.#readBack(limits.maxEvents - this.#queue.size);
-    const entries = this.#queue.take(limits);
-    if (entries.length > 0) {
-      this.#record({
-        key: batchKey(entries.map((e) => e.event)),
-        body: batchBody(entries.map((e) => e.event)),
-        entries,
-      });
-    }
-    return entries;
+    return this.#queue.take(limits);
   }
 
   /** Queued events discarded (drop-oldest, or the deadline): they are done on disk too. */
@@ -189,7 +181,10 @@ export class FileEventStore extends EventQueueStore {
     return entry;
   }
 
-  /** A batch made without `take()` (the survivors of a partial rejection): recorded now. */
+  /**
+   * A new batch, from `take()` or from the survivors of a partial rejection: recorded (its exact body and
+   * `Idempotency-Key`) before its first send, so a crash from here on resends it under the same key.
+   */
   override frozen(batch: StoredBatch): void {
     if (!this.#refs.has(batch.key)) this.#record(batch);
   }

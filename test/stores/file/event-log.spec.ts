@@ -63,6 +63,37 @@ describe('EventLog', () => {
     expect(Number.parseInt(reopened.log.nextBatchId(), 36)).toBeGreaterThan(Number.parseInt(delivered.id, 36));
   });
 
+  it('records a batch body once, byte for byte, and gives back every event of it whole (multi-byte text too)', () => {
+    const dir = directory();
+    const { log } = openLog(dir);
+    const plain = storedEvent();
+    const accented = storedEvent({
+      json: JSON.stringify({ name: 'order_placed', data: { city: 'Zürich', note: '東京 → "quoted"\n' } }),
+    });
+    const events = [plain, accented, storedEvent()];
+    for (const event of events) log.appendEvent(event);
+    const batch = storedBatch(log.nextBatchId(), events);
+    // Not the engine's layout (a space after a comma): kept as it is, through the other record form.
+    const spaced = storedEvent();
+    log.appendEvent(spaced);
+    const odd = { id: log.nextBatchId(), key: 'spz_odd', body: Buffer.from(`[ ${spaced.json}]`), events: [spaced] };
+    const before = log.diskBytes;
+    log.appendBatch(batch);
+    // The body is written once: the record is far smaller than the body and a second copy of every event.
+    expect(log.diskBytes - before).toBeLessThan(batch.body.length + 400);
+    log.appendBatch(odd);
+    log.close();
+    open.pop();
+
+    const reopened = openLog(dir);
+    const [first, second] = reopened.recovered.batches;
+    expect(first!.body.equals(batch.body)).toBe(true);
+    expect(first!.events).toEqual(events);
+    expect(second!.body.equals(odd.body)).toBe(true);
+    expect(second!.events).toEqual([spaced]);
+    expect(reopened.tornTails).toEqual([]);
+  });
+
   it('cuts a torn tail, reports it, and keeps every whole record before it', () => {
     const dir = directory();
     const { log } = openLog(dir);
