@@ -94,6 +94,36 @@ describe('EventLog', () => {
     expect(reopened.tornTails).toEqual([]);
   });
 
+  it('reads queued events back by position, across other records between them, small and large', () => {
+    const dir = directory();
+    const { log } = openLog(dir);
+    const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(() => storedEvent());
+    log.appendEvent(a!);
+    log.appendEvent(b!);
+    log.appendBatch(storedBatch(log.nextBatchId(), [a!]));
+    log.appendEvent(c!);
+    // A batch record far larger than a read's gap allowance between two queued events.
+    const big = storedEvent({ json: JSON.stringify({ name: 'order_placed', data: { blob: 'x'.repeat(100_000) } }) });
+    log.appendEvent(big);
+    log.appendBatch(storedBatch(log.nextBatchId(), [b!, c!, big]));
+    log.appendEvent(d!);
+    // A small record between two queued events: read through in the same run.
+    log.appendBatch(storedBatch(log.nextBatchId(), [storedEvent()]));
+    log.appendEvent(e!);
+    expect(log.queuedCount).toBe(2);
+    expect(log.readQueued(0, 2)).toEqual([d, e]);
+    expect(log.readQueued(1, 5)).toEqual([e]);
+    const f = storedEvent();
+    const g = storedEvent();
+    const { log: other } = openLog(directory());
+    other.appendEvent(f);
+    other.appendBatch(
+      storedBatch(other.nextBatchId(), [storedEvent({ json: JSON.stringify({ blob: 'y'.repeat(100_000) }) })]),
+    );
+    other.appendEvent(g);
+    expect(other.readQueued(0, 2)).toEqual([f, g]);
+  });
+
   it('cuts a torn tail, reports it, and keeps every whole record before it', () => {
     const dir = directory();
     const { log } = openLog(dir);
