@@ -67,6 +67,8 @@ export class FileEventStore extends EventQueueStore {
   readonly #memoryEvents: number;
   #spilled = 0;
   #spilledBytes = 0;
+  /** Reading back failed once (reported once, not on every scheduling decision). */
+  #readFailed = false;
   /** Batch key → the log's handle for it. */
   readonly #refs = new Map<string, string>();
   #log: EventLog | null = null;
@@ -232,7 +234,17 @@ export class FileEventStore extends EventQueueStore {
     if (this.#spilled === 0 || log === null) return;
     const room = Math.max(wanted, Math.min(READ_BACK_EVENTS, this.#memoryEvents - this.#queue.size));
     const count = Math.min(this.#spilled, READ_BACK_EVENTS, room);
-    for (const stored of log.readQueued(log.queuedCount - this.#spilled, count)) {
+    let read;
+    try {
+      read = log.readQueued(log.queuedCount - this.#spilled, count);
+    } catch (error) {
+      // Only a log changed behind the store's back gets here; `peek()` and `take()` must never throw into
+      // the engine. The events stay pending (counted, on disk), and a restart recovers what is whole.
+      if (!this.#readFailed) this.#hooks?.log('error', error instanceof Error ? error.message : String(error));
+      this.#readFailed = true;
+      return;
+    }
+    for (const stored of read) {
       const entry = queuedFromStored(stored);
       this.#queue.append(entry);
       this.#spilled -= 1;
