@@ -185,7 +185,9 @@ export class RedisEventStore extends EventQueueStore {
    * a single step before they are handed over. Refused while Redis is unreachable: the events wait.
    */
   async take(limits: TakeLimits): Promise<QueuedEvent[]> {
-    if (!this.#up || this.#unwritten.size > 0 || this.#client === null) {
+    // Writes still awaiting their reply do not hold a batch back: they were sent on this connection
+    // before the freeze script, so Redis applies them first. Under steady load some always are.
+    if (!this.#up || this.#client === null) {
       throw new Error(`Redis is unreachable (${this.#problem ?? 'replaying'}); events wait in memory`);
     }
     const client = this.#client;
@@ -265,7 +267,7 @@ export class RedisEventStore extends EventQueueStore {
     for (const timer of this.#timers) clearInterval(timer);
     const client = this.#client;
     if (client === null) return;
-    if (this.#unwritten.size > 0) {
+    if (!this.#up && this.#unwritten.size > 0) {
       this.#hooks?.log(
         'error',
         M.down(`${this.#unwritten.size} events captured while Redis was unreachable are lost with this process`),
@@ -307,6 +309,9 @@ export class RedisEventStore extends EventQueueStore {
     const wasDown = this.#problem !== null && this.#problem !== 'connecting';
     this.#up = true;
     this.#problem = null;
+    // Captured during the replay above (the store was not up yet, so nothing wrote them): written now,
+    // before any batch can be taken.
+    for (const event of this.#unwritten.values()) this.#writeEvent(event);
     if (wasDown) this.#hooks?.log('warn', M.up(replayed));
     await this.#adopt();
     this.#hooks?.wake();
