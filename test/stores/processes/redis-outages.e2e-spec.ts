@@ -53,8 +53,9 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
     const down = /RedisEventStore: Redis is unreachable \([^)]+\)\. Events are held in memory/;
     await eventually(() => replicas.every((replica) => down.test(replica.child.log)), 'both replicas said so', 30_000);
     const whileDown = await Promise.all(replicas.map((replica) => replica.report()));
-    for (const { health } of whileDown)
+    for (const { health } of whileDown) {
       expect(health).toMatchObject({ healthy: false, store: { name: 'redis', up: false } });
+    }
     // Capture goes on while Redis is down. 1,000 events one per 2 ms or slower: the outage outlasts the
     // 1.5 s lease, so Redis comes back with every replica's lease expired.
     const capturedAtOutage = replicas.map((replica) => replica.captured.length);
@@ -110,8 +111,9 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
     expect(final.stats).toMatchObject({ captured: 80, delivered: 50, dropped: 30, pending: 0, store: { up: true } });
     // Every captured event is accounted for: at the emulator exactly once, or in a reported drop, never both.
     const arrived = arrivals(emulator());
-    for (const uid of app.captured)
+    for (const uid of app.captured) {
       expect([uid, (arrived.get(uid) ?? 0) + (dropped.has(uid) ? 1 : 0)]).toEqual([uid, 1]);
+    }
     expect(app.child.log).toMatch(/RedisEventStore: Redis is reachable again/);
     await app.terminate();
   }, 120_000);
