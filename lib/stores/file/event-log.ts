@@ -252,7 +252,7 @@ export class EventLog {
     return this.#appendFrame(encodeRecord(record), live);
   }
 
-  #appendFrame(frame: Buffer, live: boolean): RecordLocation | null {
+  #appendFrame(frame: Buffer, live: boolean, retried = false): RecordLocation | null {
     const file = this.#active;
     const segment = this.#segments.at(-1)!;
     const position = file.size;
@@ -266,6 +266,7 @@ export class EventLog {
       } catch {
         // Shrinking needs no space; if even that fails, recovery cuts the torn tail at the next start.
       }
+      if (!retried && this.#rollDeadLog()) return this.#appendFrame(frame, live, true);
       const detail = errorDetail(error);
       if (this.#writeError === null) this.#onProblem(M.writeFailed(this.directory, detail), 'error');
       this.#writeError = detail;
@@ -298,6 +299,22 @@ export class EventLog {
     }
   }
 
+  /**
+   * A full disk whose log holds nothing live any more (everything on it was delivered) frees itself:
+   * the log rolls to a new segment and every dead one is deleted. Without this, a disk smaller than
+   * `segmentBytes` stayed full for good, since only a successful write past that size rolls the log.
+   */
+  #rollDeadLog(): boolean {
+    if (this.#rolling || this.#closed || this.#active.size === 0) return false;
+    if (!this.#segments.every((segment) => segment.live === 0)) return false;
+    try {
+      this.#roll();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   #roll(): void {
     this.#rolling = true;
     try {
@@ -308,6 +325,9 @@ export class EventLog {
   }
 
   #rollSegment(): void {
+    const no = this.#segments.at(-1)!.no + 1;
+    // Opened first: if the new segment cannot be created, the log keeps writing to the current one.
+    const next = this.#open(segmentPath(this.directory, no));
     const old = this.#active;
     try {
       old.syncNow();
@@ -315,8 +335,7 @@ export class EventLog {
       this.#onProblem(M.syncFailed(this.directory, errorDetail(error)), 'warn');
     }
     old.close();
-    const no = this.#segments.at(-1)!.no + 1;
-    this.#active = this.#open(segmentPath(this.directory, no));
+    this.#active = next;
     this.#segments.push({ no, live: 0, liveBytes: 0 });
     this.#sizes.set(no, 0);
     this.#carryForwardOldest();

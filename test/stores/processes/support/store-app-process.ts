@@ -12,6 +12,7 @@ export interface StoreAppEnv {
   RUN: string;
   STORE: 'file' | 'redis';
   STORE_DIRECTORY?: string;
+  STORE_SEGMENT_BYTES?: string;
   REDIS_URL?: string;
   REDIS_PREFIX?: string;
   LEASE_MS?: string;
