@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Mounts a real tmpfs of `size` (e.g. `512k`) on `directory`: a small filesystem that really fills
@@ -14,4 +17,16 @@ export function mountSmallTmpfs(directory: string, size: string): boolean {
 
 export function unmount(directory: string): void {
   spawnSync('umount', [directory], { stdio: 'ignore' });
+}
+
+/** Whether this machine lets the tests mount a tmpfs (tried once on a scratch directory). */
+export function canMountTmpfs(): boolean {
+  const probe = mkdtempSync(join(tmpdir(), 'spotzee-tmpfs-probe-'));
+  try {
+    if (!mountSmallTmpfs(probe, '64k')) return false;
+    unmount(probe);
+    return true;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
 }
