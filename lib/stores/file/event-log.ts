@@ -68,6 +68,8 @@ export class EventLog {
   readonly #queued = new QueuedLocations();
   readonly #batches = new Map<string, RecordLocation>();
   readonly #batchSizes = new Map<string, number>();
+  /** Events sent in a batch whose record the disk refused: live on disk until that batch is done. */
+  readonly #unrecorded = new Map<string, RecordLocation>();
   /** Bytes per segment on disk. */
   readonly #sizes = new Map<number, number>();
   #lastBatchId = 0;
@@ -243,9 +245,10 @@ export class EventLog {
   appendBatch(batch: StoredBatch): boolean {
     const at = this.#append({ type: RecordType.Batch, batch });
     if (at === null) {
-      // The batch is sent anyway; its events leave the queue here but their records stay live, so a
-      // restart before a later record marks them done resends them (at least once, never lost).
-      for (let left = this.#queuedPrefix(batch.events); left > 0; left--) this.#queued.shift();
+      // The batch is sent anyway; its events leave the queue here but their records stay live until
+      // `unrecordedBatchDone`, so a restart before it resends them (at least once, never lost).
+      const left = this.#queuedPrefix(batch.events);
+      for (let i = 0; i < left; i++) this.#unrecorded.set(batch.events[i]!.id, this.#queued.shift()!);
       return false;
     }
     this.#dequeue(batch.events);
@@ -261,6 +264,18 @@ export class EventLog {
     this.#append({ type: RecordType.BatchDone, batchId });
     this.#forget(this.#batches, batchId);
     this.#batchSizes.delete(batchId);
+    this.#deleteDeadSegments();
+  }
+
+  /**
+   * A batch whose record the disk refused got its outcome: its events are marked done, or they would
+   * be sent again after a restart, and the segments holding them could never be deleted.
+   */
+  unrecordedBatchDone(events: readonly Pick<StoredEvent, 'id'>[]): void {
+    const ids = events.map((event) => event.id).filter((id) => this.#unrecorded.has(id));
+    if (ids.length === 0) return;
+    this.#append({ type: RecordType.EventsDone, eventIds: ids });
+    for (const id of ids) this.#forget(this.#unrecorded, id);
     this.#deleteDeadSegments();
   }
 

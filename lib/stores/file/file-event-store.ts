@@ -199,7 +199,7 @@ export class FileEventStore extends EventQueueStore {
     if (ref === undefined) {
       // Its batch record could not be written (a full disk): its events are still queued on disk, and
       // without this they would be sent again after a restart, under a new key.
-      this.#log?.eventsDone(batch.entries.map((entry) => entry.event.id));
+      this.#log?.unrecordedBatchDone(batch.entries.map((entry) => entry.event));
       return;
     }
     this.#refs.delete(batch.key);
