@@ -10,10 +10,9 @@ import { event, expectInvariant } from '../../delivery/support/engine-harness.js
 import { RecordingLogger } from '../../support/recording-logger.js';
 import { FillingDisk } from '../support/filling-disk.js';
 import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
-import { eventually } from '../../support/eventually.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
 import { canMountTmpfs, mountSmallTmpfs, unmount } from './support/small-tmpfs.js';
-import { arrivals, duplicates, settled, StoreAppProcess } from './support/store-app-process.js';
+import { arrivals, duplicates, settled, StoreAppProcess, waitFor } from './support/store-app-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OPTIONS = { flushIntervalMs: 20, maxBatchEvents: 25, retryBaseMs: 50, retryMaxMs: 200 };
@@ -65,7 +64,7 @@ describe('FileEventStore on a disk that fills up (a real tmpfs)', () => {
       );
       apps.push(app);
       await app.post('/load/start?perTick=5&everyMs=1');
-      await eventually(() => app.dropped.size >= 20, 'events refused by the full disk', 30_000);
+      await waitFor(() => app.dropped.size >= 20, 'events refused by the full disk', 30_000);
       await app.post('/load/stop');
 
       expect(app.child.log).toMatch(

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
-import { eventually } from '../../support/eventually.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
 import {
   arrivals,
@@ -14,6 +13,7 @@ import {
   replayedEvents,
   settled,
   StoreAppProcess,
+  waitFor,
 } from './support/store-app-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -60,14 +60,14 @@ describe('FileEventStore: a Nest app SIGKILLed under load and restarted on the s
     const held = new Promise<void>((resolve) => (release = resolve));
     emulator().inject({ kind: 'slow', delayMs: 0, until: held }, { times: Infinity });
     const capturedBeforeHold = first.captured.length;
-    await eventually(
+    await waitFor(
       () => emulator().stats().inFlight >= 2 && first.captured.length >= capturedBeforeHold + 300,
       'batches in flight while capture goes on',
       30_000,
     );
     await first.kill();
     await orders.done;
-    const captured = first.captured;
+    const captured = new Set(first.captured);
     const heldRequests = emulator().stats().inFlight;
 
     // Spotzee now answers the held requests (their client is gone) and everything after them normally.
@@ -90,13 +90,13 @@ describe('FileEventStore: a Nest app SIGKILLed under load and restarted on the s
     apps.push(second);
     expect(second.child.log).toMatch(/FileEventStore: recovered \d+ queued events and \d+ unsent batches/);
 
-    await eventually(() => missing(emulator(), captured).length === 0, 'every captured event delivered', 30_000);
+    await waitFor(() => missing(emulator(), captured).length === 0, 'every captured event delivered', 30_000);
     const report = await settled(second);
 
     expect(duplicates(emulator())).toEqual([]);
     // Nothing arrived that the first process did not capture: at most the few events whose capture
     // completed in the instant between `track()` returning (or the commit) and its report line.
-    const unreported = [...arrivals(emulator()).keys()].filter((uid) => !captured.includes(uid));
+    const unreported = [...arrivals(emulator()).keys()].filter((uid) => !captured.has(uid));
     expect(unreported.every((uid) => uid.startsWith('first-'))).toBe(true);
     expect(unreported.length).toBeLessThanOrEqual(1 + 8);
     // The batches in flight at the kill were resent under their frozen key and answered as replays.

@@ -4,15 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
-import { eventually } from '../../support/eventually.js';
 import { TestRedisServer, redisServerInstalled } from '../../support/redis-server.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
-import { arrivals, duplicates, missing, OrderLoad, settled, StoreAppProcess } from './support/store-app-process.js';
+import {
+  arrivals,
+  duplicates,
+  missing,
+  OrderLoad,
+  settled,
+  StoreAppProcess,
+  waitFor,
+} from './support/store-app-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const describeWithRedis = redisServerInstalled() ? describe : describe.skip;
 
 const OPTIONS = { flushIntervalMs: 20, maxBatchEvents: 25, retryBaseMs: 50, retryMaxMs: 200 };
+const LEASE_MS = 3000;
 
 describeWithRedis('RedisEventStore: Redis itself goes away', () => {
   const emulator = suiteEmulator();
@@ -39,7 +47,7 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
         StoreAppProcess.start(
           libraryDir,
           emulator(),
-          { RUN: run, STORE: 'redis', REDIS_URL: server.url, REDIS_PREFIX: 'restart', LEASE_MS: '1500' },
+          { RUN: run, STORE: 'redis', REDIS_URL: server.url, REDIS_PREFIX: 'restart', LEASE_MS: String(LEASE_MS) },
           OPTIONS,
         ),
       ),
@@ -50,30 +58,35 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
     await emulator().waitForEvents(200, { timeoutMs: 30_000 });
 
     await server.stop();
+    const stoppedAt = Date.now();
     const down = /RedisEventStore: Redis is unreachable \([^)]+\)\. Events are held in memory/;
-    await eventually(() => replicas.every((replica) => down.test(replica.child.log)), 'both replicas said so', 30_000);
+    await waitFor(() => replicas.every((replica) => down.test(replica.child.log)), 'both replicas said so', 30_000);
     const whileDown = await Promise.all(replicas.map((replica) => replica.report()));
     for (const { health } of whileDown) {
       expect(health).toMatchObject({ healthy: false, store: { name: 'redis', up: false } });
     }
-    // Capture goes on while Redis is down. 1,000 events one per 2 ms or slower: the outage outlasts the
-    // 1.5 s lease, so Redis comes back with every replica's lease expired.
+    // Capture goes on while Redis is down, and the outage outlasts the 3 s lease (a lower bound, never a
+    // window: a slower machine only makes it longer), so Redis comes back with every replica's lease
+    // expired. The lease stays above the 2 s by which the client's reconnection backoff can set two
+    // replicas' returns apart.
     const capturedAtOutage = replicas.map((replica) => replica.captured.length);
-    await eventually(
-      () => replicas.every((replica, i) => replica.captured.length >= capturedAtOutage[i]! + 1000),
-      'capture went on during the outage',
+    await waitFor(
+      () =>
+        Date.now() - stoppedAt > LEASE_MS + 500 &&
+        replicas.every((replica, i) => replica.captured.length >= capturedAtOutage[i]! + 200),
+      'capture went on through an outage longer than the lease',
       30_000,
     );
 
     await server.start();
     const back = /RedisEventStore: Redis is reachable again; \d+ writes held in memory were replayed/;
-    await eventually(() => replicas.every((replica) => back.test(replica.child.log)), 'both replicas resumed', 30_000);
+    await waitFor(() => replicas.every((replica) => back.test(replica.child.log)), 'both replicas resumed', 30_000);
     await Promise.all(replicas.map((replica) => replica.post('/load/stop')));
     await Promise.all(orders.map((load) => load.stop()));
     const reports = await Promise.all(replicas.map((replica) => settled(replica)));
 
     const captured = new Set(replicas.flatMap((replica) => replica.captured));
-    await eventually(() => missing(emulator(), captured).length === 0, 'every captured event delivered', 30_000);
+    await waitFor(() => missing(emulator(), captured).length === 0, 'every captured event delivered', 30_000);
     expect(duplicates(emulator())).toEqual([]);
     expect([...arrivals(emulator()).keys()].filter((uid) => !captured.has(uid))).toEqual([]);
     // Both replicas stayed alive throughout: neither may take the other's work over because Redis lost time.
@@ -95,7 +108,7 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
       { ...OPTIONS, maxQueueEvents: 50 },
     );
     apps.push(app);
-    await eventually(() => /RedisEventStore: Redis is unreachable/.test(app.child.log), 'the store said so', 30_000);
+    await waitFor(() => /RedisEventStore: Redis is unreachable/.test(app.child.log), 'the store said so', 30_000);
 
     await app.post('/burst/80');
     const { stats, health } = await app.report();

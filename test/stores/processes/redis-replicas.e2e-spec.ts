@@ -1,11 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
-import { eventually } from '../../support/eventually.js';
 import { postOnce } from '../../support/one-shot-post.js';
 import { TestRedisServer, redisServerInstalled } from '../../support/redis-server.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
-import { arrivals, duplicates, missing, OrderLoad, settled, StoreAppProcess } from './support/store-app-process.js';
+import {
+  arrivals,
+  duplicates,
+  missing,
+  OrderLoad,
+  settled,
+  StoreAppProcess,
+  waitFor,
+} from './support/store-app-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const describeWithRedis = redisServerInstalled() ? describe : describe.skip;
@@ -75,7 +82,7 @@ describeWithRedis('RedisEventStore: three replicas on one Redis, one SIGKILLed m
       const answers = await Promise.all([postOnce(`${x.url}${path}`), postOnce(`${y.url}${path}`)]);
       expect(answers.map((answer) => answer.status)).toEqual([201, 201]);
     }
-    await eventually(() => heldKeys.size >= 1 && emulator().events.length >= 300, 'C holds a batch in flight', 30_000);
+    await waitFor(() => heldKeys.size >= 1 && emulator().events.length >= 300, 'C holds a batch in flight', 30_000);
 
     await c!.kill();
     await orders[2]!.done;
@@ -83,7 +90,7 @@ describeWithRedis('RedisEventStore: three replicas on one Redis, one SIGKILLed m
     const capturedByC = c!.captured;
 
     // A survivor adopts C's queued events and frozen batches once C's lease has expired.
-    await eventually(
+    await waitFor(
       () =>
         [a!, b!].some((replica) => /took over \d+ queued events and [1-9]\d* frozen batches/.test(replica.child.log)),
       'a survivor adopted the killed replica’s batches',
@@ -93,7 +100,7 @@ describeWithRedis('RedisEventStore: three replicas on one Redis, one SIGKILLed m
     await Promise.all([orders[0]!.stop(), orders[1]!.stop()]);
     const reports = await Promise.all([a!, b!].map((replica) => settled(replica)));
     const captured = new Set([...a!.captured, ...b!.captured, ...capturedByC]);
-    await eventually(() => missing(emulator(), captured).length === 0, 'every captured event delivered', 30_000);
+    await waitFor(() => missing(emulator(), captured).length === 0, 'every captured event delivered', 30_000);
 
     expect(duplicates(emulator())).toEqual([]);
     for (const pair of pairs) expect(arrivals(emulator()).get(pair)).toBe(1);

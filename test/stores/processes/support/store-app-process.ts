@@ -25,6 +25,9 @@ export interface StoreAppReport {
 
 /** `test/stores/processes/fixtures/store-app.mjs` running as a real process, and what it reported. */
 export class StoreAppProcess {
+  private readonly capturedUids: string[] = [];
+  private scanned = 0;
+
   private constructor(
     readonly child: ChildApp,
     readonly url: string,
@@ -55,9 +58,13 @@ export class StoreAppProcess {
 
   /** The uids of `tracked` and `committed` lines: events whose capture the app saw complete. */
   get captured(): string[] {
-    return this.child.reports
-      .filter((report) => report.type === 'tracked' || report.type === 'committed')
-      .map((report) => report.uid as string);
+    // Read incrementally: tests poll this while tens of thousands of lines arrive.
+    const reports = this.child.reports;
+    for (; this.scanned < reports.length; this.scanned++) {
+      const report = reports[this.scanned]!;
+      if (report.type === 'tracked' || report.type === 'committed') this.capturedUids.push(report.uid as string);
+    }
+    return this.capturedUids;
   }
 
   /** Dropped events the library reported, uid → reason. */
@@ -161,6 +168,21 @@ export async function settled(app: StoreAppProcess, timeoutMs = 30_000): Promise
     if (report.stats.pending === 0) return report;
     if (Date.now() - started > timeoutMs) {
       throw new Error(`still ${report.stats.pending} events pending after ${timeoutMs} ms: ${JSON.stringify(report)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Waits for a condition that is costly to evaluate (it walks every event received so far), polling
+ * every 50 ms so the test process does not compete with the apps it drives. The limit is generous: it
+ * only turns a hang into a readable failure.
+ */
+export async function waitFor(condition: () => boolean, description: string, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${description}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
