@@ -75,7 +75,7 @@ describe('FileEventStore on a disk that fills up (a real tmpfs)', () => {
       expect(full.health).toMatchObject({ healthy: false, store: { name: 'file', up: false } });
       expect(full.stats.store.problem).toMatch(/ENOSPC/);
       expect(full.stats.captured).toBe(
-        full.stats.delivered + full.stats.rejected + full.stats.dropped + full.stats.pending,
+        full.stats.delivered + full.stats.rejected + full.stats.dropped + full.stats.deduplicated + full.stats.pending,
       );
 
       // Spotzee is back: what was written is delivered, its segments are deleted, and writing resumes.

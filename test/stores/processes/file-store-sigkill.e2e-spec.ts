@@ -105,7 +105,7 @@ describe('FileEventStore: a Nest app SIGKILLed under load and restarted on the s
     expect(emulator().stats().idempotencyMismatches).toBe(0);
     // The restarted process owns what it recovered: its counters add up, nothing dropped or rejected.
     const { stats } = report;
-    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.pending);
+    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.deduplicated + stats.pending);
     expect(stats).toMatchObject({ dropped: 0, rejected: 0, pending: 0, store: { name: 'file', up: true, depth: 0 } });
     // It delivered what arrived after the restart, and the replayed batches (Spotzee had them already).
     expect(stats.delivered).toBe(emulator().events.length - deliveredBeforeRestart + replayedEvents(emulator()));

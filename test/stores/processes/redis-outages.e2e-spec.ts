@@ -92,7 +92,9 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
     // Both replicas stayed alive throughout: neither may take the other's work over because Redis lost time.
     for (const replica of replicas) expect(replica.child.log).not.toMatch(/took over/);
     for (const { stats } of reports) {
-      expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.pending);
+      expect(stats.captured).toBe(
+        stats.delivered + stats.rejected + stats.dropped + stats.deduplicated + stats.pending,
+      );
       expect(stats).toMatchObject({ dropped: 0, rejected: 0, pending: 0, store: { up: true, depth: 0 } });
     }
     expect(reports.reduce((sum, { stats }) => sum + stats.captured, 0)).toBe(captured.size);
