@@ -72,6 +72,8 @@ export class EventLog {
   readonly #queued = new QueuedLocations();
   readonly #batches = new Map<string, RecordLocation>();
   readonly #batchSizes = new Map<string, number>();
+  /** Events sent in a batch whose record the disk refused: live on disk until that batch is done. */
+  readonly #unrecorded = new Map<string, RecordLocation>();
   /** Bytes per segment on disk. */
   readonly #sizes = new Map<number, number>();
   #lastBatchId = 0;
@@ -268,9 +270,10 @@ export class EventLog {
   appendBatch(batch: StoredBatch): boolean {
     const at = this.#append({ type: RecordType.Batch, batch });
     if (at === null) {
-      // The batch is sent anyway; its events leave the queue here but their records stay live, so a
-      // restart before a later record marks them done resends them (at least once, never lost).
-      for (let left = this.#queuedPrefix(batch.events); left > 0; left--) this.#queued.shift();
+      // The batch is sent anyway; its events leave the queue here but their records stay live until
+      // `unrecordedBatchDone`, so a restart before it resends them (at least once, never lost).
+      const left = this.#queuedPrefix(batch.events);
+      for (let i = 0; i < left; i++) this.#unrecorded.set(batch.events[i]!.id, this.#queued.shift()!);
       return false;
     }
     this.#dequeue(batch.events);
@@ -286,6 +289,18 @@ export class EventLog {
     this.#append({ type: RecordType.BatchDone, batchId });
     this.#forget(this.#batches, batchId);
     this.#batchSizes.delete(batchId);
+    this.#deleteDeadSegments();
+  }
+
+  /**
+   * A batch whose record the disk refused got its outcome: its events are marked done, or they would
+   * be sent again after a restart, and the segments holding them could never be deleted.
+   */
+  unrecordedBatchDone(events: readonly Pick<StoredEvent, 'id'>[]): void {
+    const ids = events.map((event) => event.id).filter((id) => this.#unrecorded.has(id));
+    if (ids.length === 0) return;
+    this.#append({ type: RecordType.EventsDone, eventIds: ids });
+    for (const id of ids) this.#forget(this.#unrecorded, id);
     this.#deleteDeadSegments();
   }
 
@@ -322,7 +337,7 @@ export class EventLog {
     return this.#appendFrame(encodeRecord(record), live);
   }
 
-  #appendFrame(frame: Buffer, live: boolean): RecordLocation | null {
+  #appendFrame(frame: Buffer, live: boolean, retried = false): RecordLocation | null {
     const file = this.#active;
     const segment = this.#segments.at(-1)!;
     const position = file.size;
@@ -336,6 +351,7 @@ export class EventLog {
       } catch {
         // Shrinking needs no space; if even that fails, recovery cuts the torn tail at the next start.
       }
+      if (!retried && this.#rollDeadLog()) return this.#appendFrame(frame, live, true);
       const detail = errorDetail(error);
       if (this.#writeError === null) this.#onProblem(M.writeFailed(this.directory, detail), 'error');
       this.#writeError = detail;
@@ -394,6 +410,22 @@ export class EventLog {
     }
   }
 
+  /**
+   * A full disk whose log holds nothing live any more (everything on it was delivered) frees itself:
+   * the log rolls to a new segment and every dead one is deleted. Without this, a disk smaller than
+   * `segmentBytes` stayed full for good, since only a successful write past that size rolls the log.
+   */
+  #rollDeadLog(): boolean {
+    if (this.#rolling || this.#closed || this.#active.size === 0) return false;
+    if (!this.#segments.every((segment) => segment.live === 0)) return false;
+    try {
+      this.#roll();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   #roll(): void {
     this.#rolling = true;
     try {
@@ -404,6 +436,9 @@ export class EventLog {
   }
 
   #rollSegment(): void {
+    const no = this.#segments.at(-1)!.no + 1;
+    // Opened first: if the new segment cannot be created, the log keeps writing to the current one.
+    const next = this.#open(segmentPath(this.directory, no));
     const old = this.#active;
     try {
       old.syncNow();
@@ -411,8 +446,7 @@ export class EventLog {
       this.#onProblem(M.syncFailed(this.directory, errorDetail(error)), 'warn');
     }
     old.close();
-    const no = this.#segments.at(-1)!.no + 1;
-    this.#active = this.#open(segmentPath(this.directory, no));
+    this.#active = next;
     this.#segments.push({ no, live: 0, liveBytes: 0 });
     this.#sizes.set(no, 0);
     this.#carryForwardOldest();

@@ -193,7 +193,12 @@ export class FileEventStore extends EventQueueStore {
 
   override acknowledge(batch: StoredBatch): void {
     const ref = this.#refs.get(batch.key);
-    if (ref === undefined) return;
+    if (ref === undefined) {
+      // Its batch record could not be written (a full disk): its events are still queued on disk, and
+      // without this they would be sent again after a restart, under a new key.
+      this.#log?.unrecordedBatchDone(batch.entries.map((entry) => entry.event));
+      return;
+    }
     this.#refs.delete(batch.key);
     this.#log?.batchDone(ref);
   }
