@@ -70,7 +70,7 @@ const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
  * batches over keep-alive HTTP, and each ends in exactly one outcome (delivered, rejected or dropped).
- * `captured = delivered + rejected + dropped + pending` holds at every moment, including inside
+ * `captured = delivered + rejected + dropped + deduplicated + pending` holds at every moment, including inside
  * listeners. Nothing here ever throws into the caller except option validation at construction.
  *
  * This class is the public face and the wiring; each concern lives in its own collaborator:
@@ -210,12 +210,11 @@ export class DeliveryEngine {
       adopt: (found) => this.#adopt(found),
       wake: () => this.#scheduler.requestPump(),
       duplicate: (entry) => {
-        ledger.countDuplicate();
-        ledger.drop(
+        const key = entry.event.idempotencyKey ?? '';
+        ledger.deduplicate(
           entry,
-          'duplicate',
-          `not sent again: idempotencyKey "${entry.event.idempotencyKey}" was already captured by another instance within the dedupe window.`,
-          false,
+          key,
+          `not sent again: idempotencyKey "${key}" was already captured by another instance within the dedupe window.`,
         );
       },
       log: (level, message) => log.write(level, message),
@@ -387,8 +386,8 @@ export class DeliveryEngine {
       delivered: ledger.delivered,
       rejected: ledger.rejected,
       dropped: ledger.dropped,
+      deduplicated: ledger.deduplicated,
       pending: pending + ledger.validating,
-      duplicates: ledger.duplicates,
       discarded: ledger.discarded,
       // From the structures, not the counters: tests hold one against the other.
       queuedEvents: this.#queue.size + pool.events - pool.inFlightEvents,

@@ -147,7 +147,10 @@ export const DeliveryMessages = {
       `Spotzee drained in ${report.durationMs} ms: ${report.delivered} ${settled}, ${report.rejected} rejected, ${report.dropped} dropped` +
       (report.timedOut ? '; events still pending at the deadline were dropped' : '') +
       `. Since start-up: ${lifetime.captured} captured, ${lifetime.delivered} ${settled}, ${lifetime.rejected} rejected, ` +
-      `${lifetime.dropped} dropped${lifetime.duplicates > 0 ? ` (of which ${lifetime.duplicates} duplicates)` : ''}.`
+      `${lifetime.dropped} dropped` +
+      (lifetime.deduplicated > 0 ? `, ${lifetime.deduplicated} deduplicated` : '') +
+      (lifetime.pending > 0 ? `, ${lifetime.pending} pending` : '') +
+      '.'
     );
   },
 };
@@ -165,5 +168,7 @@ export interface LifetimeFigures {
   delivered: number;
   rejected: number;
   dropped: number;
-  duplicates: number;
+  deduplicated: number;
+  /** Still unsettled after the drain: kept by a durable store for the next start. */
+  pending: number;
 }

@@ -13,9 +13,9 @@
  *                  answer (`classifyResponse`, pure) and hands it to `RetryPolicy` (backoff within a
  *                  time budget), `DeliveryGate` (server-requested pauses, halts) or `ServerRejections`
  *                  (refused items, splits). `ShutdownDrain` runs the end under its deadline.
- * 4. `ledger/`   — `OutcomeLedger` gives every event exactly one outcome (delivered, rejected, dropped),
+ * 4. `ledger/`   — `OutcomeLedger` gives every event exactly one outcome (delivered, rejected, dropped, deduplicated),
  *                  counts it, and announces it to listeners and the throttled logs:
- *                  `captured = delivered + rejected + dropped + pending` at every moment.
+ *                  `captured = delivered + rejected + dropped + deduplicated + pending` at every moment.
  *
  * `DeliveryEngine` (delivery-engine.ts) wires the four together and is the public face; options are
  * resolved in resolve-delivery-options.ts, every log line is worded in delivery.messages.ts.
@@ -43,6 +43,7 @@ export type {
   DropReason,
   DiscardedOutcome,
   DroppedOutcome,
+  DeduplicatedOutcome,
   EventOutcome,
   RejectedOutcome,
   RejectionReason,

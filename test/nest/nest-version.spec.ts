@@ -4,7 +4,7 @@ import { SpotzeeConfigurationError } from '../../lib/index.js';
 import { EmitsEventMetadataAccessor } from '../../lib/emits-event.metadata.js';
 import { SpotzeeExplorer } from '../../lib/spotzee.explorer.js';
 import type { SpotzeeSettings } from '../../lib/spotzee-settings.factory.js';
-import type { SpotzeeTracker } from '../../lib/spotzee.tracker.js';
+import type { SpotzeeRuntime } from '../../lib/spotzee.runtime.js';
 
 describe('on Nest 10 or older', () => {
   it('fails the boot saying that Nest 11 or later is required, not with a TypeError from inside Nest', () => {
@@ -17,7 +17,7 @@ describe('on Nest 10 or older', () => {
         nest10Scanner,
         new EmitsEventMetadataAccessor(),
         {} as SpotzeeSettings,
-        {} as SpotzeeTracker,
+        {} as SpotzeeRuntime,
       );
     expect(build).toThrow(SpotzeeConfigurationError);
     expect(build).toThrow(

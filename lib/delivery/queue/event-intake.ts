@@ -21,7 +21,7 @@ export interface EventIntakeDeps {
 
 /**
  * The door into the queue: after shutdown nothing gets in, a repeated explicit idempotency key is
- * dropped as a duplicate, and the overflow policy decides what goes when the queue is full. Every
+ * settled as deduplicated (not sent, not a failure), and the overflow policy decides what goes when the queue is full. Every
  * committed event is counted as captured exactly once. This runs once per event on the caller's
  * thread, so it allocates nothing but the queue entry.
  */
@@ -72,12 +72,10 @@ export class EventIntake {
     }
     if (event.idempotencyKey !== null && this.#dedupe.seen(event.idempotencyKey, now)) {
       ledger.countCaptured();
-      ledger.countDuplicate();
-      ledger.drop(
+      ledger.deduplicate(
         entry,
-        'duplicate',
+        event.idempotencyKey,
         `not sent again: idempotencyKey "${event.idempotencyKey}" was already captured within the dedupe window.`,
-        false,
       );
       return;
     }
