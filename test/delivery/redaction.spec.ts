@@ -25,6 +25,7 @@ describe('createRedactor', () => {
   it('with no key or an empty key, scrubs only bearer tokens and key-shaped strings', () => {
     for (const redact of [createRedactor(undefined), createRedactor('')]) {
       expect(redact('plain text, nothing secret')).toBe('plain text, nothing secret');
+      expect(redact('the value was undefined')).toBe('the value was undefined');
       expect(redact('Bearer abc and sk_live_abcd')).toBe('Bearer [redacted] and sk_[redacted]');
     }
   });
