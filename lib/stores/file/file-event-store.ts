@@ -1,4 +1,3 @@
-import { batchBody, batchKey } from '../../delivery/queue/batch-key.js';
 import { EventQueueStore } from '../../delivery/queue/event-queue-store.js';
 import type {
   QueueStoreHooks,
@@ -68,6 +67,8 @@ export class FileEventStore extends EventQueueStore {
   readonly #memoryEvents: number;
   #spilled = 0;
   #spilledBytes = 0;
+  /** Reading back failed once (reported once, not on every scheduling decision). */
+  #readFailed = false;
   /** Batch key → the log's handle for it. */
   readonly #refs = new Map<string, string>();
   #log: EventLog | null = null;
@@ -165,20 +166,13 @@ export class FileEventStore extends EventQueueStore {
   }
 
   /**
-   * The oldest events, recorded as a batch (its key and exact body) before they are handed over, so the
-   * batch is on disk before its first send.
+   * The oldest events. The engine freezes them into a batch and tells `frozen()` in the same call, before
+   * the first send: that is where the batch is recorded, with the key and body the engine computed
+   * once for the request itself.
    */
   take(limits: TakeLimits): QueuedEvent[] {
     if (this.#queue.size < limits.maxEvents) this.#readBack(limits.maxEvents - this.#queue.size);
-    const entries = this.#queue.take(limits);
-    if (entries.length > 0) {
-      this.#record({
-        key: batchKey(entries.map((e) => e.event)),
-        body: batchBody(entries.map((e) => e.event)),
-        entries,
-      });
-    }
-    return entries;
+    return this.#queue.take(limits);
   }
 
   /** Queued events discarded (drop-oldest, or the deadline): they are done on disk too. */
@@ -189,14 +183,22 @@ export class FileEventStore extends EventQueueStore {
     return entry;
   }
 
-  /** A batch made without `take()` (the survivors of a partial rejection): recorded now. */
+  /**
+   * A new batch, from `take()` or from the survivors of a partial rejection: recorded (its exact body and
+   * `Idempotency-Key`) before its first send, so a crash from here on resends it under the same key.
+   */
   override frozen(batch: StoredBatch): void {
     if (!this.#refs.has(batch.key)) this.#record(batch);
   }
 
   override acknowledge(batch: StoredBatch): void {
     const ref = this.#refs.get(batch.key);
-    if (ref === undefined) return;
+    if (ref === undefined) {
+      // Its batch record could not be written (a full disk): its events are still queued on disk, and
+      // without this they would be sent again after a restart, under a new key.
+      this.#log?.unrecordedBatchDone(batch.entries.map((entry) => entry.event));
+      return;
+    }
     this.#refs.delete(batch.key);
     this.#log?.batchDone(ref);
   }
@@ -237,7 +239,17 @@ export class FileEventStore extends EventQueueStore {
     if (this.#spilled === 0 || log === null) return;
     const room = Math.max(wanted, Math.min(READ_BACK_EVENTS, this.#memoryEvents - this.#queue.size));
     const count = Math.min(this.#spilled, READ_BACK_EVENTS, room);
-    for (const stored of log.readQueued(log.queuedCount - this.#spilled, count)) {
+    let read;
+    try {
+      read = log.readQueued(log.queuedCount - this.#spilled, count);
+    } catch (error) {
+      // Only a log changed behind the store's back gets here; `peek()` and `take()` must never throw into
+      // the engine. The events stay pending (counted, on disk), and a restart recovers what is whole.
+      if (!this.#readFailed) this.#hooks?.log('error', error instanceof Error ? error.message : String(error));
+      this.#readFailed = true;
+      return;
+    }
+    for (const stored of read) {
       const entry = queuedFromStored(stored);
       this.#queue.append(entry);
       this.#spilled -= 1;
