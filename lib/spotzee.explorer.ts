@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { findNamePitfalls } from './catalog/event-name-pitfalls.js';
+import { findNamePitfalls, isSnakeCase } from './catalog/event-name-pitfalls.js';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
 import { isEmitsEventHook } from './emits-event.hook.js';
@@ -19,7 +19,6 @@ export interface DiscoveredEmitter {
   readonly definitions: readonly EmitsEventDefinition[];
 }
 
-const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 /** Method metadata of handlers that run interceptors although their class is a provider. */
 const PROVIDER_HANDLER_METADATA = ['graphql:resolver_type', '__isMessageMapping'];
 
@@ -166,7 +165,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     const offenders = new Map<string, string[]>();
     for (const { where, definitions } of emitters) {
       for (const { name } of definitions) {
-        if (!SNAKE_CASE.test(name)) {
+        if (!isSnakeCase(name)) {
           offenders.set(name, [...(offenders.get(name) ?? []), where]);
         }
       }

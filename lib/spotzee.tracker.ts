@@ -6,15 +6,15 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { isSnakeCase } from './catalog/event-name-pitfalls.js';
 import { CallbackTimedOut, isAsync, settleWithin } from './async-callback.js';
 import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
 import { flushTimeout, type FlushOptions } from './delivery/delivery-engine.js';
-import { describeEvent } from './delivery/prepare/event-summary.js';
+import { describeEvent, summarizeInput } from './delivery/prepare/event-summary.js';
 import type { DeliveryLogger } from './delivery/ledger/delivery-logger.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats, RejectionReason } from './delivery/ledger/outcomes.js';
-import type { EventSummary, TrackInput } from './delivery/prepare/spotzee-event.js';
+import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import type { RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { checkSchema, isStandardSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { snapshotData } from './data-snapshot.js';
@@ -41,7 +41,6 @@ export type TrackOptions<TName extends string = string> = Omit<TrackInput, 'name
     ? { data: SpotzeeEventData<TName> }
     : { data?: SpotzeeEventData<TName> | null });
 
-const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const OUTSIDE_REQUEST_SOURCE = 'SpotzeeTracker.track()';
 /** Caps on the "say it once" memories, so a stream of distinct bad names cannot grow them forever. */
 const MEMORY_LIMIT = 1_000;
@@ -282,7 +281,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
       createdAt: input.createdAt ?? new Date(),
       identify: snapshotData(input.identify) as TrackInput['identify'],
     });
-    const reservation = this.engine.reserve(summarize(stamped));
+    const reservation = this.engine.reserve(summarizeInput(stamped, Date.now()));
     const timeoutMs = this.settings.asyncTimeoutMs;
     this.defer(
       context,
@@ -341,7 +340,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   reject(input: TrackInput, reason: RejectionReason, message: string, param?: string): void {
     this.engine.reject({
       outcome: 'rejected',
-      event: summarize(input),
+      event: summarizeInput(input, Date.now()),
       reason,
       message,
       ...(param === undefined ? {} : { param }),
@@ -359,7 +358,7 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
     }
     let snake = this.nameVerdicts.get(input.name);
     if (snake === undefined) {
-      snake = SNAKE_CASE.test(input.name);
+      snake = isSnakeCase(input.name);
       if (this.nameVerdicts.size < MEMORY_LIMIT) {
         this.nameVerdicts.set(input.name, snake);
       }
@@ -469,19 +468,6 @@ export class SpotzeeTracker implements OnApplicationBootstrap, OnApplicationShut
   }
 }
 
-/** What an outcome says about an event this layer refused or reserved before the engine prepared it. */
-function summarize(input: TrackInput): EventSummary {
-  return {
-    id: `evt_${randomUUID().replaceAll('-', '')}`,
-    name: String(input.name),
-    externalId: idOrNull(input.externalId),
-    anonymousId: idOrNull(input.anonymousId),
-    idempotencyKey: typeof input.idempotencyKey === 'string' ? input.idempotencyKey : null,
-    createdAt: toIso(input.createdAt),
-    source: input.source,
-  };
-}
-
 /** Every call guarded: a broken logger never breaks capture, a response listener or the process. */
 function guardLogger(logger: DeliveryLogger): DeliveryLogger {
   return {
@@ -518,18 +504,4 @@ function guardLogger(logger: DeliveryLogger): DeliveryLogger {
 
 function isBlankId(id: unknown): boolean {
   return id === undefined || id === null || (typeof id === 'string' && id.trim() === '');
-}
-
-function idOrNull(id: unknown): string | null {
-  if (typeof id === 'string') {
-    return id;
-  }
-  return (typeof id === 'number' && Number.isFinite(id)) || typeof id === 'bigint' ? String(id) : null;
-}
-
-function toIso(createdAt: TrackInput['createdAt']): string {
-  if (createdAt instanceof Date && !Number.isNaN(createdAt.getTime())) {
-    return createdAt.toISOString();
-  }
-  return typeof createdAt === 'string' ? createdAt : new Date().toISOString();
 }

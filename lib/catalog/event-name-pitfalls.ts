@@ -18,6 +18,13 @@ const VIEW_WORDS = new Set([
   'impressions',
 ]);
 
+const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+
+/** `order_placed` yes; `orderPlaced`, `Order_Placed`, `order__placed` no: the form Spotzee's guide asks for. */
+export function isSnakeCase(name: string): boolean {
+  return SNAKE_CASE.test(name);
+}
+
 /** `pageViewed`, `page-viewed` → `page_viewed`. */
 function words(name: string): string[] {
   return name

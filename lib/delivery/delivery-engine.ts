@@ -17,7 +17,7 @@ import { FlushWaiters } from './ledger/flush-waiters.js';
 import { ListenerRegistry } from './ledger/listener-registry.js';
 import { LogThrottle } from './ledger/log-throttle.js';
 import { MemoryEventQueue } from './queue/memory-event-queue.js';
-import { mintEventId } from './prepare/event-id.js';
+import { summarizeInput } from './prepare/event-summary.js';
 import { OutcomeLedger, type Reservation } from './ledger/outcome-ledger.js';
 import { OutcomeLog } from './ledger/outcome-log.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats, DropReason, RejectedOutcome } from './ledger/outcomes.js';
@@ -420,17 +420,5 @@ export class DeliveryEngine {
 
 /** What a drop reports about an event refused before it was serialised: its summary, no body. */
 function unpreparedEvent(input: TrackInput, now: number): PreparedEvent {
-  const safe: Partial<TrackInput> = input !== null && typeof input === 'object' ? input : {};
-  const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-  return {
-    id: mintEventId(),
-    name: typeof safe.name === 'string' ? safe.name : String(safe.name),
-    externalId: text(safe.externalId),
-    anonymousId: text(safe.anonymousId),
-    idempotencyKey: text(safe.idempotencyKey),
-    createdAt: new Date(now).toISOString(),
-    source: typeof safe.source === 'string' ? safe.source : undefined,
-    json: '',
-    bytes: 0,
-  };
+  return { source: undefined, ...summarizeInput(input, now), json: '', bytes: 0 };
 }
