@@ -1,14 +1,11 @@
-import { batchBody, batchKey } from '../../delivery/queue/batch-key.js';
-import { EventQueueStore } from '../../delivery/queue/event-queue-store.js';
+import { batchOf, DurableEventStore } from '../durable-event-store.js';
 import type {
-  QueueStoreHooks,
   QueueStoreStatus,
   QueuedEvent,
   RecoveredQueue,
   StoredBatch,
   TakeLimits,
 } from '../../delivery/queue/event-queue-store.js';
-import { MemoryEventQueue } from '../../delivery/queue/memory-event-queue.js';
 import { SpotzeeConfigurationError } from '../../delivery/errors.js';
 import { queuedFromStored, storedFromQueued } from '../stored-records.js';
 import { EventLog } from './event-log.js';
@@ -45,15 +42,13 @@ const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
  * @example
  * SpotzeeModule.forRoot({ apiKey, store: new FileEventStore({ directory: '.spotzee' }) })
  */
-export class FileEventStore extends EventQueueStore {
+export class FileEventStore extends DurableEventStore {
   readonly directory: string;
   readonly #options: Required<Omit<FileEventStoreOptions, 'directory'>>;
   readonly #seams: FileEventStoreSeams;
-  readonly #queue = new MemoryEventQueue();
   /** Batch key → the log's handle for it. */
   readonly #refs = new Map<string, string>();
   #log: EventLog | null = null;
-  #hooks: QueueStoreHooks | null = null;
 
   constructor(options: FileEventStoreOptions, seams: FileEventStoreSeams = {}) {
     super();
@@ -82,26 +77,6 @@ export class FileEventStore extends EventQueueStore {
     this.#seams = seams;
   }
 
-  override get durable(): boolean {
-    return true;
-  }
-
-  get size(): number {
-    return this.#queue.size;
-  }
-
-  get bytes(): number {
-    return this.#queue.bytes;
-  }
-
-  peek(): QueuedEvent | undefined {
-    return this.#queue.peek();
-  }
-
-  override attach(hooks: QueueStoreHooks): void {
-    this.#hooks = hooks;
-  }
-
   /** Locks the directory and replays the log. Throws a clear error for an unwritable or busy directory. */
   override recover(): RecoveredQueue {
     if (this.#log !== null) throw new Error(M.lockedHere(this.directory));
@@ -113,12 +88,12 @@ export class FileEventStore extends EventQueueStore {
     }
     const { log, recovered, tornTails, tookOverFrom } = opened;
     this.#log = log;
-    const hooks = this.#hooks;
+    const hooks = this.hooks;
     log.onProblem((message, level) => hooks?.log(level, message));
     if (tookOverFrom !== null) hooks?.log('warn', M.staleLock(this.directory, tookOverFrom));
     for (const tail of tornTails) hooks?.log('warn', M.tornTail(tail.file, tail.offset, tail.bytes, tail.problem));
     const events = recovered.events.map(queuedFromStored);
-    for (const entry of events) this.#queue.append(entry);
+    for (const entry of events) this.queue.append(entry);
     const batches = recovered.batches.map((batch) => {
       this.#refs.set(batch.key, batch.id);
       return { key: batch.key, body: batch.body, entries: batch.events.map(queuedFromStored) };
@@ -135,7 +110,7 @@ export class FileEventStore extends EventQueueStore {
     if (!log.appendEvent(storedFromQueued(entry))) {
       throw new Error(M.notWritten(log.writeError ?? 'unknown error'));
     }
-    this.#queue.append(entry);
+    this.queue.append(entry);
   }
 
   /**
@@ -143,20 +118,16 @@ export class FileEventStore extends EventQueueStore {
    * batch is on disk before its first send.
    */
   take(limits: TakeLimits): QueuedEvent[] {
-    const entries = this.#queue.take(limits);
+    const entries = this.queue.take(limits);
     if (entries.length > 0) {
-      this.#record({
-        key: batchKey(entries.map((e) => e.event)),
-        body: batchBody(entries.map((e) => e.event)),
-        entries,
-      });
+      this.#record(batchOf(entries));
     }
     return entries;
   }
 
   /** Queued events discarded (drop-oldest, or the deadline): they are done on disk too. */
   shift(): QueuedEvent | undefined {
-    const entry = this.#queue.shift();
+    const entry = this.queue.shift();
     if (entry !== undefined) this.#log?.eventsDone([entry.event.id]);
     return entry;
   }
