@@ -24,7 +24,6 @@ export interface SpotzeeSettings {
   /** Whether `contact` is the default resolver, which can say what it found when it found no id. */
   readonly defaultContact: boolean;
   readonly userId: SpotzeeUserId | undefined;
-  readonly anonymousIdHeader: string;
   readonly sendOnFailedRequest: boolean;
   readonly globalInterceptor: boolean;
   readonly eventNames: EventNamePolicy;
@@ -174,7 +173,6 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     contact: options.contact ?? createDefaultContactResolver(anonymousIdHeader, options.userId),
     defaultContact: options.contact === undefined,
     userId: options.userId,
-    anonymousIdHeader: anonymousIdHeader.toLowerCase(),
     sendOnFailedRequest: options.sendOnFailedRequest ?? false,
     globalInterceptor: options.globalInterceptor ?? true,
     eventNames,

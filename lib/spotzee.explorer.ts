@@ -4,7 +4,7 @@ import { findNamePitfalls, isSnakeCase } from './catalog/event-name-pitfalls.js'
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
 import { isEmitsEventHook } from './emits-event.hook.js';
-import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
+import { emitsEventDefinitions } from './emits-event.metadata.js';
 import { isDtoClass, loadClassValidation } from './event-schema.js';
 import { NEST_INTERCEPTORS_METADATA, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
@@ -34,7 +34,6 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     protected readonly discovery: DiscoveryService,
     protected readonly scanner: MetadataScanner,
-    protected readonly metadata: EmitsEventMetadataAccessor,
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
     protected readonly tracker: SpotzeeTracker,
   ) {
@@ -59,7 +58,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
       seen.add(prototype);
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = (prototype as Record<string, unknown>)[method];
-        if (typeof handler !== 'function' || this.metadata.getDefinitions(handler).length === 0) {
+        if (typeof handler !== 'function' || emitsEventDefinitions(handler).length === 0) {
           continue;
         }
         const interceptors = Reflect.getMetadata(NEST_INTERCEPTORS_METADATA, handler) as unknown[] | undefined;
@@ -117,7 +116,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
       seen.add(prototype);
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = (prototype as Record<string, unknown>)[method];
-        const definitions = this.metadata.getDefinitions(handler as object);
+        const definitions = emitsEventDefinitions(handler as object);
         if (definitions.length === 0) {
           continue;
         }

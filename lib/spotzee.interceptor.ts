@@ -5,7 +5,7 @@ import type { RejectionReason } from './delivery/ledger/outcomes.js';
 import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import { describeUserLookup, mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
-import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
+import { emitsEventDefinitions } from './emits-event.metadata.js';
 import { type EmitsEventObserver } from './emits-event.hook.js';
 import { RequestEventsContext, requestEventsStorage, type RequestOrigin } from './request-events.context.js';
 import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
@@ -59,7 +59,6 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
  */
 @Injectable()
 export class SpotzeeInterceptor implements NestInterceptor {
-  protected readonly metadata = new EmitsEventMetadataAccessor();
   /**
    * False: an HTTP response is listened to only once its request holds an event. True (the testing
    * module) listens from the start, so every request in flight has a verdict to wait for.
@@ -110,7 +109,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     context: ExecutionContext,
     next: CallHandler,
   ): Observable<unknown> {
-    const definitions = this.metadata.getDefinitions(context.getHandler());
+    const definitions = emitsEventDefinitions(context.getHandler());
     if (definitions.length === 0) {
       return next.handle();
     }
@@ -556,7 +555,7 @@ class VerdictCall implements Observer<unknown>, Unsubscribable {
 }
 
 /** The handler's own observable, seen from the `@EmitsEvent` hook: its last value is what mappers get. */
-export class HandlerCall implements Observer<unknown> {
+class HandlerCall implements Observer<unknown> {
   /** The handler's last value: what an HTTP response is built from. */
   result: unknown;
   private subscriber: Subscriber<unknown> | undefined;

@@ -1,6 +1,5 @@
 import { Module, type NestInterceptor } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
-import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 import { resolveMeterProvider } from './metrics/meter-provider.loader.js';
 import { SPOTZEE_METER_PROVIDER, SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
 import { SpotzeeExplorer } from './spotzee.explorer.js';
@@ -34,7 +33,6 @@ const PASS_THROUGH: NestInterceptor = { intercept: (_context, next) => next.hand
     },
     SpotzeeTracker,
     { provide: SPOTZEE_TRACKER, useExisting: SpotzeeTracker },
-    EmitsEventMetadataAccessor,
     SpotzeeInterceptor,
     SpotzeeExplorer,
     {
@@ -50,7 +48,6 @@ const PASS_THROUGH: NestInterceptor = { intercept: (_context, next) => next.hand
     SpotzeeTracker,
     SPOTZEE_TRACKER,
     SpotzeeInterceptor,
-    EmitsEventMetadataAccessor,
     // The settings hide the key behind a non-enumerable getter; the raw options (key in clear) stay inside.
     SPOTZEE_SETTINGS,
   ],

@@ -4,7 +4,7 @@ import type { SpotzeeProblem } from './dispatch/spotzee-problem.js';
  * Every log line the engine writes, in one place so the wording stays consistent: one line per problem,
  * naming the batch, the server's status, code and request_id, and what happens next.
  */
-export function seconds(ms: number): string {
+function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 

@@ -11,7 +11,7 @@ const scope = new AsyncResource('nestjs-spotzee.delivery', { requireManualDestro
 // afterwards is unaffected (AsyncLocalStorage reads the store it was created with).
 scope.emitDestroy();
 
-export function runDetached<T>(fn: () => T): T {
+function runDetached<T>(fn: () => T): T {
   return scope.runInAsyncScope(fn);
 }
 

@@ -26,7 +26,7 @@ export interface SendSchedulerDeps {
 }
 
 /** After a store's `take()` failed, how long until the next one. */
-export const TAKE_RETRY_MS = 1_000;
+const TAKE_RETRY_MS = 1_000;
 
 /**
  * A request still unanswered after this long is slow whatever the usual answer time (see
@@ -42,7 +42,7 @@ export const OPEN_REQUESTS_PER_SLOT = 2;
  * failure leaves a few backing off while the rest flows, and a full outage freezes no more than this,
  * so the queue's overflow policy can still choose what to keep.
  */
-export const BACKING_OFF_PER_SLOT = 2;
+const BACKING_OFF_PER_SLOT = 2;
 
 /**
  * Decides when batches leave. The pump fills free in-flight slots with due retries first, then with new

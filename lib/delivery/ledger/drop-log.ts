@@ -11,10 +11,6 @@ export class DropLog {
   #names = new Set<string>();
   #total = 0;
 
-  get isEmpty(): boolean {
-    return this.#total === 0;
-  }
-
   /** True when every drop in the window was a dedupe hit: expected behaviour, not a problem. */
   get onlyDuplicates(): boolean {
     return this.#total > 0 && this.#counts.size === 1 && this.#counts.has('duplicate');
