@@ -48,10 +48,7 @@ export function flushTimeout(options: FlushOptions): number | undefined {
   const timeoutMs = (options ?? {}).timeoutMs;
   if (timeoutMs === undefined) return undefined;
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
-    throw new SpotzeeConfigurationError(
-      'timeoutMs',
-      `flush({ timeoutMs }) expects a finite number of ms ≥ 0, got ${String(timeoutMs)}.`,
-    );
+    throw new SpotzeeConfigurationError('timeoutMs', M.flushTimeout(timeoutMs));
   }
   return timeoutMs;
 }
@@ -211,12 +208,8 @@ export class DeliveryEngine {
       wake: () => this.#scheduler.requestPump(),
       duplicate: (entry) => {
         ledger.countDuplicate();
-        ledger.drop(
-          entry,
-          'duplicate',
-          `not sent again: idempotencyKey "${entry.event.idempotencyKey}" was already captured by another instance within the dedupe window.`,
-          false,
-        );
+        const key = entry.event.idempotencyKey ?? '';
+        ledger.drop(entry, 'duplicate', M.dropDuplicate(key, { byAnotherInstance: true }), { keepKey: true });
       },
       log: (level, message) => log.write(level, message),
     });
@@ -292,7 +285,7 @@ export class DeliveryEngine {
    */
   discard(events: readonly PreparedEvent[], reason: string): void {
     if (!Array.isArray(events) || events.length === 0) return;
-    this.#ledger.discard(events, reason, `Spotzee discarded ${events.length} event(s): ${reason}.`);
+    this.#ledger.discard(events, reason, M.discarded(events.length, reason));
   }
 
   /** Counts and drops a prepared event that must not be queued (an integration's bound). Never throws. */
@@ -331,7 +324,7 @@ export class DeliveryEngine {
     if (this.#intake.refusesNewest) {
       // Decided before serialising: a full queue must not make every refused event pay for JSON.
       const event = unpreparedEvent(input, now);
-      this.#intake.refuse(event, 'queue_full', `not queued: the queue is full (overflow policy drop-newest).`, now);
+      this.#intake.refuse(event, 'queue_full', M.dropQueueFull('drop-newest'), now);
       return { ok: true, event };
     }
     const result = this.#prepare(input, now);
@@ -363,7 +356,9 @@ export class DeliveryEngine {
         resolve(settledAll);
       };
       this.#waiters.add(target, pending, done);
-      if (timeoutMs !== undefined) timer = detachedTimeout(() => this.#waiters.release(done), timeoutMs, true);
+      if (timeoutMs !== undefined) {
+        timer = detachedTimeout(() => this.#waiters.release(done), timeoutMs, { keepAlive: true });
+      }
       this.#scheduler.requestPump();
     });
   }

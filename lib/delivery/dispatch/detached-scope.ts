@@ -16,7 +16,11 @@ function runDetached<T>(fn: () => T): T {
 }
 
 /** An unref'd (or, while someone awaits the engine, ref'd) timer in the detached scope. */
-export function detachedTimeout(fn: () => void, delayMs: number, keepAlive: boolean): NodeJS.Timeout {
+export function detachedTimeout(
+  fn: () => void,
+  delayMs: number,
+  { keepAlive }: { keepAlive: boolean },
+): NodeJS.Timeout {
   return runDetached(() => {
     const timer = setTimeout(fn, Math.max(0, delayMs));
     if (!keepAlive) timer.unref();

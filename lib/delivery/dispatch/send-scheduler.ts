@@ -10,6 +10,7 @@ import type { FrozenBatch } from '../queue/frozen-batch.js';
 import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
 import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 import type { ShutdownDrain } from './shutdown-drain.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
 
 export interface SendSchedulerDeps {
   options: Readonly<ResolvedDeliveryOptions>;
@@ -138,7 +139,7 @@ export class SendScheduler {
       }
     }
     if (drain.closing && this.#closeCannotProgress(now)) {
-      drain.expire('nothing more could be sent before the shutdown deadline');
+      drain.expire(M.deadlineUnreachable());
       return;
     }
     this.#armWakeTimer(now);
@@ -212,7 +213,7 @@ export class SendScheduler {
         if (this.#drain.finished) {
           // Handed over after the deadline settled everything else: these are the last leftovers.
           for (const entry of entries) {
-            this.#ledger.drop(entry, 'shutdown_deadline', 'not delivered: the shutdown deadline passed.');
+            this.#ledger.drop(entry, 'shutdown_deadline', M.dropAtDeadline(M.deadlinePassed()));
           }
           return;
         }
@@ -289,7 +290,7 @@ export class SendScheduler {
         this.pump();
       },
       Math.max(at - Date.now(), 1),
-      keepAlive,
+      { keepAlive },
     );
   }
 }

@@ -116,14 +116,14 @@ export class ShutdownDrain {
     const before = { delivered: ledger.delivered, rejected: ledger.rejected, dropped: ledger.dropped };
     this.#closing = true;
     // Nothing can be queued from now on: events still being validated by an integration are reported.
-    ledger.dropReservations('not queued: it was still being validated when the Spotzee engine shut down.');
+    ledger.dropReservations(M.dropStillValidating());
     // The drain ends as soon as the last event has an outcome.
     ledger.onDrained = () => this.#finish(false);
     this.#deadlineAt = startedAt + deadlineMs;
     this.#gate.probeNow(startedAt);
     this.#closePromise = new Promise<boolean>((resolve) => {
       this.#closeDone = resolve;
-      this.#deadlineTimer = detachedTimeout(() => this.expire('the shutdown deadline passed'), deadlineMs, true);
+      this.#deadlineTimer = detachedTimeout(() => this.expire(M.deadlinePassed()), deadlineMs, { keepAlive: true });
       if (ledger.pending === 0) this.#finish(false);
       else this.#hooks.requestPump();
     }).then((timedOut) => {
@@ -151,9 +151,9 @@ export class ShutdownDrain {
     this.#hooks.abortRequests();
     const gate = this.#gate;
     const reason = gate.halted
-      ? `${why} (Spotzee had refused the API key)`
+      ? M.deadlineWhileHalted(why)
       : gate.pausedUntil > Date.now()
-        ? `${why} (Spotzee was rate limiting)`
+        ? M.deadlineWhileRateLimited(why)
         : why;
     if (this.#queue.durable) {
       // A durable store holds what is left: the next start (or another replica) sends it.
@@ -162,12 +162,12 @@ export class ShutdownDrain {
       return;
     }
     for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
-      ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`);
+      ledger.drop(entry, 'shutdown_deadline', M.dropAtDeadline(reason));
     }
     for (const batch of this.#pool.snapshot()) {
       this.#pool.settle(batch);
       for (const entry of batch.entries) {
-        ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`, true, true);
+        ledger.drop(entry, 'shutdown_deadline', M.dropAtDeadline(reason), { frozen: true });
       }
     }
     this.#finish(true);

@@ -1,3 +1,4 @@
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import { detachedTimeout } from '../dispatch/detached-scope.js';
 import { DropLog } from './drop-log.js';
 import type { EngineLog } from './engine-log.js';
@@ -43,7 +44,7 @@ export class OutcomeLog {
     if (line !== null) {
       this.log.write('warn', line);
     } else if (this.#repeatTimer === null) {
-      this.#repeatTimer = detachedTimeout(() => this.flushRepeats(), REJECTION_LOG_INTERVAL_MS, false);
+      this.#repeatTimer = detachedTimeout(() => this.flushRepeats(), REJECTION_LOG_INTERVAL_MS, { keepAlive: false });
     }
   }
 
@@ -61,7 +62,7 @@ export class OutcomeLog {
     }
     this.#drops.add(reason, name);
     if (this.#dropTimer === null) {
-      this.#dropTimer = detachedTimeout(() => this.flushDrops(), DROP_LOG_WINDOW_MS, false);
+      this.#dropTimer = detachedTimeout(() => this.flushDrops(), DROP_LOG_WINDOW_MS, { keepAlive: false });
     }
   }
 
@@ -73,9 +74,7 @@ export class OutcomeLog {
     // Dedupe hits are the feature working, not a problem: they alone never warn.
     const level = this.#drops.onlyDuplicates ? 'debug' : 'warn';
     const line = this.#drops.take((reason) =>
-      reason === 'queue_full'
-        ? ` (queue limit ${maxQueueEvents} events / ${maxQueueBytes} bytes, overflow ${overflow})`
-        : '',
+      reason === 'queue_full' ? M.queueLimits(maxQueueEvents, maxQueueBytes, overflow) : '',
     );
     if (line !== null) this.log.write(level, line);
   }
@@ -88,7 +87,7 @@ export class OutcomeLog {
     this.#discardedEvents += count;
     if (this.#discardExample === '') this.#discardExample = `${source ?? 'a request'}: ${why}`;
     if (this.#discardTimer === null) {
-      this.#discardTimer = detachedTimeout(() => this.flushDiscards(), DROP_LOG_WINDOW_MS, false);
+      this.#discardTimer = detachedTimeout(() => this.flushDiscards(), DROP_LOG_WINDOW_MS, { keepAlive: false });
     }
   }
 
@@ -98,11 +97,7 @@ export class OutcomeLog {
     this.#discardTimer = null;
     if (this.#discardedEvents === 0) return;
     const events = this.#discardedEvents;
-    this.log.write(
-      'debug',
-      `Spotzee discarded ${events} event${events === 1 ? '' : 's'} of failed requests ` +
-        `(commit-on-success; e.g. ${this.#discardExample}).`,
-    );
+    this.log.write('debug', M.discardedSummary(events, this.#discardExample));
     this.#discardedEvents = 0;
     this.#discardExample = '';
   }
