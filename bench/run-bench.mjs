@@ -8,6 +8,7 @@ import { killAllChildren, RESULTS_DIR } from './harness/child-process.mjs';
 import { PROFILE_DIR, summarizeSection } from './harness/cpu-profile.mjs';
 import { writeResultsSection } from './harness/benchmarks-md.mjs';
 import { buildLibrary } from './harness/library-build.mjs';
+import { killRedisServers } from './harness/redis-server.mjs';
 import { currentLoad, machineInfo } from './harness/machine-info.mjs';
 import { renderMarkdown } from './harness/report.mjs';
 import { evaluateTargets } from './harness/targets.mjs';
@@ -81,5 +82,6 @@ async function main() {
 main().catch((error) => {
   console.error(error);
   killAllChildren();
+  killRedisServers();
   process.exitCode = 1;
 });

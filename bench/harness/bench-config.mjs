@@ -88,6 +88,11 @@ export function readConfig(argv = process.argv.slice(2)) {
   config.goodput.faults = faultPlan(config.goodput.faultShare);
   // The queue fills 40% into the outage, leaving the rest of it to show whether memory stays flat.
   config.outage.queueLimit = Math.round(config.outage.rate * config.outage.seconds * 0.4);
+  // The file store's variant is bounded by the disk instead, as a user holding long outages on disk
+  // would set it: a million events (or the whole run, if more) and 1 GiB, far above what the run captures.
+  const { rate, steadySeconds, seconds, recoverySeconds } = config.outage;
+  config.outage.diskQueueLimit = Math.max(1_000_000, Math.ceil(rate * (steadySeconds + seconds + recoverySeconds)));
+  config.outage.diskQueueBytes = 1024 * 1024 * 1024;
   // Only a run with the documented shape may overwrite the numbers in BENCHMARKS.md.
   config.isFullRun =
     !quick &&

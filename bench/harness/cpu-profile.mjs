@@ -13,7 +13,7 @@ const REPO_ROOT = join(BENCH_DIR, '..');
 
 /** Extra node flags for a child: only nestjs-spotzee's processes are profiled, and only on request. */
 export function profileArgs(config, section, contender, index = 0) {
-  if (!config.profile || contender !== 'spotzee') return [];
+  if (!config.profile || !contender.startsWith('spotzee')) return [];
   return [
     '--cpu-prof',
     `--cpu-prof-dir=${PROFILE_DIR}`,

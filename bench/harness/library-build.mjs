@@ -57,3 +57,8 @@ export function buildLibrary(source = process.env.BENCH_SOURCE === 'worktree' ? 
 export function loadLibrary() {
   return import(pathToFileURL(join(LIBRARY_BUILD_DIR, 'index.js')).href);
 }
+
+/** `nestjs-spotzee/redis` (RedisEventStore, the only entry that loads ioredis), from the same build. */
+export function loadRedisEntry() {
+  return import(pathToFileURL(join(LIBRARY_BUILD_DIR, 'redis', 'index.js')).href);
+}

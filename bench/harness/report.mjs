@@ -8,6 +8,21 @@ const times = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a');
 const range = (s, f = int) => (s && s.n ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : 'n/a');
 const verdict = (pass) => (pass === true ? '**pass**' : pass === false ? '**miss**' : 'not measured');
 
+/** nestjs-spotzee's durable stores against its memory store, per round (empty when none was measured). */
+function storeRatioLines(ratios, what, fileKey, redisKey) {
+  const parts = [
+    ['`FileEventStore`', ratios[fileKey]],
+    ['`RedisEventStore`', ratios[redisKey]],
+  ].filter(([, r]) => r?.n);
+  if (parts.length === 0) return [];
+  return [
+    '',
+    `Stores against the memory store, ${what} (per round): ` +
+      parts.map(([label, r]) => `${label} / memory ${range(r, times)}`).join('; ') +
+      '.',
+  ];
+}
+
 function table(header, rows) {
   return [
     `| ${header.join(' | ')} |`,
@@ -56,6 +71,7 @@ export function renderMarkdown(run) {
       '',
       `Ratios (per round, median and range): nestjs-spotzee / Segment ${range(ratios.spotzeeVsSegment, times)}; ` +
         `nestjs-spotzee / PostHog ${range(ratios.spotzeeVsPosthog, times)}.`,
+      ...storeRatioLines(ratios, 'ns per event', 'fileVsMemory', 'redisVsMemory'),
     );
   }
 
@@ -84,6 +100,8 @@ export function renderMarkdown(run) {
       '',
       `Ratios (per round): nestjs-spotzee / faster peer ${range(ratios.spotzeeVsFasterPeer, times)}; ` +
         `/ Segment ${range(ratios.spotzeeVsSegment, times)}; / PostHog ${range(ratios.spotzeeVsPosthog, times)}.`,
+      ...storeRatioLines(ratios, 'events/s', 'fileVsMemory', 'redisVsMemory'),
+      ...storeRatioLines(ratios, 'CPU per event', 'fileCpuVsMemory', 'redisCpuVsMemory'),
     );
   }
 

@@ -14,7 +14,12 @@ async function main() {
   const chunk = Number(argument('chunk', '1000'));
   const warmupChunks = Number(argument('warmup-chunks', '10'));
   const chunks = Number(argument('chunks', '20'));
-  const contender = await createContender(name, { origin: argument('origin'), profile: 'capture', chunk });
+  const contender = await createContender(name, {
+    origin: argument('origin'),
+    profile: 'capture',
+    chunk,
+    redisUrl: argument('redis-url'),
+  });
   onExitRequest(() => contender.close(5_000));
 
   let seq = 0;

@@ -2,19 +2,23 @@
 import { forkChild } from '../harness/child-process.mjs';
 import { profileArgs } from '../harness/cpu-profile.mjs';
 import { interleave, ratio, summarize } from '../harness/stats.mjs';
-import { CONTENDERS } from '../contenders/contenders.mjs';
+import { redisServerFor } from '../harness/redis-server.mjs';
+import { CONTENDERS, sinkLib, withStoreVariants } from '../contenders/contenders.mjs';
 import { startSink } from '../sink/sink.client.mjs';
 
 export async function runCapture(config, log) {
   const { chunk, warmupChunks, chunks } = config.capture;
+  // nestjs-spotzee's durable stores run as contenders of their own, interleaved with the rest.
+  const contenders = withStoreVariants(CONTENDERS);
+  const redis = await redisServerFor(contenders);
   const sink = await startSink('capture-sink');
   const rounds = [];
   let strayRequests;
   try {
-    for (const [index, order] of interleave(CONTENDERS, config.rounds).entries()) {
+    for (const [index, order] of interleave(contenders, config.rounds).entries()) {
       const round = { order, results: {} };
       for (const name of order) {
-        await sink.reset([name]);
+        await sink.reset([sinkLib(name)]);
         const child = forkChild('scenarios/capture.child.mjs', {
           name: `capture-r${index + 1}-${name}`,
           args: [
@@ -23,12 +27,13 @@ export async function runCapture(config, log) {
             `--chunk=${chunk}`,
             `--warmup-chunks=${warmupChunks}`,
             `--chunks=${chunks}`,
+            ...redis.args,
           ],
           execArgv: profileArgs(config, 'capture', name, index),
         });
         const { type: _type, perChunk, ...result } = await child.next('result', 300_000);
         await child.stop();
-        const received = (await sink.stats())[name] ?? { unique: 0 };
+        const received = (await sink.stats())[sinkLib(name)] ?? { unique: 0 };
         round.results[name] = { ...result, chunkNsPerEvent: summarize(perChunk), sinkUnique: received.unique };
         log(
           `capture round ${index + 1} ${name}: ${result.nsPerEvent.toFixed(0)} ns/event ` +
@@ -41,9 +46,10 @@ export async function runCapture(config, log) {
     strayRequests = (await sink.stats()).unrouted?.requests ?? 0;
   } finally {
     await sink.stop();
+    await redis.stop();
   }
   const summary = {};
-  for (const name of CONTENDERS) {
+  for (const name of contenders) {
     summary[name] = {
       nsPerEvent: summarize(rounds.map((r) => r.results[name]?.nsPerEvent)),
       callNsPerEvent: summarize(rounds.map((r) => r.results[name]?.callNsPerEvent)),
@@ -53,6 +59,12 @@ export async function runCapture(config, log) {
   // Paired per round (the contenders of a round ran back to back on the same machine weather), then
   // the median of those ratios.
   const paired = (a, b) => summarize(rounds.map((r) => ratio(r.results[a]?.nsPerEvent, r.results[b]?.nsPerEvent)));
-  const ratios = { spotzeeVsSegment: paired('spotzee', 'segment'), spotzeeVsPosthog: paired('spotzee', 'posthog') };
+  const ratios = {
+    spotzeeVsSegment: paired('spotzee', 'segment'),
+    spotzeeVsPosthog: paired('spotzee', 'posthog'),
+    // Each durable store against the memory store it replaces, measured in the same rounds.
+    fileVsMemory: paired('spotzee-file', 'spotzee'),
+    redisVsMemory: paired('spotzee-redis', 'spotzee'),
+  };
   return { config: config.capture, rounds, summary, ratios, strayRequests };
 }

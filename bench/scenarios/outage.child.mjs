@@ -20,6 +20,7 @@ async function main() {
     origin: argument('origin'),
     profile: 'outage',
     queueLimit: Number(argument('queue-limit')),
+    queueBytes: argument('queue-bytes') ? Number(argument('queue-bytes')) : undefined,
     deadlineMs,
   });
   onExitRequest(() => undefined);

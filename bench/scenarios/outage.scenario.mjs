@@ -7,18 +7,33 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { forkChild } from '../harness/child-process.mjs';
 import { profileArgs } from '../harness/cpu-profile.mjs';
-import { CONTENDERS, QUEUE_LIMIT_OPTION } from '../contenders/contenders.mjs';
+import { CONTENDERS, QUEUE_LIMIT_OPTION, sinkLib, STORES } from '../contenders/contenders.mjs';
 import { startSink } from '../sink/sink.client.mjs';
 
 const MiB_SLACK = 4;
 
-export const OUTAGE_STAGES = [['spotzee'], ['segment', 'posthog']];
+// nestjs-spotzee with its file store holds the whole outage on disk: a stage of its own, after the
+// memory store's, with queue limits raised to what a disk holds.
+export const OUTAGE_STAGES = [['spotzee'], ['spotzee-file'], ['segment', 'posthog']];
+
+function measured(name) {
+  if (name === 'spotzee-file') return CONTENDERS.includes('spotzee') && STORES.includes('file');
+  return CONTENDERS.includes(name);
+}
+
+/** The queue bounds a contender runs with: the memory-sized limit, or the disk-sized one. */
+export function outageLimits(config, name) {
+  const { queueLimit, diskQueueLimit, diskQueueBytes } = config.outage;
+  return name === 'spotzee-file'
+    ? { events: diskQueueLimit, bytes: diskQueueBytes }
+    : { events: queueLimit, bytes: null };
+}
 
 export async function runOutage(config, log) {
   const results = {};
   const floors = {};
   for (const stage of OUTAGE_STAGES) {
-    const names = stage.filter((name) => CONTENDERS.includes(name));
+    const names = stage.filter(measured);
     if (names.length === 0) continue;
     // An idle process follows the first run's phases: the event-loop delay the machine alone causes.
     const probe = forkChild('scenarios/loop-probe.child.mjs', { name: `outage-probe-${names.join('-')}` });
@@ -40,7 +55,8 @@ export async function runOutage(config, log) {
 }
 
 async function runOne(config, name, log, probe) {
-  const { seconds, steadySeconds, recoverySeconds, rate, deadlineMs, queueLimit } = config.outage;
+  const { seconds, steadySeconds, recoverySeconds, rate, deadlineMs } = config.outage;
+  const limits = outageLimits(config, name);
   const sink = await startSink(`outage-sink-${name}`);
   const child = forkChild('scenarios/outage.child.mjs', {
     name: `outage-${name}`,
@@ -48,7 +64,8 @@ async function runOne(config, name, log, probe) {
       `--contender=${name}`,
       `--origin=${sink.origin}`,
       `--rate=${rate}`,
-      `--queue-limit=${queueLimit}`,
+      `--queue-limit=${limits.events}`,
+      ...(limits.bytes ? [`--queue-bytes=${limits.bytes}`] : []),
       `--deadline-ms=${deadlineMs}`,
       `--capture-seconds=${steadySeconds + seconds + recoverySeconds}`,
     ],
@@ -88,7 +105,7 @@ async function runOne(config, name, log, probe) {
     const result = await child.request({ type: 'stop' }, 'result', deadlineMs + 600_000);
     const all = await sink.stats();
     const counters = {
-      ...(all[name] ?? { unique: 0, duplicates: 0, requests: 0 }),
+      ...(all[sinkLib(name)] ?? { unique: 0, duplicates: 0, requests: 0 }),
       stray: all.unrouted?.requests ?? 0,
     };
     const summary = summarizeRun(config, name, result, counters);
@@ -139,11 +156,12 @@ function summarizeRun(config, name, result, counters) {
     // Bounded: once the queue is full, the live heap stops growing (within GC noise).
     heapBounded: secondHalf <= Math.max(MiB_SLACK, 0.1 * firstHalf),
     queueLimitOption: QUEUE_LIMIT_OPTION[name],
+    queueLimit: QUEUE_LIMIT_OPTION[name] ? outageLimits(config, name).events : null,
     // Live heap per event held at mid-outage: the queue limit when there is one, else all captured.
     kibPerHeldEvent:
       (firstHalf * 1024) /
       Math.min(
-        QUEUE_LIMIT_OPTION[name] ? config.outage.queueLimit : Infinity,
+        QUEUE_LIMIT_OPTION[name] ? outageLimits(config, name).events : Infinity,
         midOutage.captured - beforeOutage.captured,
       ),
     backlogDrainedSeconds: backlogDrained(samples, config.outage.rate),

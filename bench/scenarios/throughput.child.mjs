@@ -16,6 +16,7 @@ async function main() {
     origin: argument('origin'),
     profile: 'throughput',
     queueLimit: events + warmupEvents,
+    redisUrl: argument('redis-url'),
   });
   onExitRequest(() => contender.close(5_000));
 

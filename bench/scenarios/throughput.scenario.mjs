@@ -3,21 +3,25 @@
 import { forkChild } from '../harness/child-process.mjs';
 import { profileArgs } from '../harness/cpu-profile.mjs';
 import { interleave, ratio, summarize } from '../harness/stats.mjs';
-import { CONTENDERS } from '../contenders/contenders.mjs';
+import { redisServerFor } from '../harness/redis-server.mjs';
+import { CONTENDERS, sinkLib, withStoreVariants } from '../contenders/contenders.mjs';
 import { startSink } from '../sink/sink.client.mjs';
 
 const DELIVERY_TIMEOUT_MS = 120_000;
 
 export async function runThroughput(config, log) {
   const { events, warmupEvents } = config.throughput;
+  // nestjs-spotzee's durable stores run as contenders of their own, interleaved with the rest.
+  const contenders = withStoreVariants(CONTENDERS);
+  const redis = await redisServerFor(contenders);
   const sink = await startSink('throughput-sink');
   const rounds = [];
   let strayRequests;
   try {
-    for (const [index, order] of interleave(CONTENDERS, config.rounds).entries()) {
+    for (const [index, order] of interleave(contenders, config.rounds).entries()) {
       const round = { order, results: {} };
       for (const name of order) {
-        round.results[name] = await runOne(config, sink, name, index, events, warmupEvents);
+        round.results[name] = await runOne(config, sink, name, index, events, warmupEvents, redis.args);
         const r = round.results[name];
         log(
           `throughput round ${index + 1} ${name}: ${r.eventsPerSecond?.toFixed(0) ?? 'n/a'} events/s, ` +
@@ -30,9 +34,10 @@ export async function runThroughput(config, log) {
     strayRequests = (await sink.stats()).unrouted?.requests ?? 0;
   } finally {
     await sink.stop();
+    await redis.stop();
   }
   const summary = {};
-  for (const name of CONTENDERS) {
+  for (const name of contenders) {
     summary[name] = {
       eventsPerSecond: summarize(rounds.map((r) => r.results[name]?.eventsPerSecond)),
       cpuUsPerEvent: summarize(rounds.map((r) => r.results[name]?.cpuUsPerEvent)),
@@ -47,21 +52,37 @@ export async function runThroughput(config, log) {
     spotzeeVsFasterPeer: paired((r) => Math.max(...peers.map((p) => r.results[p]?.eventsPerSecond ?? NaN))),
     spotzeeVsSegment: paired((r) => r.results.segment?.eventsPerSecond),
     spotzeeVsPosthog: paired((r) => r.results.posthog?.eventsPerSecond),
+    // Each durable store against the memory store, same rounds: events/s and CPU per event.
+    fileVsMemory: storeRatio(rounds, 'spotzee-file', 'eventsPerSecond'),
+    redisVsMemory: storeRatio(rounds, 'spotzee-redis', 'eventsPerSecond'),
+    fileCpuVsMemory: storeRatio(rounds, 'spotzee-file', 'cpuUsPerEvent'),
+    redisCpuVsMemory: storeRatio(rounds, 'spotzee-redis', 'cpuUsPerEvent'),
   };
   return { config: config.throughput, rounds, summary, ratios, strayRequests };
 }
 
-async function runOne(config, sink, name, index, events, warmupEvents) {
+function storeRatio(rounds, variant, metric) {
+  return summarize(rounds.map((r) => ratio(r.results[variant]?.[metric], r.results.spotzee?.[metric])));
+}
+
+async function runOne(config, sink, name, index, events, warmupEvents, extraArgs) {
+  const lib = sinkLib(name);
   const child = forkChild('scenarios/throughput.child.mjs', {
     name: `throughput-r${index + 1}-${name}`,
-    args: [`--contender=${name}`, `--origin=${sink.origin}`, `--events=${events}`, `--warmup-events=${warmupEvents}`],
+    args: [
+      `--contender=${name}`,
+      `--origin=${sink.origin}`,
+      `--events=${events}`,
+      `--warmup-events=${warmupEvents}`,
+      ...extraArgs,
+    ],
     execArgv: profileArgs(config, 'throughput', name, index),
   });
   try {
     await child.next('warm', 120_000);
     // Warm-up events are forgotten; the measured ones are counted from zero.
-    await sink.reset([name]);
-    const reached = await sink.expect(name, events);
+    await sink.reset([lib]);
+    const reached = await sink.expect(lib, events);
     const captured = child.next('captured', DELIVERY_TIMEOUT_MS);
     child.send({ type: 'go' });
     const { startedAt, capturedAt } = await captured;
@@ -73,7 +94,7 @@ async function runOne(config, sink, name, index, events, warmupEvents) {
     }
     child.send({ type: 'reached' });
     const { cpuUs, report } = await child.next('result', 60_000);
-    const counters = (await sink.stats())[name] ?? { unique: 0, requests: 0, events: 0, duplicates: 0 };
+    const counters = (await sink.stats())[lib] ?? { unique: 0, requests: 0, events: 0, duplicates: 0 };
     const seconds = arrival ? Number(arrival.at - BigInt(startedAt)) / 1e9 : null;
     return {
       eventsPerSecond: seconds ? events / seconds : null,

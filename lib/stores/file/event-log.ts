@@ -6,6 +6,8 @@ import { openLogFile } from './log-file.js';
 import type { LogFile, LogFileOpener } from './log-file.js';
 import { encodeRecord, RecordType } from './log-record.js';
 import type { LogRecord } from './log-record.js';
+import { decodeRecord, RecordType as Type } from './log-record.js';
+import { QueuedLocations } from './queued-locations.js';
 import { replayLog } from './log-recovery.js';
 import type { RecordLocation, TornTail } from './log-recovery.js';
 import { segmentPath } from './log-segments.js';
@@ -62,7 +64,8 @@ export class EventLog {
   readonly #lock: DirectoryLock;
   readonly #segments: Segment[] = [];
   #active!: LogFile;
-  readonly #events = new Map<string, RecordLocation>();
+  /** Where each queued event's record is, oldest first: no per-event object, so a disk-sized backlog stays off the heap. */
+  readonly #queued = new QueuedLocations();
   readonly #batches = new Map<string, RecordLocation>();
   readonly #batchSizes = new Map<string, number>();
   /** Bytes per segment on disk. */
@@ -118,9 +121,9 @@ export class EventLog {
         if (segment === undefined) live.set(no, (segment = { no, live: 0, liveBytes: 0 }));
         return segment;
       };
-      for (const [id, { event, at }] of replay.events) {
+      for (const { event, at } of replay.events.values()) {
         recovered.events.push(event);
-        log.#events.set(id, at);
+        log.#queued.push(at, event.seq);
         const segment = segmentOf(at.segment);
         segment.live += 1;
         segment.liveBytes += at.length;
@@ -159,11 +162,16 @@ export class EventLog {
     this.#onProblem = report;
   }
 
+  /** Queued events on disk, oldest first; `readQueued` reads them back by position. */
+  get queuedCount(): number {
+    return this.#queued.size;
+  }
+
   /** Queued events, unfinished batches, and the events in those batches, on disk. */
   get depth(): { events: number; batches: number; batchedEvents: number } {
     let batchedEvents = 0;
     for (const size of this.#batchSizes.values()) batchedEvents += size;
-    return { events: this.#events.size, batches: this.#batches.size, batchedEvents };
+    return { events: this.#queued.size, batches: this.#batches.size, batchedEvents };
   }
 
   /** Bytes of every segment on disk. */
@@ -192,8 +200,40 @@ export class EventLog {
   appendEvent(event: StoredEvent): boolean {
     const at = this.#append({ type: RecordType.Event, event });
     if (at === null) return false;
-    this.#events.set(event.id, at);
+    this.#queued.push(at, event.seq);
     return true;
+  }
+
+  /**
+   * Reads back `count` queued events from the `from`-th oldest (0 = the oldest), as they were written:
+   * the file store keeps only the oldest queued events in memory and reads the rest from here.
+   */
+  readQueued(from: number, count: number): StoredEvent[] {
+    const events: StoredEvent[] = [];
+    const fds = new Map<number, number>();
+    try {
+      for (let index = from; index < from + count && index < this.#queued.size; index++) {
+        const at = this.#queued.at(index);
+        let fd = fds.get(at.segment);
+        if (fd === undefined) fds.set(at.segment, (fd = openSync(segmentPath(this.directory, at.segment), 'r')));
+        const frame = Buffer.allocUnsafe(at.length);
+        readSync(fd, frame, 0, at.length, at.offset);
+        const decoded = decodeRecord(frame, 0);
+        if (!decoded.ok || decoded.record.type !== Type.Event) {
+          throw new Error(
+            M.unreadable(
+              segmentPath(this.directory, at.segment),
+              at.offset,
+              decoded.ok ? 'not an event' : decoded.problem,
+            ),
+          );
+        }
+        events.push(decoded.record.event);
+      }
+    } finally {
+      for (const fd of fds.values()) closeSync(fd);
+    }
+    return events;
   }
 
   /**
@@ -202,8 +242,13 @@ export class EventLog {
    */
   appendBatch(batch: StoredBatch): boolean {
     const at = this.#append({ type: RecordType.Batch, batch });
-    if (at === null) return false;
-    for (const event of batch.events) this.#forget(this.#events, event.id);
+    if (at === null) {
+      // The batch is sent anyway; its events leave the queue here but their records stay live, so a
+      // restart before a later record marks them done resends them (at least once, never lost).
+      for (let left = this.#queuedPrefix(batch.events); left > 0; left--) this.#queued.shift();
+      return false;
+    }
+    this.#dequeue(batch.events);
     this.#batches.set(batch.id, at);
     this.#batchSizes.set(batch.id, batch.events.length);
     this.#deleteDeadSegments();
@@ -219,12 +264,12 @@ export class EventLog {
     this.#deleteDeadSegments();
   }
 
-  /** Queued events got an outcome without being batched (dropped). */
-  eventsDone(eventIds: readonly string[]): void {
-    const known = eventIds.filter((id) => this.#events.has(id));
-    if (known.length === 0) return;
-    this.#append({ type: RecordType.EventsDone, eventIds: known });
-    for (const id of known) this.#forget(this.#events, id);
+  /** The oldest queued events got an outcome without being batched (dropped). */
+  eventsDone(events: readonly Pick<StoredEvent, 'id' | 'seq'>[]): void {
+    const known = this.#queuedPrefix(events);
+    if (known === 0) return;
+    this.#append({ type: RecordType.EventsDone, eventIds: events.slice(0, known).map((event) => event.id) });
+    this.#dequeue(events);
     this.#deleteDeadSegments();
   }
 
@@ -286,11 +331,37 @@ export class EventLog {
     return at;
   }
 
+  /**
+   * How many of `events`, from the first, are the oldest queued ones: events leave the queue in the
+   * order they were captured, so only the head is compared. Events already batched (a batch made again
+   * from the survivors of a partial rejection) are not queued, and count 0.
+   */
+  #queuedPrefix(events: readonly Pick<StoredEvent, 'seq'>[]): number {
+    let matched = 0;
+    while (
+      matched < events.length &&
+      matched < this.#queued.size &&
+      this.#queued.seqAt(matched) === events[matched]!.seq
+    ) {
+      matched += 1;
+    }
+    return matched;
+  }
+
+  /** The oldest queued events left the queue (batched or done): their records are no longer live. */
+  #dequeue(events: readonly Pick<StoredEvent, 'seq'>[]): void {
+    for (let left = this.#queuedPrefix(events); left > 0; left--) this.#release(this.#queued.shift()!);
+  }
+
   /** A live record is done: its segment holds one live record fewer. */
   #forget(map: Map<string, RecordLocation>, id: string): void {
     const at = map.get(id);
     if (at === undefined) return;
     map.delete(id);
+    this.#release(at);
+  }
+
+  #release(at: RecordLocation): void {
     const segment = this.#segments.find((candidate) => candidate.no === at.segment);
     if (segment !== undefined) {
       segment.live -= 1;
@@ -331,19 +402,27 @@ export class EventLog {
     if (oldest.liveBytes > size * CARRY_FORWARD_RATIO) return;
     const path = segmentPath(this.directory, oldest.no);
     const fd = openSync(path, 'r');
+    const copy = (at: RecordLocation): RecordLocation | null => {
+      const frame = Buffer.allocUnsafe(at.length);
+      readSync(fd, frame, 0, at.length, at.offset);
+      const moved = this.#appendFrame(frame, true);
+      if (moved === null) return null;
+      // The copy is live in the newest segment; the original no longer counts.
+      oldest.live -= 1;
+      oldest.liveBytes -= at.length;
+      return moved;
+    };
     try {
-      for (const map of [this.#events, this.#batches]) {
-        for (const [id, at] of map) {
-          if (at.segment !== oldest.no) continue;
-          const frame = Buffer.allocUnsafe(at.length);
-          readSync(fd, frame, 0, at.length, at.offset);
-          const moved = this.#appendFrame(frame, true);
-          if (moved === null) return;
-          // The copy is live in the newest segment; the original no longer counts.
-          oldest.live -= 1;
-          oldest.liveBytes -= at.length;
-          map.set(id, moved);
-        }
+      for (const index of this.#queued.indexesIn(oldest.no)) {
+        const moved = copy(this.#queued.at(index));
+        if (moved === null) return;
+        this.#queued.move(index, moved);
+      }
+      for (const [id, at] of this.#batches) {
+        if (at.segment !== oldest.no) continue;
+        const moved = copy(at);
+        if (moved === null) return;
+        this.#batches.set(id, moved);
       }
     } finally {
       closeSync(fd);

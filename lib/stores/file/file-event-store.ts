@@ -28,10 +28,24 @@ export interface FileEventStoreOptions {
 /** Test seams: a file opener that fills up at a chosen size, where a small tmpfs cannot be mounted. */
 export interface FileEventStoreSeams {
   openFile?: LogFileOpener;
+  /** Queued events kept in memory before the rest are read back from the log (default 4096). */
+  memoryEvents?: number;
 }
 
 const DEFAULT_SYNC_INTERVAL_MS = 200;
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
+/**
+ * The oldest queued events are kept in memory, ready to batch; past this many, new ones live only in
+ * the log until the queue drains down to them. The heap then stays flat however long an outage lasts
+ * (the log keeps 24 bytes per event of where each record is), and the queue limits can be sized to
+ * the disk.
+ */
+const DEFAULT_MEMORY_EVENTS = 4096;
+/**
+ * Events read back from the log at most per call: a read costs a few microseconds per event, and
+ * the event loop must not stall on a large backlog being drained.
+ */
+const READ_BACK_EVENTS = 256;
 
 /**
  * Crash-safe delivery on one machine, with no server to run: every captured event is appended to a
@@ -46,6 +60,11 @@ export class FileEventStore extends DurableEventStore {
   readonly directory: string;
   readonly #options: Required<Omit<FileEventStoreOptions, 'directory'>>;
   readonly #seams: FileEventStoreSeams;
+  /** The oldest queued events, in memory; the `#spilled` newer ones are only in the log. */
+  /** Events held in memory (the base class's queue, the oldest); the `#spilled` newer ones are only in the log. */
+  readonly #memoryEvents: number;
+  #spilled = 0;
+  #spilledBytes = 0;
   /** Batch key → the log's handle for it. */
   readonly #refs = new Map<string, string>();
   #log: EventLog | null = null;
@@ -75,6 +94,21 @@ export class FileEventStore extends DurableEventStore {
     this.directory = options.directory;
     this.#options = { syncIntervalMs, segmentBytes };
     this.#seams = seams;
+    this.#memoryEvents = seams.memoryEvents ?? DEFAULT_MEMORY_EVENTS;
+  }
+
+  // The base class counts the in-memory queue only; spilled events count too.
+  override get size(): number {
+    return this.queue.size + this.#spilled;
+  }
+
+  override get bytes(): number {
+    return this.queue.bytes + this.#spilledBytes;
+  }
+
+  override peek(): QueuedEvent | undefined {
+    if (this.queue.size === 0) this.#readBack(1);
+    return this.queue.peek();
   }
 
   /** Locks the directory and replays the log. Throws a clear error for an unwritable or busy directory. */
@@ -110,7 +144,13 @@ export class FileEventStore extends DurableEventStore {
     if (!log.appendEvent(storedFromQueued(entry))) {
       throw new Error(M.notWritten(log.writeError ?? 'unknown error'));
     }
-    this.queue.append(entry);
+    if (this.#spilled === 0 && this.queue.size < this.#memoryEvents) {
+      this.queue.append(entry);
+    } else {
+      // Only on disk until the queue drains down to it: the heap does not grow with the backlog.
+      this.#spilled += 1;
+      this.#spilledBytes += entry.event.bytes;
+    }
   }
 
   /**
@@ -118,6 +158,7 @@ export class FileEventStore extends DurableEventStore {
    * batch is on disk before its first send.
    */
   take(limits: TakeLimits): QueuedEvent[] {
+    if (this.queue.size < limits.maxEvents) this.#readBack(limits.maxEvents - this.queue.size);
     const entries = this.queue.take(limits);
     if (entries.length > 0) {
       this.#record(batchOf(entries));
@@ -127,8 +168,9 @@ export class FileEventStore extends DurableEventStore {
 
   /** Queued events discarded (drop-oldest, or the deadline): they are done on disk too. */
   shift(): QueuedEvent | undefined {
+    if (this.queue.size === 0) this.#readBack(1);
     const entry = this.queue.shift();
-    if (entry !== undefined) this.#log?.eventsDone([entry.event.id]);
+    if (entry !== undefined) this.#log?.eventsDone([{ id: entry.event.id, seq: entry.seq }]);
     return entry;
   }
 
@@ -167,6 +209,24 @@ export class FileEventStore extends DurableEventStore {
     // If the disk refuses the record the batch is still sent: its events stay on disk as queued events.
     if (log.appendBatch({ id, key: batch.key, body: batch.body, events: batch.entries.map(storedFromQueued) })) {
       this.#refs.set(batch.key, id);
+    }
+  }
+
+  /**
+   * Brings the oldest events that are only on disk back into memory, at least `wanted` (within one
+   * read's cap), topping up a read to a cheap batch of them: they are the newest of the log's queued
+   * events, right after those in memory.
+   */
+  #readBack(wanted: number): void {
+    const log = this.#log;
+    if (this.#spilled === 0 || log === null) return;
+    const room = Math.max(wanted, Math.min(READ_BACK_EVENTS, this.#memoryEvents - this.queue.size));
+    const count = Math.min(this.#spilled, READ_BACK_EVENTS, room);
+    for (const stored of log.readQueued(log.queuedCount - this.#spilled, count)) {
+      const entry = queuedFromStored(stored);
+      this.queue.append(entry);
+      this.#spilled -= 1;
+      this.#spilledBytes -= entry.event.bytes;
     }
   }
 

@@ -25,6 +25,9 @@ export const FileStoreMessages = {
   writeRecovered: (directory: string) => `FileEventStore: "${directory}" accepts writes again.`,
   syncFailed: (directory: string, detail: string) =>
     `FileEventStore: fsync of "${directory}" failed (${detail}); the last writes may not survive a machine crash.`,
+  unreadable: (file: string, offset: number, problem: string) =>
+    `FileEventStore: the queued event at byte ${offset} of "${file}" cannot be read back (${problem}). ` +
+    `The log was changed by something other than this store; restart the process to recover what is whole.`,
   notWritten: (detail: string) => `the file store could not write it (${detail})`,
   notOpen: () => 'the file store is not open: the engine opens it at start-up',
   invalidOption: (option: string, detail: string) => `FileEventStore: \`${option}\` ${detail}`,

@@ -47,7 +47,7 @@ describe('EventLog', () => {
     log.appendBatch(inFlight);
     log.appendBatch(delivered);
     log.batchDone(delivered.id);
-    log.eventsDone([d!.id]);
+    log.eventsDone([d!]);
     log.close();
     open.pop();
 

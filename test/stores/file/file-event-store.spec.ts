@@ -74,6 +74,57 @@ describe('FileEventStore in the engine', () => {
     expectInvariant(second.engine);
   });
 
+  it('holds a backlog beyond its memory window on disk only, and delivers every event of it once, in batches of consecutive events', async () => {
+    const spotzee = await emulator();
+    const dir = directory();
+    const store = new FileEventStore({ directory: dir }, { memoryEvents: 50 });
+    const { engine } = engineOn(spotzee.baseUrl, store);
+    const seqs: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const input = event();
+      seqs.push((input.data as { seq: number }).seq);
+      engine.capture(input);
+    }
+    // Captured before the engine sends anything: 50 in memory, 950 only in the log, all counted.
+    expect(store.size).toBe(1000);
+    expect(engine.stats().store).toMatchObject({ name: 'file', depth: 1000 });
+    engine.start();
+    await engine.flush();
+    const arrived = spotzee.events.map((received) => (received.event.data as { seq: number }).seq);
+    expect([...arrived].sort((a, b) => a - b)).toEqual(seqs);
+    for (const batch of spotzee.batches) {
+      const inBatch = spotzee.events.filter((received) => received.batchIndex === spotzee.batches.indexOf(batch));
+      const batchSeqs = inBatch.map((received) => (received.event.data as { seq: number }).seq);
+      expect(batchSeqs).toEqual(
+        seqs.slice(seqs.indexOf(batchSeqs[0]!), seqs.indexOf(batchSeqs[0]!) + batchSeqs.length),
+      );
+    }
+    expect(engine.stats()).toMatchObject({ delivered: 1000, pending: 0, store: { depth: 0 } });
+    expectInvariant(engine);
+  });
+
+  it('drops the oldest events from disk too when the queue overflows past its memory window (drop-oldest)', async () => {
+    const spotzee = await emulator();
+    const dir = directory();
+    const store = new FileEventStore({ directory: dir }, { memoryEvents: 10 });
+    const { engine } = engineOn(spotzee.baseUrl, store, { maxQueueEvents: 100, overflow: 'drop-oldest' });
+    const seqs: number[] = [];
+    for (let i = 0; i < 150; i++) {
+      const input = event();
+      seqs.push((input.data as { seq: number }).seq);
+      engine.capture(input);
+    }
+    expect(engine.stats()).toMatchObject({ captured: 150, dropped: 50, pending: 100 });
+    engine.start();
+    await engine.flush();
+    const arrived = spotzee.events.map((received) => (received.event.data as { seq: number }).seq);
+    expect([...arrived].sort((a, b) => a - b)).toEqual(seqs.slice(50));
+    await engine.close();
+    // Nothing left behind: the dropped events were marked done in the log, the rest delivered.
+    const { engine: again } = engineOn(spotzee.baseUrl, new FileEventStore({ directory: dir }));
+    expect(again.stats()).toMatchObject({ captured: 0, pending: 0 });
+  });
+
   it('resends a batch that was in flight at shutdown with the same bytes and key, so Spotzee replays it', async () => {
     const spotzee = await emulator();
     const dir = directory();
