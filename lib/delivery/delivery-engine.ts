@@ -7,7 +7,7 @@ import { DeliveryGate } from './dispatch/delivery-gate.js';
 import type { DeliveryOptions } from './delivery-options.js';
 import { DeliveryTransport } from './dispatch/delivery-transport.js';
 import { DryRunTransport } from './dispatch/dry-run-transport.js';
-import { EngineLog } from './ledger/engine-log.js';
+import { EngineLog, ProblemLog } from './ledger/engine-log.js';
 import { detachedTimeout } from './dispatch/detached-scope.js';
 import { SpotzeeConfigurationError } from './errors.js';
 import { EventIntake } from './queue/event-intake.js';
@@ -15,7 +15,6 @@ import { EventQueueStore, isPromiseLike } from './queue/event-queue-store.js';
 import type { MaybePromise, RecoveredQueue } from './queue/event-queue-store.js';
 import { FlushWaiters } from './ledger/flush-waiters.js';
 import { ListenerRegistry } from './ledger/listener-registry.js';
-import { LogThrottle } from './ledger/log-throttle.js';
 import { MemoryEventQueue } from './queue/memory-event-queue.js';
 import { summarizeInput } from './prepare/event-summary.js';
 import { OutcomeLedger, type Reservation } from './ledger/outcome-ledger.js';
@@ -30,7 +29,7 @@ import { ResponseHandler } from './dispatch/response-handler.js';
 import { RetryPolicy } from './dispatch/retry-policy.js';
 import { OPEN_REQUESTS_PER_SLOT, SendScheduler } from './dispatch/send-scheduler.js';
 import { ServerRejections } from './dispatch/server-rejections.js';
-import { ShutdownDrain } from './dispatch/shutdown-drain.js';
+import type { ShutdownDrain } from './dispatch/shutdown-drain.js';
 import type { CloseOptions, CloseReport } from './dispatch/shutdown-drain.js';
 import type { EventSummary, PreparedEvent, TrackInput } from './prepare/spotzee-event.js';
 import { UndiciTransport } from './dispatch/undici-transport.js';
@@ -60,10 +59,6 @@ export interface DeliveryEngineSeams {
   random?: () => number;
 }
 
-const LISTENER_ERROR_LOG_INTERVAL_MS = 60_000;
-/** A store that keeps failing is logged once per operation per minute. */
-const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
-
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
  * batches over keep-alive HTTP, and each ends in exactly one outcome (delivered, rejected or dropped).
@@ -89,7 +84,7 @@ export class DeliveryEngine {
   readonly #scheduler: SendScheduler;
   readonly #drain: ShutdownDrain;
   readonly #dedupe: DedupeWindow;
-  readonly #storeFailed: (operation: string, error: unknown) => void;
+  readonly #problems: ProblemLog;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
     const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
@@ -117,23 +112,12 @@ export class DeliveryEngine {
             // Slow requests stop counting against maxInFlight (see SendScheduler), so allow their sockets.
             connections: resolved.maxInFlight * OPEN_REQUESTS_PER_SLOT,
           }));
-    const listenerErrorLog = new LogThrottle(LISTENER_ERROR_LOG_INTERVAL_MS);
-    const listeners = (this.#listeners = new ListenerRegistry((type, error) => {
-      const detail = error instanceof Error ? error.message : String(error);
-      const line = listenerErrorLog.admit(type, M.listenerThrew(type, detail));
-      if (line !== null) log.write('error', line);
-    }));
-
-    const storeErrorLog = new LogThrottle(STORE_ERROR_LOG_INTERVAL_MS);
-    const storeFailed = (operation: string, error: unknown): void => {
-      const detail = error instanceof Error ? error.message : String(error);
-      const line = storeErrorLog.admit(operation, M.storeFailed(operation, detail));
-      if (line !== null) log.write('error', line);
-    };
-    this.#storeFailed = storeFailed;
-
+    // Built in the order events meet them: the ledger first (everything reports to it), the gate and
+    // the answers it acts on, the sender, then the scheduler (which builds the shutdown drain) and the intake.
+    const problems = (this.#problems = new ProblemLog(log));
+    const listeners = (this.#listeners = new ListenerRegistry(problems));
     const waiters = this.#waiters;
-    const pool = (this.#pool = new BatchPool(resolved, queue, storeFailed));
+    const pool = (this.#pool = new BatchPool(resolved, queue, problems));
     const concurrency = new ConcurrencyLimit(resolved.maxInFlight);
     const outcomeLog = new OutcomeLog(log, resolved);
     const ledger = (this.#ledger = new OutcomeLedger({ pool, waiters, listeners, dedupe, outcomeLog, redact }));
@@ -144,7 +128,9 @@ export class DeliveryEngine {
       waiters,
       log,
       random,
-      onHealthChanged: () => listeners.emit('health', this.health()),
+      listeners,
+      ledger,
+      queue,
     }));
     const responses = new ResponseHandler({
       options: resolved,
@@ -158,7 +144,6 @@ export class DeliveryEngine {
       listeners,
       log,
     });
-    // The scheduler, the sender and the drain call one another; these closures close the loop.
     const sender = (this.#sender = new BatchSender({
       options: resolved,
       url,
@@ -168,36 +153,22 @@ export class DeliveryEngine {
       concurrency,
       responses,
       log,
-      afterRequest: () => this.#scheduler.pump(),
     }));
-    const drain = (this.#drain = new ShutdownDrain({
+    const scheduler = (this.#scheduler = new SendScheduler({
       options: resolved,
       queue,
       pool,
       ledger,
       gate,
       waiters,
+      concurrency,
+      sender,
+      problems,
       outcomeLog,
       transport,
       log,
-      hooks: {
-        requestPump: () => this.#scheduler.requestPump(),
-        stopPump: () => this.#scheduler.stop(),
-        abortRequests: () => sender.abort(),
-      },
     }));
-    this.#scheduler = new SendScheduler({
-      options: resolved,
-      queue,
-      pool,
-      ledger,
-      gate,
-      waiters,
-      drain,
-      concurrency,
-      send: (batch) => sender.send(batch),
-      onTakeFailed: (error) => storeFailed('take', error),
-    });
+    const drain = (this.#drain = scheduler.drain);
     this.#intake = new EventIntake({ options: resolved, queue, pool, ledger, dedupe, listeners, drain });
 
     if (apiKey !== '' && !apiKey.startsWith('sk_')) {
@@ -205,7 +176,7 @@ export class DeliveryEngine {
     }
     queue.attach({
       adopt: (found) => this.#adopt(found),
-      wake: () => this.#scheduler.requestPump(),
+      wake: () => scheduler.requestPump(),
       duplicate: (entry) => {
         ledger.countDuplicate();
         const key = entry.event.idempotencyKey ?? '';
@@ -224,7 +195,7 @@ export class DeliveryEngine {
     } catch (error) {
       // A store that can never work (an unwritable directory, a directory another process holds) fails the start-up.
       if (error instanceof SpotzeeConfigurationError) throw error;
-      this.#storeFailed('recover', error);
+      this.#problems.storeFailed('recover', error);
       return;
     }
     if (!isPromiseLike(recovered)) {
@@ -233,7 +204,7 @@ export class DeliveryEngine {
     }
     recovered.then(
       (queue) => this.#adopt(queue),
-      (error: unknown) => this.#storeFailed('recover', error),
+      (error: unknown) => this.#problems.storeFailed('recover', error),
     );
   }
 
@@ -399,7 +370,7 @@ export class DeliveryEngine {
   }
 
   health(): DeliveryHealth {
-    return this.#gate.health(this.#ledger.pending, this.#queue.status());
+    return this.#gate.health();
   }
 
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {
