@@ -99,8 +99,9 @@ export class BatchPool {
   #tell(operation: 'frozen' | 'acknowledge' | 'release', batch: FrozenBatch): void {
     try {
       const result = this.store[operation](batch);
-      if (isPromiseLike(result))
-        {result.then(undefined, (error: unknown) => this.problems.storeFailed(operation, error));}
+      if (isPromiseLike(result)) {
+        result.then(undefined, (error: unknown) => this.problems.storeFailed(operation, error));
+      }
     } catch (error) {
       this.problems.storeFailed(operation, error);
     }
