@@ -1,7 +1,6 @@
 import { hasControlCharacters } from './control-characters.js';
 import { describeKind } from '../describe-value.js';
-import { describeEvent } from './event-summary.js';
-import { mintEventId } from './event-id.js';
+import { describeEvent, mintEventId } from './event-summary.js';
 import { findJsonProblem } from '../dispatch/json-problem-path.js';
 import type { RejectedOutcome, RejectionReason } from '../ledger/outcomes.js';
 import type { PreparedEvent, SpotzeeUserBlock, SpotzeeWireEvent, TrackInput } from './spotzee-event.js';
