@@ -5,6 +5,8 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/sample-app'].filter((root) => existsSync(root.replace('<rootDir>', '.'))),
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  // A consumer app's own tests (the `nest new` app keeps its generated names) run in that app, not here.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/fixtures/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     // Tests and the sample app import the package by its name, like users do; map it to the sources.

@@ -47,6 +47,7 @@ export type {
   DropReason,
   DiscardedOutcome,
   DroppedOutcome,
+  DeduplicatedOutcome,
   EventOutcome,
   RejectedOutcome,
   RejectionReason,

@@ -7,6 +7,9 @@
 /** String alias of `SpotzeeTracker`, used by `@InjectSpotzee()`; survives a dual-loaded package. */
 export const SPOTZEE_TRACKER = 'spotzee:tracker';
 
+/** The engine and capture path behind the tracker, for the Nest layer (not exported from the package root). */
+export const SPOTZEE_RUNTIME = 'spotzee:runtime';
+
 /** The validated, defaulted module settings (options without the extras, plus the Nest-only ones). */
 export const SPOTZEE_SETTINGS = 'spotzee:settings';
 
@@ -28,6 +31,9 @@ export const SPOTZEE_LOGGER_CONTEXT = 'Spotzee';
 
 /** Marks the `@EmitsEvent` hook interceptor, so that both builds recognise each other's. */
 export const EMITS_EVENT_HOOK_MARK = Symbol.for('spotzee:emits-event-hook');
+
+/** Set on a Node HTTP server whose request listener opens request contexts, so it is wrapped once. */
+export const REQUEST_LISTENER_MARK = Symbol.for('spotzee:request-listener');
 
 /** Where Nest keeps `@UseInterceptors()` (unchanged since Nest 5; not exported under one path by Nest 11 and 12). */
 export const NEST_INTERCEPTORS_METADATA = '__interceptors__';

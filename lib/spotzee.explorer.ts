@@ -1,16 +1,17 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { findNamePitfalls, isSnakeCase } from './catalog/event-name-pitfalls.js';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
-import { isEmitsEventHook } from './emits-event.hook.js';
+import { bindEmitsEventHook, isEmitsEventHook } from './emits-event.hook.js';
 import { emitsEventDefinitions } from './emits-event.metadata.js';
 import { isDtoClass, loadClassValidation } from './event-schema.js';
 import { NEST_INTERCEPTORS_METADATA, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 import { describeStartup } from './spotzee-startup.js';
-import { SpotzeeTracker } from './spotzee.tracker.js';
+import { SpotzeeInterceptor } from './spotzee.interceptor.js';
+import { SpotzeeRuntime } from './spotzee.runtime.js';
 
 /** A handler carrying `@EmitsEvent`, found at start-up. */
 export interface DiscoveredEmitter {
@@ -35,7 +36,8 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     protected readonly discovery: DiscoveryService,
     protected readonly scanner: MetadataScanner,
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
-    protected readonly tracker: SpotzeeTracker,
+    protected readonly runtime: SpotzeeRuntime,
+    @Optional() protected readonly interceptor?: SpotzeeInterceptor,
   ) {
     if (typeof (scanner as Partial<MetadataScanner>).getAllMethodNames !== 'function') {
       throw new SpotzeeConfigurationError('@nestjs/core', messages.nestTooOld());
@@ -47,10 +49,14 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
   /**
    * Makes the `@EmitsEvent` hook the last method-level interceptor of each decorated handler, so it
    * runs innermost even under a `@UseInterceptors(…)` written above the decorator: mappers then see
-   * the handler's own result, never what another interceptor made of it.
+   * the handler's own result, never what another interceptor made of it. Unless
+   * `globalInterceptor: false`, the hook is bound to this module's interceptor, so a call with no
+   * request context (a microservice message, a GraphQL resolver) gets its own.
    */
   protected placeHooksInnermost(): void {
     const seen = new Set<object>();
+    const bound =
+      this.settings.globalInterceptor && this.interceptor ? bindEmitsEventHook(this.interceptor) : undefined;
     const place = (prototype: object | undefined): void => {
       if (!prototype || prototype === Object.prototype || seen.has(prototype)) {
         return;
@@ -63,9 +69,9 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
         }
         const interceptors = Reflect.getMetadata(NEST_INTERCEPTORS_METADATA, handler) as unknown[] | undefined;
         const hook = interceptors?.findIndex(isEmitsEventHook) ?? -1;
-        if (interceptors && hook >= 0 && hook < interceptors.length - 1) {
+        if (interceptors && hook >= 0 && (bound !== undefined || hook < interceptors.length - 1)) {
           const others = interceptors.filter((interceptor) => !isEmitsEventHook(interceptor));
-          Reflect.defineMetadata(NEST_INTERCEPTORS_METADATA, [...others, interceptors[hook]], handler);
+          Reflect.defineMetadata(NEST_INTERCEPTORS_METADATA, [...others, bound ?? interceptors[hook]], handler);
         }
       }
     };
@@ -94,13 +100,13 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
   /** One line that says where events go, then the set-ups that would lose or misdirect them. */
   onApplicationBootstrap(): void {
     const { startupLine, startupWarnings } = describeStartup(
-      this.tracker.engine.options,
+      this.runtime.engine.options,
       this.decoratedHandlers,
-      this.tracker.storeName,
+      this.runtime.storeName,
     );
-    this.tracker.logger.log(startupLine);
+    this.runtime.logger.log(startupLine);
     for (const warning of startupWarnings) {
-      this.tracker.warnOnce(`startup:${warning}`, warning);
+      this.runtime.warnOnce(`startup:${warning}`, warning);
     }
   }
 
@@ -130,7 +136,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
           }
         }
         if (!isController && !PROVIDER_HANDLER_METADATA.some((key) => Reflect.hasMetadata(key, handler as object))) {
-          this.tracker.warnOnce(`misplaced:${where}`, messages.decoratorMisplaced(where, definitions[0]!.name));
+          this.runtime.warnOnce(`misplaced:${where}`, messages.decoratorMisplaced(where, definitions[0]!.name));
         }
         emitters.push({ where, definitions });
       }
@@ -177,7 +183,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
       throw new SpotzeeConfigurationError('eventNames', lines.join('\n'));
     }
     for (const [name, where] of offenders) {
-      this.tracker.warnOnce(`name:${name}`, messages.nameNotSnakeCase(name, where));
+      this.runtime.warnOnce(`name:${name}`, messages.nameNotSnakeCase(name, where));
     }
   }
 
@@ -197,7 +203,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     for (const name of this.settings.schemas.keys()) use(name, `schemas.${name}`);
     for (const name of this.settings.catalog?.names() ?? []) use(name, 'spotzee-events.json');
     for (const warning of findNamePitfalls(uses)) {
-      this.tracker.warnOnce(`pitfall:${warning}`, warning);
+      this.runtime.warnOnce(`pitfall:${warning}`, warning);
     }
   }
 

@@ -6,16 +6,16 @@ import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import { describeUserLookup, mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
 import { emitsEventDefinitions } from './emits-event.metadata.js';
-import { type EmitsEventObserver } from './emits-event.hook.js';
+import type { EmitsEventObserver, HandlerBinding } from './emits-event.hook.js';
 import { RequestEventsContext, requestEventsStorage, type RequestOrigin } from './request-events.context.js';
-import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
+import { SPOTZEE_RUNTIME, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeContact } from './spotzee-module-options.interface.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
-import type { SpotzeeTracker } from './spotzee.tracker.js';
+import type { SpotzeeRuntime } from './spotzee.runtime.js';
 
 /** The native Node response (`reply.raw` on Fastify, the response itself on Express). */
-interface NativeResponse {
+export interface NativeResponse {
   readonly statusCode: number;
   readonly writableFinished?: boolean;
   readonly destroyed?: boolean;
@@ -43,19 +43,22 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
 };
 
 /**
- * Opens a request context around the handler so that every event of the request — `@EmitsEvent`
- * definitions and `track()` calls anywhere below, after awaits too — is held, then sent only if the
- * request succeeds: HTTP when the response finishes with a status below 400 (the final one, after
- * exception filters), RPC/GraphQL/WebSocket when the handler completes without error.
+ * Holds every event of a request — `@EmitsEvent` definitions and `track()` calls anywhere below the
+ * handler, after awaits too — until its verdict, then sends them only if the request succeeded: HTTP
+ * when the response finishes with a status below 400 (the final one, after exception filters),
+ * RPC/GraphQL/WebSocket when the handler completes without error.
  *
- * Only tracked requests pay: on HTTP the context is a plain object entered around `next.handle()`,
- * with no observable of ours and no response listener until the request holds its first event.
- * `@EmitsEvent` adds its own hook to the handler's innermost interceptors, which reads the handler's
- * own result (whatever other interceptors wrap around it) and asks this interceptor to capture.
+ * Only tracked requests pay. The module opens each HTTP request's context where the server hands the
+ * request over (see `SpotzeeRequestListener`): a plain object, no observable, no response listener
+ * until the request holds its first event. No interceptor runs on undecorated routes. `@EmitsEvent`
+ * puts its own hook on its handler, innermost, which reads the handler's own result (whatever other
+ * interceptors wrap around it), asks this class to capture, and gives RPC, GraphQL and WebSocket
+ * calls their own context whose verdict is the handler's completion.
  *
  * It never changes the handler's result or error, and nothing it does can fail the request.
- * Registered globally by the module unless `globalInterceptor: false`; also usable with
- * `@UseInterceptors(SpotzeeInterceptor)` (a second one on the same request steps aside).
+ * `@UseInterceptors(SpotzeeInterceptor)` opens a context for one controller or handler: what
+ * `globalInterceptor: false` apps use, and a microservice handler that tracks without a decorator
+ * (a second one on the same request steps aside).
  */
 @Injectable()
 export class SpotzeeInterceptor implements NestInterceptor {
@@ -66,21 +69,49 @@ export class SpotzeeInterceptor implements NestInterceptor {
   protected readonly listensEagerly: boolean = false;
 
   // String tokens only: `@UseInterceptors(SpotzeeInterceptor)` may name this class from the other
-  // build of the package than the one whose module provides the tracker (ESM app, CJS library).
+  // build of the package than the one whose module provides the runtime (ESM app, CJS library).
   constructor(
-    @Inject(SPOTZEE_TRACKER) protected readonly tracker: SpotzeeTracker,
+    @Inject(SPOTZEE_RUNTIME) protected readonly runtime: SpotzeeRuntime,
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return this.open(context, next, false);
+  }
+
+  /**
+   * Opens the context of an HTTP request as the server hands it over, before any middleware: not yet
+   * joinable (a `track()` in middleware stays outside it) until its handler is reached.
+   */
+  openHttpRequest(request: object, response: NativeResponse): RequestEventsContext {
+    const scope = new RequestScope(this, undefined, request, response);
+    const events = new RequestEventsContext(request, scope, this.settings);
+    scope.events = events;
+    if (this.listensEagerly) {
+      scope.listen(events);
+    }
+    return events;
+  }
+
+  /**
+   * The `@EmitsEvent` hook of a decorated handler with no context open for its call (a microservice,
+   * a GraphQL resolver, or an HTTP request the listener did not see): opens one and captures.
+   */
+  interceptDecorated(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return this.open(context, next, true);
+  }
+
+  private open(context: ExecutionContext, next: CallHandler, decorated: boolean): Observable<unknown> {
     const key = this.requestKey(context);
-    if (requestEventsStorage.getStore()?.key === key) {
-      return next.handle();
+    const current = requestEventsStorage.getStore();
+    if (current?.key === key) {
+      return decorated ? this.observeHandler(current, context, next) : next.handle();
     }
     const response = context.getType() === 'http' ? this.nativeResponse(context) : undefined;
     const scope = new RequestScope(this, context, key, response);
     const events = new RequestEventsContext(key, scope, this.settings);
     scope.events = events;
+    const handler: CallHandler = decorated ? new ObservedHandler(this, events, context, next) : next;
     // `next.handle()` must be called, not only subscribed, inside run(): Nest binds the handler's
     // async scope at the call, and that scope is what services see after their awaits.
     if (response) {
@@ -89,14 +120,14 @@ export class SpotzeeInterceptor implements NestInterceptor {
       }
       // The response's `finish` gives the verdict: nothing of ours observes the handler. Subscribing
       // inside the context too keeps it for work the handler's observable starts then (SSE, timers).
-      const handled = requestEventsStorage.run(events, handle, next);
+      const handled = requestEventsStorage.run(events, handle, handler);
       return new Observable<unknown>((subscriber) =>
         requestEventsStorage.run(events, subscribeTo, handled, subscriber),
       );
     }
     // No response to wait for: the handler's completion is the verdict.
     return new Observable<unknown>((subscriber) =>
-      requestEventsStorage.run(events, startVerdictCall, new VerdictCall(this, events, next), subscriber),
+      requestEventsStorage.run(events, startVerdictCall, new VerdictCall(this, events, handler), subscriber),
     );
   }
 
@@ -140,7 +171,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
       const capture = new DefinitionCapture(definition, result, context, events);
       const pending = this.runMappers(capture, 0);
       if (pending !== undefined) {
-        this.tracker.defer(events, pending);
+        this.runtime.defer(events, pending);
       }
     }
   }
@@ -194,7 +225,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
   /** The definition stops before its event: `when` said no, or the contact mapper's answer is rejected. */
   private stopped(capture: DefinitionCapture): undefined {
     if (capture.rejection !== undefined) {
-      this.tracker.reject(capture.input(), 'invalid_contact', capture.rejection, 'contact');
+      this.runtime.reject(capture.input(), 'invalid_contact', capture.rejection, 'contact');
     }
     return undefined;
   }
@@ -204,7 +235,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     const { definition, events } = capture;
     const data = capture.values.data;
     if (onlyUndefinedFields(data)) {
-      this.tracker.warnOnce(
+      this.runtime.warnOnce(
         `undefined-data:${capture.source}:${definition.name}`,
         messages.dataMapperOnlyUndefined(definition.name, capture.source, Object.keys(data as object)),
       );
@@ -219,11 +250,11 @@ export class SpotzeeInterceptor implements NestInterceptor {
       identify: (capture.values.identify ?? undefined) as TrackInput['identify'],
       idempotencyKey: (capture.values.idempotencyKey ?? undefined) as TrackInput['idempotencyKey'],
     };
-    this.tracker.capture(input, definition.options.schema ?? this.settings.schemas.get(definition.name), events);
+    this.runtime.capture(input, definition.options.schema ?? this.settings.schemas.get(definition.name), events);
   }
 
   private rejectMapper(capture: DefinitionCapture, mapper: Mapper, message: string): void {
-    this.tracker.reject(capture.input(), MAPPER_FAILURE[mapper], message, mapper);
+    this.runtime.reject(capture.input(), MAPPER_FAILURE[mapper], message, mapper);
   }
 
   /** Commits the request's events, or discards them when it failed (unless `sendOnFailedRequest`). */
@@ -251,18 +282,22 @@ export class SpotzeeInterceptor implements NestInterceptor {
     try {
       work();
     } catch (error) {
-      this.tracker.warnOnce(`internal:${events.source}`, messages.internalError(events.source, error));
+      this.runtime.warnOnce(`internal:${events.source}`, messages.internalError(events.source, error));
     }
   }
 
   /** Called when the request holds its first event; the response may already have ended by then. */
-  protected settleOnResponse(response: NativeResponse, events: RequestEventsContext, sse = false): void {
+  protected settleOnResponse(
+    response: NativeResponse,
+    events: RequestEventsContext,
+    sse: () => boolean = NOT_SSE,
+  ): void {
     if (response.writableFinished) {
       this.settleOnStatus(events, response.statusCode);
       return;
     }
     if (response.destroyed) {
-      if (sse && response.headersSent && response.statusCode < 400) {
+      if (response.headersSent && response.statusCode < 400 && sse()) {
         this.settle(events, true, 'the client closed the event stream');
         return;
       }
@@ -279,7 +314,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
         this.settleOnStatus(events, response.statusCode);
         return;
       }
-      if (sse && response.headersSent && response.statusCode < 400) {
+      if (response.headersSent && response.statusCode < 400 && sse()) {
         // A client closing its event stream is how an SSE response normally ends: what the stream
         // emitted was done and shown, so its events are committed.
         this.settle(events, true, 'the client closed the event stream');
@@ -307,7 +342,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     try {
       resolved = this.settings.contact(context);
     } catch (error) {
-      this.tracker.warnOnce(`contact:${events.source}`, messages.contactResolverThrew(events.source, error));
+      this.runtime.warnOnce(`contact:${events.source}`, messages.contactResolverThrew(events.source, error));
       return {};
     }
     if (!isAsync(resolved)) {
@@ -317,7 +352,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     return settleWithin(resolved, timeoutMs).then(
       (contact) => (contact as SpotzeeContact | undefined) ?? {},
       (error: unknown) => {
-        this.tracker.warnOnce(
+        this.runtime.warnOnce(
           `contact:${events.source}`,
           error instanceof CallbackTimedOut
             ? messages.contactResolverTimedOut(events.source, timeoutMs)
@@ -350,12 +385,16 @@ export class SpotzeeInterceptor implements NestInterceptor {
   // HTTP arguments are read by index (request, response): `switchToHttp()` builds an object and three
   // closures per call and reshapes the context, and this runs on every request.
 
-  /** One HTTP request object per request; otherwise the argument array Nest builds per handler call. */
+  /**
+   * The Node request (`request.raw` on Fastify, the request itself on Express), the one object the
+   * server, the listener and every handler of the request share; otherwise the argument array Nest
+   * builds per handler call.
+   */
   private requestKey(context: ExecutionContext): object {
     if (context.getType() === 'http') {
-      const request: unknown = context.getArgByIndex(0);
+      const request = context.getArgByIndex<{ raw?: unknown } | undefined>(0);
       if (typeof request === 'object' && request !== null) {
-        return request;
+        return typeof request.raw === 'object' && request.raw !== null ? request.raw : request;
       }
     }
     return context.getArgs();
@@ -367,6 +406,8 @@ export class SpotzeeInterceptor implements NestInterceptor {
     return typeof native?.on === 'function' ? (native as NativeResponse) : undefined;
   }
 }
+
+const NOT_SSE = (): boolean => false;
 
 /** The order mappers run in: `when` first, so nothing else runs for a result that emits nothing. */
 const MAPPER_ORDER: readonly Mapper[] = ['when', 'contact', 'data', 'identify', 'idempotencyKey'];
@@ -451,35 +492,46 @@ function startVerdictCall(call: VerdictCall, subscriber: Subscriber<unknown>): U
 /**
  * What a request context knows of the request that opened it, computed only when asked: its
  * source and contact (for events), its response (listened to once it holds an event), and the way in
- * for the `@EmitsEvent` hook of its handler.
+ * for the `@EmitsEvent` hook of its handler. A context the HTTP listener opened learns its handler
+ * from `SpotzeeHandlerGuard` (`reachedHandler`); until then it is not joinable.
  */
-class RequestScope implements RequestOrigin, EmitsEventObserver {
+class RequestScope implements RequestOrigin, EmitsEventObserver, HandlerBinding {
   events: RequestEventsContext | undefined;
   private listening = false;
 
   constructor(
     private readonly interceptor: SpotzeeInterceptor,
-    private readonly context: ExecutionContext,
+    private context: ExecutionContext | undefined,
     private readonly key: object,
     private readonly response: NativeResponse | undefined,
   ) {}
 
   // The interceptor's protected hooks, reached by element access: a subclass's overrides still apply.
   source(): string {
-    return this.interceptor['describeSource'](this.context);
+    return this.interceptor['describeSource'](this.context!);
   }
 
   contact(): SpotzeeContact | Promise<SpotzeeContact> {
-    return this.interceptor['resolveContact'](this.context, this.events!);
+    return this.interceptor['resolveContact'](this.context!, this.events!);
   }
 
   contactHint(): string {
-    return this.interceptor['describeMissingContact'](this.context);
+    return this.interceptor['describeMissingContact'](this.context!);
   }
 
+  /** Not joinable: the handler is not reached yet (middleware, a 404), or the response is over. */
   ended(): boolean {
     const response = this.response;
-    return response !== undefined && (response.writableFinished === true || response.destroyed === true);
+    return (
+      this.context === undefined ||
+      (response !== undefined && (response.writableFinished === true || response.destroyed === true))
+    );
+  }
+
+  reachedHandler(context: ExecutionContext): void {
+    if (this.context === undefined && this.interceptor['requestKey'](context) === this.key) {
+      this.context = context;
+    }
   }
 
   firstHeld(events: RequestEventsContext): void {
@@ -497,17 +549,40 @@ class RequestScope implements RequestOrigin, EmitsEventObserver {
   listen(events: RequestEventsContext): void {
     if (this.response && !this.listening) {
       this.listening = true;
-      const sse = Reflect.getMetadata(SSE_METADATA, this.context.getHandler()) === true;
-      this.interceptor['guard'](events, () => this.interceptor['settleOnResponse'](this.response!, events, sse));
+      this.interceptor['guard'](events, () =>
+        this.interceptor['settleOnResponse'](this.response!, events, () => this.isSse()),
+      );
     }
   }
 
+  /** Read when the client closes the response, so a context opened before its handler still knows. */
+  private isSse(): boolean {
+    return this.context !== undefined && Reflect.getMetadata(SSE_METADATA, this.context.getHandler()) === true;
+  }
+
   observeHandler(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    // The hook of another handler (a call that did not go through this request's pipeline) is not ours.
     if (this.interceptor['requestKey'](context) !== this.key) {
-      return next.handle();
+      // A GraphQL resolver under the HTTP request has a verdict of its own (its completion); an HTTP
+      // handler called outside this request's pipeline is not ours.
+      return context.getType() === 'http' ? next.handle() : this.interceptor.interceptDecorated(context, next);
     }
+    // Reached without the guard (another build's module, or a guard-less set-up): bound here.
+    this.reachedHandler(context);
     return this.interceptor['observeHandler'](this.events!, context, next);
+  }
+}
+
+/** The inner call of a context opened for a decorated handler: the handler, observed by the hook's rules. */
+class ObservedHandler implements CallHandler {
+  constructor(
+    private readonly interceptor: SpotzeeInterceptor,
+    private readonly events: RequestEventsContext,
+    private readonly context: ExecutionContext,
+    private readonly next: CallHandler,
+  ) {}
+
+  handle(): Observable<unknown> {
+    return this.interceptor['observeHandler'](this.events, this.context, this.next);
   }
 }
 
@@ -555,7 +630,7 @@ class VerdictCall implements Observer<unknown>, Unsubscribable {
 }
 
 /** The handler's own observable, seen from the `@EmitsEvent` hook: its last value is what mappers get. */
-class HandlerCall implements Observer<unknown> {
+export class HandlerCall implements Observer<unknown> {
   /** The handler's last value: what an HTTP response is built from. */
   result: unknown;
   private subscriber: Subscriber<unknown> | undefined;

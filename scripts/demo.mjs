@@ -43,7 +43,7 @@ try {
   const stats = tracker.stats();
   console.log(
     `\nLibrary stats: captured ${stats.captured}, delivered ${stats.delivered}, rejected ${stats.rejected}, ` +
-      `dropped ${stats.dropped} (duplicates ${stats.duplicates}), pending ${stats.pending}, ` +
+      `dropped ${stats.dropped}, deduplicated ${stats.deduplicated}, pending ${stats.pending}, ` +
       `requests ${stats.requests}, retries ${stats.retries}, healthy ${stats.healthy}`,
   );
 

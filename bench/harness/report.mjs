@@ -193,7 +193,12 @@ export function renderMarkdown(run) {
         ],
         Object.entries(byLib).map(([name, r]) => [
           LABELS[name],
-          r.queueLimitOption ? `\`${r.queueLimitOption}\`` : 'none',
+          !r.queueLimitOption
+            ? 'none'
+            : `\`${r.queueLimitOption}\`` +
+              (r.queueLimit && r.queueLimit !== c.queueLimit
+                ? ` ${int(r.queueLimit)} and \`maxQueueBytes\` ${dec(c.diskQueueBytes / 2 ** 30, 0)} GiB (on disk)`
+                : ''),
           int(r.captured),
           int(r.delivered),
           int(r.reportedDrops),

@@ -18,10 +18,47 @@ export function evaluateTargets(results) {
   if (results.capture) {
     const r = results.capture.ratios.spotzeeVsSegment?.median;
     targets.push(check('capture', 'Capture cost ≤ 0.5× Segment’s', r, r <= 0.5, times(r)));
+    // A durable store pays one write (a syscall into the page cache, or a command queued on the Redis
+    // socket, never awaited) on top of the memory store's capture: it must stay in microseconds.
+    for (const [store, label] of [
+      ['file', 'FileEventStore'],
+      ['redis', 'RedisEventStore'],
+    ]) {
+      const ratio = results.capture.ratios[`${store}VsMemory`]?.median;
+      const ns = results.capture.summary[`spotzee-${store}`]?.nsPerEvent?.median;
+      if (ns === undefined) continue;
+      const measured = ratio === null || ratio === undefined || ns === null ? null : ratio;
+      targets.push(
+        check(
+          `capture-${store}`,
+          `${label} capture ≤ ${STORE_CAPTURE_RATIO}× the memory store’s and ≤ ${STORE_CAPTURE_US} µs per event`,
+          measured,
+          ratio <= STORE_CAPTURE_RATIO && ns <= STORE_CAPTURE_US * 1000,
+          `${times(ratio)}, ${ns === null ? 'n/a' : (ns / 1000).toFixed(1)} µs per event`,
+        ),
+      );
+    }
   }
   if (results.throughput) {
     const r = results.throughput.ratios.spotzeeVsFasterPeer?.median;
     targets.push(check('throughput', 'Throughput ≥ 1.5× the faster peer (100 events/request)', r, r >= 1.5, times(r)));
+    for (const [store, label, floor] of [
+      ['file', 'FileEventStore', STORE_THROUGHPUT_FLOOR.file],
+      ['redis', 'RedisEventStore', STORE_THROUGHPUT_FLOOR.redis],
+    ]) {
+      if (!results.throughput.summary[`spotzee-${store}`]) continue;
+      const ratio = results.throughput.ratios[`${store}VsMemory`]?.median;
+      const cpu = results.throughput.ratios[`${store}CpuVsMemory`]?.median;
+      targets.push(
+        check(
+          `throughput-${store}`,
+          `${label} throughput ≥ ${floor}× the memory store’s`,
+          ratio,
+          ratio >= floor,
+          `${times(ratio)} (CPU per event: ${times(cpu)})`,
+        ),
+      );
+    }
   }
   if (results.overhead) {
     for (const platform of Object.keys(results.overhead.ratios)) {
@@ -62,6 +99,8 @@ export function evaluateTargets(results) {
       );
     }
   }
+  const fileOutage = results.outage?.results?.['spotzee-file'];
+  if (fileOutage) targets.push(...fileOutageTargets(results.outage, fileOutage));
   const outage = results.outage?.results?.spotzee;
   if (outage) {
     targets.push(
@@ -115,6 +154,44 @@ export function evaluateTargets(results) {
     );
   }
   return targets;
+}
+
+/** Capture with a durable store: at most this many times the memory store's, and this many µs per event. */
+const STORE_CAPTURE_RATIO = 4;
+const STORE_CAPTURE_US = 20;
+/** Delivery throughput with a durable store, as a share of the memory store's. */
+const STORE_THROUGHPUT_FLOOR = { file: 0.5, redis: 0.25 };
+
+/** The outage held on disk: nothing dropped, the heap flat while the backlog grows, the drain smooth. */
+function fileOutageTargets(outage, run) {
+  const dropped = run.reportedDrops + run.silentDrops;
+  const recovery = run.delays.recovery;
+  const p99 = !recovery ? undefined : recovery.samples === 0 ? Infinity : recovery.p99Ms;
+  const floor = outage.idleProcessDelays?.['spotzee-file']?.recovery?.p99Ms;
+  return [
+    check(
+      'outage-file-dropped',
+      'FileEventStore holds the whole outage: 0 events dropped',
+      dropped,
+      dropped === 0 && run.delivered === run.captured,
+      `${dropped.toLocaleString('en-US')} dropped, ${run.delivered.toLocaleString('en-US')} of ${run.captured.toLocaleString('en-US')} delivered`,
+    ),
+    check(
+      'outage-file-heap',
+      'FileEventStore outage: live heap bounded while the backlog grows on disk',
+      run.heapBounded,
+      run.heapBounded === true,
+      `+${run.liveHeapGrowthSecondHalfMiB.toFixed(1)} MiB live heap in the outage’s second half (+${(run.liveHeapMiB.midOutage - run.liveHeapMiB.beforeOutage).toFixed(1)} in the first)`,
+    ),
+    check(
+      'outage-file-event-loop',
+      'FileEventStore outage: p99 event-loop delay ≤ 10 ms while the backlog drains',
+      p99,
+      p99 <= 10,
+      (p99 === undefined ? 'n/a' : p99 === Infinity ? 'blocked for the whole phase' : `${p99.toFixed(1)} ms`) +
+        (floor === undefined ? '' : ` (an idle process on the machine meanwhile: ${floor.toFixed(1)} ms)`),
+    ),
+  ];
 }
 
 function percent(value) {

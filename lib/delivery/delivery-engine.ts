@@ -61,7 +61,7 @@ export interface DeliveryEngineSeams {
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
  * batches over keep-alive HTTP, and each ends in exactly one outcome (delivered, rejected or dropped).
- * `captured = delivered + rejected + dropped + pending` holds at every moment, including inside
+ * `captured = delivered + rejected + dropped + deduplicated + pending` holds at every moment, including inside
  * listeners. Nothing here ever throws into the caller except option validation at construction.
  *
  * This class is the public face and the wiring; each concern lives in its own collaborator:
@@ -177,9 +177,8 @@ export class DeliveryEngine {
       adopt: (found) => this.#adopt(found),
       wake: () => scheduler.requestPump(),
       duplicate: (entry) => {
-        ledger.countDuplicate();
         const key = entry.event.idempotencyKey ?? '';
-        ledger.drop(entry, 'duplicate', M.dropDuplicate(key, { byAnotherInstance: true }), { keepKey: true });
+        ledger.deduplicate(entry, key, M.alreadyCaptured(key, { byAnotherInstance: true }));
       },
       log: (level, message) => log.write(level, message),
     });
@@ -352,8 +351,8 @@ export class DeliveryEngine {
       delivered: ledger.delivered,
       rejected: ledger.rejected,
       dropped: ledger.dropped,
+      deduplicated: ledger.deduplicated,
       pending: pending + ledger.validating,
-      duplicates: ledger.duplicates,
       discarded: ledger.discarded,
       // From the structures, not the counters: tests hold one against the other.
       queuedEvents: this.#queue.size + pool.events - pool.inFlightEvents,

@@ -39,7 +39,7 @@ export const DeliveryMessages = {
   // Why an event was dropped: each completes eventOutcome's sentence.
   dropShutDown: () => 'not queued: the Spotzee engine is shut down.',
   dropStillValidating: () => 'not queued: it was still being validated when the Spotzee engine shut down.',
-  dropDuplicate: (key: string, { byAnotherInstance = false }: { byAnotherInstance?: boolean } = {}) =>
+  alreadyCaptured: (key: string, { byAnotherInstance = false }: { byAnotherInstance?: boolean } = {}) =>
     `not sent again: idempotencyKey "${key}" was already captured${byAnotherInstance ? ' by another instance' : ''} within the dedupe window.`,
   dropQueueFull: (overflow: string) => `not queued: the queue is full (overflow policy ${overflow}).`,
   dropEvicted: () => 'dropped to make room for newer events: the queue is full (overflow policy drop-oldest).',
@@ -183,7 +183,10 @@ export const DeliveryMessages = {
       `Spotzee drained in ${report.durationMs} ms: ${report.delivered} ${settled}, ${report.rejected} rejected, ${report.dropped} dropped` +
       (report.timedOut ? '; events still pending at the deadline were dropped' : '') +
       `. Since start-up: ${lifetime.captured} captured, ${lifetime.delivered} ${settled}, ${lifetime.rejected} rejected, ` +
-      `${lifetime.dropped} dropped${lifetime.duplicates > 0 ? ` (of which ${lifetime.duplicates} duplicates)` : ''}.`
+      `${lifetime.dropped} dropped` +
+      (lifetime.deduplicated > 0 ? `, ${lifetime.deduplicated} deduplicated` : '') +
+      (lifetime.pending > 0 ? `, ${lifetime.pending} pending` : '') +
+      '.'
     );
   },
 };
@@ -201,5 +204,7 @@ export interface LifetimeFigures {
   delivered: number;
   rejected: number;
   dropped: number;
-  duplicates: number;
+  deduplicated: number;
+  /** Still unsettled after the drain: kept by a durable store for the next start. */
+  pending: number;
 }

@@ -15,9 +15,9 @@
  *                  time budget), `DeliveryGate` (server-requested pauses, halts, health) or
  *                  `ServerRejections` (refused items, splits). `ShutdownDrain`, built by the scheduler
  *                  and driving it, runs the end under its deadline.
- * 4. `ledger/`   — `OutcomeLedger` gives every event exactly one outcome (delivered, rejected, dropped),
+ * 4. `ledger/`   — `OutcomeLedger` gives every event exactly one outcome (delivered, rejected, dropped, deduplicated),
  *                  counts it, and announces it to listeners and the throttled logs:
- *                  `captured = delivered + rejected + dropped + pending` at every moment. `EngineLog`
+ *                  `captured = delivered + rejected + dropped + deduplicated + pending` at every moment. `EngineLog`
  *                  writes every line redacted; `ProblemLog` reports a failing store or listener.
  *
  * Each part is handed, at construction, the typed objects it talks to; none calls another through a
@@ -48,6 +48,7 @@ export type {
   DropReason,
   DiscardedOutcome,
   DroppedOutcome,
+  DeduplicatedOutcome,
   EventOutcome,
   RejectedOutcome,
   RejectionReason,

@@ -9,7 +9,7 @@ import type {
 } from './meter-like.js';
 import { SPOTZEE_METRICS as N } from './metric-names.js';
 
-/** What is instrumented: the engine's public surface (a `DeliveryEngine`, or `SpotzeeTracker.engine`). */
+/** What is instrumented: the engine's public surface (a `DeliveryEngine`, the Nest module's included). */
 export interface MetricsSource {
   stats(): DeliveryStats;
   health(): DeliveryHealth;
@@ -64,7 +64,10 @@ export function instrumentDeliveryMetrics(
     delivered: count('Events Spotzee accepted.', N.delivered),
     rejected: count('Events refused as permanently invalid, by reason.', N.rejected),
     dropped: count('Valid events that were not delivered, by reason.', N.dropped),
-    duplicates: count('Events dropped because their idempotency key was seen within the window.', N.duplicates),
+    deduplicated: count(
+      'Events not sent again because their idempotency key was captured within the window (not failures).',
+      N.deduplicated,
+    ),
     discarded: count('Events of failed requests, thrown away uncommitted.', N.discarded),
     retries: count('HTTP attempts that were retries of a batch.', N.retries, '{request}'),
     rateLimited: count('Answers that paused all sending (429, idempotency in progress).', N.rateLimited, '{response}'),
@@ -92,7 +95,7 @@ export function instrumentDeliveryMetrics(
     for (const [event, value] of delivered) result.observe(i.delivered, value, { event });
     rejected.observe(result, i.rejected);
     dropped.observe(result, i.dropped);
-    result.observe(i.duplicates, stats.duplicates);
+    result.observe(i.deduplicated, stats.deduplicated);
     result.observe(i.discarded, stats.discarded);
     result.observe(i.retries, stats.retries);
     result.observe(i.rateLimited, stats.rateLimited);

@@ -10,10 +10,10 @@ export const SPOTZEE_METRICS = {
   delivered: 'spotzee.events.delivered',
   /** Counter `{event}`, attributes `event` and `reason`. */
   rejected: 'spotzee.events.rejected',
-  /** Counter `{event}`, attributes `event` and `reason` (`duplicate` included). */
+  /** Counter `{event}`, attributes `event` and `reason`. */
   dropped: 'spotzee.events.dropped',
-  /** Counter `{event}`: repeated explicit idempotency keys, a subset of dropped: `stats().duplicates`. */
-  duplicates: 'spotzee.events.duplicates',
+  /** Counter `{event}`: repeated explicit idempotency keys, not sent and not dropped: `stats().deduplicated`. */
+  deduplicated: 'spotzee.events.deduplicated',
   /** Counter `{event}`: events of failed requests, thrown away uncommitted: `stats().discarded`. */
   discarded: 'spotzee.events.discarded',
   /** Counter `{request}`: HTTP attempts that were retries: `stats().retries`. */

@@ -1,6 +1,5 @@
-import { batchBody, batchKey } from '../delivery/queue/batch-key.js';
 import { EventQueueStore } from '../delivery/queue/event-queue-store.js';
-import type { QueuedEvent, QueueStoreHooks, StoredBatch } from '../delivery/queue/event-queue-store.js';
+import type { QueuedEvent, QueueStoreHooks } from '../delivery/queue/event-queue-store.js';
 import { MemoryEventQueue } from '../delivery/queue/memory-event-queue.js';
 
 /**
@@ -32,10 +31,4 @@ export abstract class DurableEventStore extends EventQueueStore {
   override attach(hooks: QueueStoreHooks): void {
     this.hooks = hooks;
   }
-}
-
-/** The batch taken events become: the exact body and `Idempotency-Key` the engine sends, to record first. */
-export function batchOf(entries: readonly QueuedEvent[]): StoredBatch {
-  const events = entries.map((entry) => entry.event);
-  return { key: batchKey(events), body: batchBody(events), entries };
 }

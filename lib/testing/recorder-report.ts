@@ -1,4 +1,4 @@
-import type { DroppedOutcome, RejectedOutcome } from '../delivery/ledger/outcomes.js';
+import type { DeduplicatedOutcome, DroppedOutcome, RejectedOutcome } from '../delivery/ledger/outcomes.js';
 import { show } from './partial-match.js';
 import type { RecordedEvent } from './recorded-event.js';
 
@@ -9,6 +9,7 @@ export interface RecorderSnapshot {
   readonly records: readonly RecordedEvent[];
   readonly rejections: readonly RejectedOutcome[];
   readonly dropped: readonly DroppedOutcome[];
+  readonly deduplicated: readonly DeduplicatedOutcome[];
   readonly openRequests: number;
 }
 
@@ -28,7 +29,7 @@ export function describeRecord({ event, idempotencyKey, source }: RecordedEvent)
 
 /**
  * The part of every failure message that says what DID happen: recorded events, events refused at
- * capture, events dropped (duplicate idempotency keys), and requests whose verdict is still pending.
+ * capture, events dropped, repeats of an idempotency key not recorded again, and requests whose verdict is still pending.
  */
 export function describeRecorder(snapshot: RecorderSnapshot): string {
   const lines: string[] = [];
@@ -52,6 +53,11 @@ export function describeRecorder(snapshot: RecorderSnapshot): string {
     (outcome) => `- ${outcome.event.name} (${outcome.reason}): ${outcome.message}`,
   );
   list('Dropped', snapshot.dropped, (outcome) => `- ${outcome.event.name} (${outcome.reason}): ${outcome.message}`);
+  list(
+    'Deduplicated (idempotencyKey captured already; not failures)',
+    snapshot.deduplicated,
+    (outcome) => `- ${outcome.event.name} (${outcome.idempotencyKey})`,
+  );
   if (snapshot.openRequests > 0) {
     const requests = snapshot.openRequests === 1 ? '1 request is' : `${snapshot.openRequests} requests are`;
     lines.push(

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RequestEventsContext } from '../request-events.context.js';
-import { SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from '../spotzee.constants.js';
+import { SPOTZEE_RUNTIME, SPOTZEE_SETTINGS } from '../spotzee.constants.js';
 import { SpotzeeInterceptor } from '../spotzee.interceptor.js';
 import type { SpotzeeSettings } from '../spotzee-settings.factory.js';
-import type { SpotzeeTracker } from '../spotzee.tracker.js';
+import type { SpotzeeRuntime } from '../spotzee.runtime.js';
 import { OpenRequests } from './open-requests.js';
 
 type NativeResponse = Parameters<SpotzeeInterceptor['settleOnResponse']>[0];
@@ -19,14 +19,18 @@ export class RecordingSpotzeeInterceptor extends SpotzeeInterceptor {
   protected override readonly listensEagerly = true;
 
   constructor(
-    @Inject(SPOTZEE_TRACKER) tracker: SpotzeeTracker,
+    @Inject(SPOTZEE_RUNTIME) runtime: SpotzeeRuntime,
     @Inject(SPOTZEE_SETTINGS) settings: SpotzeeSettings,
     private readonly openRequests: OpenRequests,
   ) {
-    super(tracker, settings);
+    super(runtime, settings);
   }
 
-  protected override settleOnResponse(response: NativeResponse, events: RequestEventsContext, sse = false): void {
+  protected override settleOnResponse(
+    response: NativeResponse,
+    events: RequestEventsContext,
+    sse?: () => boolean,
+  ): void {
     this.openRequests.opened(events);
     super.settleOnResponse(response, events, sse);
   }

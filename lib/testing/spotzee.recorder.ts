@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DroppedOutcome, RejectedOutcome } from '../delivery/ledger/outcomes.js';
+import type { DeduplicatedOutcome, DroppedOutcome, RejectedOutcome } from '../delivery/ledger/outcomes.js';
 import type { PreparedEvent, SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
-import { SPOTZEE_TRACKER } from '../spotzee.constants.js';
+import { SPOTZEE_RUNTIME, SPOTZEE_TRACKER } from '../spotzee.constants.js';
+import type { SpotzeeRuntime } from '../spotzee.runtime.js';
 import type { SpotzeeTracker } from '../spotzee.tracker.js';
 import { describeMatch, explainMismatch, type EventMatch } from './event-expectation.js';
 import { OpenRequests } from './open-requests.js';
@@ -39,12 +40,14 @@ export class SpotzeeRecorder {
   private readonly recorded: RecordedEvent[] = [];
   private readonly rejected: RejectedOutcome[] = [];
   private readonly droppedOutcomes: DroppedOutcome[] = [];
+  private readonly deduplicatedOutcomes: DeduplicatedOutcome[] = [];
   private readonly waiters = new Set<Waiter>();
 
   constructor(
     // The string token, so a recorder from one build of the package can watch the tracker of the other.
     @Inject(SPOTZEE_TRACKER) private readonly tracker: SpotzeeTracker,
     private readonly openRequests: OpenRequests,
+    @Inject(SPOTZEE_RUNTIME) private readonly runtime: SpotzeeRuntime,
   ) {
     tracker.on('captured', (event) => this.record(event));
     tracker.on('rejected', (outcome) => {
@@ -53,6 +56,10 @@ export class SpotzeeRecorder {
     });
     tracker.on('dropped', (outcome) => {
       this.droppedOutcomes.push(outcome);
+      this.wake();
+    });
+    tracker.on('deduplicated', (outcome) => {
+      this.deduplicatedOutcomes.push(outcome);
       this.wake();
     });
   }
@@ -72,9 +79,17 @@ export class SpotzeeRecorder {
     return [...this.rejected];
   }
 
-  /** Events that were valid but not kept, e.g. an idempotency key seen again (`duplicate`). */
+  /** Events that were valid but not kept (the queue was full, the engine was shut down). */
   get dropped(): readonly DroppedOutcome[] {
     return [...this.droppedOutcomes];
+  }
+
+  /**
+   * Events not recorded again because their explicit `idempotencyKey` was captured already (a client
+   * retry, a job run twice): the first capture is in `events`, these are not failures.
+   */
+  get deduplicated(): readonly DeduplicatedOutcome[] {
+    return [...this.deduplicatedOutcomes];
   }
 
   /** Recorded events with this name, in commit order. */
@@ -166,14 +181,15 @@ export class SpotzeeRecorder {
   }
 
   /**
-   * Forgets every recorded event, rejection and drop (for example in `beforeEach`), and the
+   * Forgets every recorded event, rejection, drop and deduplicated repeat (for example in `beforeEach`), and the
    * idempotency keys seen so far: the next test may capture the same domain event again.
    */
   clear(): void {
-    this.tracker.engine.forgetIdempotencyKeys();
+    this.runtime.engine.forgetIdempotencyKeys();
     this.recorded.length = 0;
     this.rejected.length = 0;
     this.droppedOutcomes.length = 0;
+    this.deduplicatedOutcomes.length = 0;
   }
 
   /** Everything recorded so far, as the assertion messages show it. */
@@ -182,6 +198,7 @@ export class SpotzeeRecorder {
       records: this.recorded,
       rejections: this.rejected,
       dropped: this.droppedOutcomes,
+      deduplicated: this.deduplicatedOutcomes,
       openRequests: this.openRequests.size,
     });
   }

@@ -27,8 +27,8 @@ describe('sample app: the demo customer journey', () => {
 
   it('accounts for every captured event: the retried order is a duplicate, nothing is pending', () => {
     const stats = shop.tracker.stats();
-    expect(stats).toMatchObject({ delivered: journey.expected.length, duplicates: 1, rejected: 0, pending: 0 });
-    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.pending);
+    expect(stats).toMatchObject({ delivered: journey.expected.length, deduplicated: 1, rejected: 0, pending: 0 });
+    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.deduplicated + stats.pending);
   });
 
   it('keeps the API key out of request bodies, stats and health', () => {

@@ -44,6 +44,9 @@ describe('sample app: /orders', () => {
   it('sends one order_placed when the client retries with the same Idempotency-Key', async () => {
     const order = { items: [{ sku: 'tee-002', quantity: 1 }] };
     const headers = { ...customer.auth, 'idempotency-key': 'checkout-42' };
+    // The README's `on('dropped', alert)`: a client retry must never page anyone.
+    const alerts: string[] = [];
+    const unsubscribe = shop.tracker.on('dropped', (o) => alerts.push(`${o.event.name} dropped: ${o.reason}`));
     const first = await shop.request('POST', '/orders', { headers, body: order });
     const retry = await shop.request('POST', '/orders', { headers, body: order });
     expect(retry.body.id).toBe(first.body.id);
@@ -55,7 +58,9 @@ describe('sample app: /orders', () => {
 
     await shop.settle(3);
     expect(shop.wireEventsNamed('order_placed').map((event) => event.data?.order_id)).toEqual(['ord_1', 'ord_2']);
-    expect(shop.tracker.stats()).toMatchObject({ duplicates: 1, pending: 0, rejected: 0 });
+    expect(shop.tracker.stats()).toMatchObject({ deduplicated: 1, dropped: 0, pending: 0, rejected: 0 });
+    unsubscribe();
+    expect(alerts).toEqual([]);
   });
 
   it('sends nothing for a declined payment, then order_cancelled for the cancellation', async () => {

@@ -86,13 +86,23 @@ export class ConsumerApp {
     readonly name: string,
     readonly dir: string,
     private readonly fixturesDir: string,
+    private readonly withSharedScripts: boolean,
   ) {}
 
-  static async open(fixturesDir: string, name: string, runDir: string): Promise<ConsumerApp> {
+  /**
+   * `withSharedScripts: false` keeps the app's sources exactly as its fixture has them (an app as
+   * `nest new` generates it must not gain the scripts in `shared/`).
+   */
+  static async open(
+    fixturesDir: string,
+    name: string,
+    runDir: string,
+    { withSharedScripts = true }: { withSharedScripts?: boolean } = {},
+  ): Promise<ConsumerApp> {
     const cached = await cachedDependencies(join(fixturesDir, name), name);
     const dir = join(runDir, name);
     linkTree(cached, dir, REWRITTEN_BY_NPM);
-    return new ConsumerApp(name, dir, fixturesDir);
+    return new ConsumerApp(name, dir, fixturesDir, withSharedScripts);
   }
 
   async installLibrary(tarball: LibraryTarball): Promise<void> {
@@ -105,12 +115,13 @@ export class ConsumerApp {
     this.copySources();
   }
 
-  /** `src/`, `test/` and configs from the fixture, plus the scripts in `shared/` into `src/`. */
+  /** `src/`, `test/` and configs from the fixture, plus (unless opted out) the scripts in `shared/` into `src/`. */
   private copySources(): void {
     const fixtureDir = join(this.fixturesDir, this.name);
     for (const entry of readdirSync(fixtureDir)) {
       if (!MANIFESTS.includes(entry)) cpSync(join(fixtureDir, entry), join(this.dir, entry), { recursive: true });
     }
+    if (!this.withSharedScripts) return;
     const sharedDir = join(this.fixturesDir, 'shared');
     for (const entry of readdirSync(sharedDir)) cpSync(join(sharedDir, entry), join(this.dir, 'src', entry));
   }

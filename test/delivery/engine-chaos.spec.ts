@@ -41,7 +41,7 @@ describe('randomised faults', () => {
     let violations = 0;
     engine.on('outcome', () => {
       const s = engine.stats();
-      if (s.delivered + s.rejected + s.dropped + s.pending !== s.captured) violations += 1;
+      if (s.delivered + s.rejected + s.dropped + s.deduplicated + s.pending !== s.captured) violations += 1;
     });
     engine.start();
 

@@ -67,17 +67,18 @@ describe('bounded queue', () => {
 });
 
 describe('dedupe window', () => {
-  it('drops an explicit idempotency key seen within the window, sends it again after', async () => {
+  it('settles an explicit idempotency key seen within the window as deduplicated (not dropped), sends it again after', async () => {
     const harness = await startHarness({ dedupeWindowMs: 300 });
     harness.capture({ idempotencyKey: 'order_placed:ord_1', data: { i: 1 } });
     harness.capture({ idempotencyKey: 'order_placed:ord_1', data: { i: 2 } });
     harness.capture({ idempotencyKey: 'order_placed:ord_2', data: { i: 3 } });
     harness.capture({ data: { i: 4 } });
     harness.capture({ data: { i: 5 } });
-    expect(harness.engine.stats()).toMatchObject({ captured: 5, duplicates: 1, dropped: 1, pending: 4 });
-    expect(drops(harness)).toEqual([
+    expect(harness.engine.stats()).toMatchObject({ captured: 5, deduplicated: 1, dropped: 0, pending: 4 });
+    expect(drops(harness)).toEqual([]);
+    expect(harness.outcomes.filter((o) => o.outcome === 'deduplicated')).toEqual([
       expect.objectContaining({
-        reason: 'duplicate',
+        idempotencyKey: 'order_placed:ord_1',
         message: expect.stringMatching(
           /idempotencyKey "order_placed:ord_1" was already captured within the dedupe window/,
         ),
@@ -85,11 +86,12 @@ describe('dedupe window', () => {
     ]);
     await harness.engine.flush();
     expect(harness.emulator.events.map((e) => seqOf(e.event.data))).toEqual([1, 3, 4, 5]);
-    // Duplicates are expected behaviour: debug, not warn.
+    // Duplicates are expected behaviour: a debug line, never a warning or a drop line.
     await eventually(
-      () => harness.logger.messages('debug').some((line) => /^Spotzee dropped 1 event: 1 duplicate/.test(line)),
-      'the drop line',
+      () => harness.logger.messages('debug').some((line) => /^Spotzee deduplicated 1 event \(/.test(line)),
+      'the dedupe line',
     );
+    expect(harness.logger.messages('warn')).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 350));
     harness.capture({ idempotencyKey: 'order_placed:ord_1', data: { i: 6 } });
     await harness.engine.flush();

@@ -45,7 +45,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
     return emulator().events.map(({ event }) => ({ ...event }));
   }
 
-  describe("standalone microservice (the module's APP_INTERCEPTOR applies)", () => {
+  describe('standalone microservice (each decorated call gets its own context)', () => {
     let microservice: INestMicroservice;
     let client: ClientProxy;
     let tracker: SpotzeeTracker;
@@ -182,7 +182,7 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
       return { app, client: await connectClient(boundPort(microservice)), tracker: app.get(SpotzeeTracker) };
     }
 
-    it('applies the global interceptor to the microservice with inheritAppConfig: true', async () => {
+    it("gives the microservice's decorated handlers their context with inheritAppConfig: true", async () => {
       const { app, client, tracker } = await startHybrid(true);
       try {
         await charge(client, { paymentId: 'pay_6', customerId: 'cus_6', amount: 8 });
@@ -202,17 +202,24 @@ describe('@EmitsEvent and track() in a TCP microservice', () => {
       }
     });
 
-    it('without inheritAppConfig only handlers that opt in with @UseInterceptors(SpotzeeInterceptor) emit their events', async () => {
+    it('gives them the same context without inheritAppConfig: no global enhancer is involved', async () => {
       const { app, client, tracker } = await startHybrid(false);
       try {
-        // Nest gives a connected microservice no global enhancers: the decorator never runs, and the
-        // service's track() is outside any request, so it is queued at once.
+        // The decorator's own hook opens the call's context: what Nest shares with a connected
+        // microservice does not matter, and a declined charge still sends nothing.
         await charge(client, { paymentId: 'pay_8', customerId: 'cus_8', amount: 3 });
+        await expect(
+          charge(client, { paymentId: 'pay_9', customerId: 'cus_9', amount: 4, decline: true }),
+        ).rejects.toMatchObject({ code: 'card_declined' });
         await lastValueFrom(
           client.send<Receipt, Charge>('billing.refund', { paymentId: 'pay_8', customerId: 'cus_8', amount: 3 }),
         );
         await tracker.flush();
-        expect(wire().map(({ name }) => name)).toEqual(['payment_attempted', 'payment_refunded']);
+        expect(wire().map(({ name, external_id }) => [name, external_id])).toEqual([
+          ['payment_attempted', 'cus_8'],
+          ['payment_captured', 'cus_8'],
+          ['payment_refunded', 'cus_8'],
+        ]);
       } finally {
         await client.close();
         await app.close();

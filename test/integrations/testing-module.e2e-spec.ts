@@ -24,6 +24,7 @@ import { shipmentGate } from './fixtures/testing-app/orders.controller.js';
 import { OrdersModule } from './fixtures/testing-app/orders.module.js';
 import { OrdersService } from './fixtures/testing-app/orders.service.js';
 import { listen, type PostingApp } from './support/http-app.js';
+import { SpotzeeRuntime } from '../../lib/spotzee.runtime.js';
 
 const schemas = { subscription_renewed: z.object({ plan: z.enum(['basic', 'pro']) }) };
 
@@ -171,13 +172,14 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
     expect(recorder.rejections[0]!.message).toContain('report_exported');
   });
 
-  it('lists duplicates of an idempotency key as dropped, not recorded', () => {
+  it('lists repeats of an idempotency key as deduplicated: not recorded, not dropped', () => {
     const orders = running.app.get(OrdersService);
     orders.renewSubscriptions([{ customerId: 'cus_5', plan: 'basic' }]);
     orders.renewSubscriptions([{ customerId: 'cus_5', plan: 'basic' }]);
     expect(recorder.named('subscription_renewed')).toHaveLength(1);
-    expect(recorder.dropped.map(({ reason, event }) => [reason, event.name])).toEqual([
-      ['duplicate', 'subscription_renewed'],
+    expect(recorder.dropped).toEqual([]);
+    expect(recorder.deduplicated.map(({ idempotencyKey, event }) => [idempotencyKey, event.name])).toEqual([
+      [expect.stringMatching(/^subscription_renewed:/), 'subscription_renewed'],
     ]);
   });
 
@@ -235,12 +237,12 @@ describe.each(PLATFORMS)('SpotzeeTestingModule in an application test suite (%s)
 
   it('runs the engine in dry-run mode with no key: it sends nothing and settles every event as delivered', async () => {
     const tracker = running.app.get(SpotzeeTracker);
-    expect(tracker.engine.options).toMatchObject({ dryRun: true, hasApiKey: false });
+    expect(running.app.get(SpotzeeRuntime).engine.options).toMatchObject({ dryRun: true, hasApiKey: false });
     running.app.get(OrdersService).renewSubscriptions([{ customerId: 'cus_10', plan: 'pro' }]);
     await tracker.flush();
     const stats = tracker.stats();
     expect(stats.pending).toBe(0);
-    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped);
+    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.deduplicated);
     expect(running.app.get(SPOTZEE_RECORDER)).toBe(recorder);
     // The module's own interceptor, extended only to tell the recorder when requests settle.
     expect(running.app.get(SpotzeeInterceptor)).toBeInstanceOf(RecordingSpotzeeInterceptor);
@@ -285,7 +287,7 @@ describe("SpotzeeTestingModule in place of the application's own SpotzeeModule",
         const recorder = running.app.get(SpotzeeRecorder);
         await running.post('/accounts', { email: 'v@example.com' }, { 'x-visitor-id': 'anon_own' });
         await recorder.settled();
-        expect(running.app.get(SpotzeeTracker).engine.options.dryRun).toBe(true);
+        expect(running.app.get(SpotzeeRuntime).engine.options.dryRun).toBe(true);
         return recorder.find('account_created')?.anonymous_id;
       } finally {
         await running.app.close();
@@ -333,7 +335,7 @@ describe("SpotzeeTestingModule in place of the application's own SpotzeeModule",
       await running.post('/accounts', { email: 'v@example.com' }, { 'x-visitor-id': 'anon_cfg' });
       await recorder.waitFor('account_created');
       recorder.expectEvent('account_created', { anonymousId: 'anon_cfg' });
-      expect(running.app.get(SpotzeeTracker).engine.options.dryRun).toBe(true);
+      expect(running.app.get(SpotzeeRuntime).engine.options.dryRun).toBe(true);
     } finally {
       await running.app.close();
     }

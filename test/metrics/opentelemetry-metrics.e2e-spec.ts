@@ -22,6 +22,7 @@ import type { SpotzeeEmulator } from '../../lib/emulator/index.js';
 import { eventually } from '../support/eventually.js';
 import { startApp, type RunningApp } from '../support/loopback-app.js';
 import { suiteEmulator } from '../support/suite-emulator.js';
+import { SpotzeeRuntime } from '../../lib/spotzee.runtime.js';
 
 /** The SDK's pull-style reader, as in its own tests: `collect()` reads every instrument on demand. */
 class InMemoryMetricReader extends MetricReader {
@@ -90,7 +91,7 @@ function expectMatchesStats(collected: Map<string, Point[]>, stats: DeliveryStat
     delivered: total(collected, M.delivered),
     rejected: total(collected, M.rejected),
     dropped: total(collected, M.dropped),
-    duplicates: total(collected, M.duplicates),
+    deduplicated: total(collected, M.deduplicated),
     discarded: total(collected, M.discarded),
     pending: total(collected, M.queueDepth),
     queuedBytes: total(collected, M.queueSize),
@@ -104,7 +105,7 @@ function expectMatchesStats(collected: Map<string, Point[]>, stats: DeliveryStat
     delivered: stats.delivered,
     rejected: stats.rejected,
     dropped: stats.dropped,
-    duplicates: stats.duplicates,
+    deduplicated: stats.deduplicated,
     discarded: stats.discarded,
     pending: stats.pending,
     queuedBytes: stats.queuedBytes,
@@ -161,7 +162,7 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
   it('records into the global meter provider and matches stats() exactly after a run with faults', async () => {
     metrics.setGlobalMeterProvider(provider);
     const { tracker, url } = await boot(emulator());
-    expect(tracker.metrics).not.toBeNull();
+    expect(running!.app.get(SpotzeeRuntime).metrics).not.toBeNull();
     const target = emulator();
     const contact = { externalId: 'cus_1' };
 
@@ -248,9 +249,9 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
       captured: 9,
       delivered: 5,
       rejected: 2,
-      dropped: 2,
+      dropped: 1,
       pending: 0,
-      duplicates: 1,
+      deduplicated: 1,
       discarded: 1,
     });
     const collected = await collect(reader);
@@ -262,7 +263,7 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
     expect(value(collected, M.delivered, { event: 'signed_up' })).toBe(1);
     expect(value(collected, M.rejected, { event: 'order_placed', reason: 'missing_contact' })).toBe(1);
     expect(value(collected, M.rejected, { event: 'signed_up', reason: 'server_rejected' })).toBe(1);
-    expect(value(collected, M.dropped, { event: 'order_placed', reason: 'duplicate' })).toBe(1);
+    expect(value(collected, M.deduplicated)).toBe(1);
     expect(value(collected, M.dropped, { event: 'order_cancelled', reason: 'retries_exhausted' })).toBe(1);
     expect(value(collected, M.paused)).toBe(0);
     expect(value(collected, M.halted)).toBe(0);
@@ -332,13 +333,13 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
 
   it('is off, and subscribes nothing, when no meter provider is registered or metrics is false', async () => {
     // @opentelemetry/api is installed here, but nothing is registered: the API would hand out no-op meters.
-    const first = await boot(emulator());
-    expect(first.tracker.metrics).toBeNull();
+    await boot(emulator());
+    expect(running!.app.get(SpotzeeRuntime).metrics).toBeNull();
     await running!.app.close();
 
     metrics.setGlobalMeterProvider(provider);
     const second = await boot(emulator(), { metrics: false });
-    expect(second.tracker.metrics).toBeNull();
+    expect(running!.app.get(SpotzeeRuntime).metrics).toBeNull();
     second.tracker.track('order_placed', { externalId: 'cus_1' });
     await second.tracker.flush();
     expect((await reader.collect()).resourceMetrics.scopeMetrics).toEqual([]);

@@ -226,7 +226,7 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
     const after = tracker.stats();
     expect(after.rejected - before.rejected).toBe(1);
     expect(after.captured - before.captured).toBe(2);
-    expect(after.captured).toBe(after.delivered + after.rejected + after.dropped + after.pending);
+    expect(after.captured).toBe(after.delivered + after.rejected + after.dropped + after.deduplicated + after.pending);
   });
 
   it('keeps the request context through SSE emissions', async () => {
@@ -285,7 +285,7 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
     expect(rejections.every((outcome) => outcome.event.source === 'SpotzeeTracker.track()')).toBe(true);
     const after = tracker.stats();
     expect(after.rejected - before.rejected).toBe(4);
-    expect(after.captured).toBe(after.delivered + after.rejected + after.dropped + after.pending);
+    expect(after.captured).toBe(after.delivered + after.rejected + after.dropped + after.deduplicated + after.pending);
     expect(emulator.events).toHaveLength(0);
   });
 });

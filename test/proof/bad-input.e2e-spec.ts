@@ -13,6 +13,7 @@ import {
   SpotzeeModule,
   SpotzeeTracker,
   type BatchAttempt,
+  type DeduplicatedOutcome,
   type DeliveredOutcome,
   type DeliveryHealth,
   type DroppedOutcome,
@@ -309,6 +310,7 @@ describe('bad input catalogue', () => {
     const logger = new RecordingLogger();
     const rejected: RejectedOutcome[] = [];
     const dropped: DroppedOutcome[] = [];
+    const deduplicated: DeduplicatedOutcome[] = [];
     const delivered: DeliveredOutcome[] = [];
     const attempts: BatchAttempt[] = [];
     const health: DeliveryHealth[] = [];
@@ -333,6 +335,7 @@ describe('bad input catalogue', () => {
       tracker = app.get(SpotzeeTracker);
       tracker.on('rejected', (outcome) => rejected.push(outcome));
       tracker.on('dropped', (outcome) => dropped.push(outcome));
+      tracker.on('deduplicated', (outcome) => deduplicated.push(outcome));
       tracker.on('delivered', (outcome) => delivered.push(outcome));
       tracker.on('attempt', (attempt) => attempts.push(attempt));
       tracker.on('health', (state) => health.push(state));
@@ -354,7 +357,7 @@ describe('bad input catalogue', () => {
     beforeEach(() => {
       emulator.reset();
       logMark = logger.lines.length;
-      for (const list of [rejected, dropped, delivered, attempts, health]) list.length = 0;
+      for (const list of [rejected, dropped, deduplicated, delivered, attempts, health]) list.length = 0;
       badInputScenario.act = () => undefined;
     });
 
@@ -377,7 +380,9 @@ describe('bad input catalogue', () => {
 
     function expectCountersToAddUp(): void {
       const stats = tracker.stats();
-      expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.pending);
+      expect(stats.captured).toBe(
+        stats.delivered + stats.rejected + stats.dropped + stats.deduplicated + stats.pending,
+      );
     }
 
     interface RequestCase {
@@ -389,6 +394,8 @@ describe('bad input catalogue', () => {
       act?: (spotzee: SpotzeeTracker) => void;
       rejected?: ExpectedOutcome[];
       dropped?: ExpectedOutcome[];
+      /** Repeats of an explicit idempotency key: settled without being sent, never dropped. */
+      deduplicated?: Array<Omit<ExpectedOutcome, 'reason'> & { idempotencyKey: string }>;
       /** Event names Spotzee receives, in order. */
       delivered: string[];
     }
@@ -676,10 +683,10 @@ describe('bad input catalogue', () => {
           spotzee.track('order_placed', { idempotencyKey: 'order_placed:ord_twice', data: { copy: 1 } });
           spotzee.track('order_placed', { idempotencyKey: 'order_placed:ord_twice', data: { copy: 2 } });
         },
-        dropped: [
+        deduplicated: [
           {
             name: 'order_placed',
-            reason: 'duplicate',
+            idempotencyKey: 'order_placed:ord_twice',
             message: `Spotzee event ${TRACK_SOURCE} not sent again: idempotencyKey "order_placed:ord_twice" was already captured within the dedupe window.`,
           },
         ],
@@ -844,12 +851,24 @@ describe('bad input catalogue', () => {
           (testCase.rejected ?? []).map((expected) => expect.objectContaining(matcher(expected))),
         );
         expect(dropped).toEqual((testCase.dropped ?? []).map((expected) => expect.objectContaining(matcher(expected))));
+        expect(deduplicated).toEqual(
+          (testCase.deduplicated ?? []).map(({ name, message, idempotencyKey }) =>
+            expect.objectContaining({
+              event: expect.objectContaining({ name }),
+              message: expect.stringContaining(message),
+              idempotencyKey,
+            }),
+          ),
+        );
         expect(receivedNames()).toEqual(testCase.delivered);
         const after = tracker.stats();
         expect(after.rejected - before.rejected).toBe(rejected.length);
         expect(after.dropped - before.dropped).toBe(dropped.length);
+        expect(after.deduplicated - before.deduplicated).toBe(deduplicated.length);
         expect(after.delivered - before.delivered).toBe(testCase.delivered.length);
-        expect(after.captured - before.captured).toBe(rejected.length + dropped.length + testCase.delivered.length);
+        expect(after.captured - before.captured).toBe(
+          rejected.length + dropped.length + deduplicated.length + testCase.delivered.length,
+        );
         expectCountersToAddUp();
         // Each kind of problem is said as a warning naming the event and the route: once, then folded
         // into a count (so the case that first met it, in this run, is where its line was written).

@@ -190,7 +190,7 @@ describe('chaos: a Nest app under load while Spotzee fails in every way it can',
     // The counters add up, and nothing is left or lost.
     const stats = tracker.stats();
     expect(stats).toEqual(afterFlush);
-    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.pending);
+    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.deduplicated + stats.pending);
     expect({ pending: stats.pending, rejected: stats.rejected, dropped: stats.dropped }).toEqual({
       pending: 0,
       rejected: 0,

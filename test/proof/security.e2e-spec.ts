@@ -30,6 +30,7 @@ import { ObservingTransport } from '../support/observing-transport.js';
 import { responseProbe, ResponseProbeModule } from '../support/response-probe.module.js';
 import { CapturingNestLogger } from './support/capturing-nest-logger.js';
 import { OutputCapture } from './support/output-capture.js';
+import { SpotzeeRuntime } from '../../lib/spotzee.runtime.js';
 
 /** Distinctive, so that any copy of it, whole or in part, is found wherever it ends up. */
 const SECRET = 'Pr00fK3y_9f2c4e7a1b';
@@ -378,7 +379,7 @@ describe('security: the API key never shows, and what reaches the wire is bounde
     ['https anywhere', 'https://eu.spotzee.example.com/api/client'],
   ])('a baseUrl on %s is accepted', async (_host, baseUrl) => {
     const { app: probe } = await startApp({ imports: [SpotzeeModule.forRoot({ apiKey: KEY, baseUrl })] });
-    expect(probe.get(SpotzeeTracker).engine.options.baseUrl).toBe(baseUrl);
+    expect(probe.get(SpotzeeRuntime).engine.options.baseUrl).toBe(baseUrl);
     await probe.close();
   });
 

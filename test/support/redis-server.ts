@@ -17,19 +17,35 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface TestRedisServerOptions {
+  /**
+   * Keep the data in an append-only file in this directory, written with `appendfsync always`, so a
+   * restart (even after a SIGKILL) comes back with every write Redis acknowledged. Default: no persistence.
+   */
+  persistDirectory?: string;
+}
+
 /**
- * A private `redis-server` on a free loopback port, without persistence, for one test file: never a
- * system service. `stop()` and `start()` again on the same port simulate Redis restarting.
+ * A private `redis-server` on a free loopback port, without persistence unless asked, for one test
+ * file: never a system service. `stop()` and `start()` again on the same port simulate Redis restarting.
  */
 export class TestRedisServer {
   private process: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly options: TestRedisServerOptions,
+  ) {}
 
-  static async start(): Promise<TestRedisServer> {
-    const server = new TestRedisServer(await freePort());
+  static async start(options: TestRedisServerOptions = {}): Promise<TestRedisServer> {
+    const server = await TestRedisServer.reserve(options);
     await server.start();
     return server;
+  }
+
+  /** A server with its port chosen but not started: what an app sees when Redis is down at its start-up. */
+  static async reserve(options: TestRedisServerOptions = {}): Promise<TestRedisServer> {
+    return new TestRedisServer(await freePort(), options);
   }
 
   get url(): string {
@@ -43,9 +59,14 @@ export class TestRedisServer {
   /** Starts the server on its port; a no-op while it runs. */
   async start(): Promise<void> {
     if (this.process !== null) return;
+    const { persistDirectory } = this.options;
+    const persistence =
+      persistDirectory === undefined
+        ? ['--appendonly', 'no']
+        : ['--dir', persistDirectory, '--appendonly', 'yes', '--appendfsync', 'always'];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -59,6 +80,7 @@ export class TestRedisServer {
     this.process = child;
   }
 
+  /** SIGKILL: Redis gets no chance to save anything more than it already has. */
   async stop(): Promise<void> {
     const child = this.process;
     this.process = null;

@@ -12,11 +12,6 @@ export class DropLog {
   #names = new Set<string>();
   #total = 0;
 
-  /** True when every drop in the window was a dedupe hit: expected behaviour, not a problem. */
-  get onlyDuplicates(): boolean {
-    return this.#total > 0 && this.#counts.size === 1 && this.#counts.has('duplicate');
-  }
-
   add(reason: DropReason, name: string): void {
     this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
     if (this.#names.size < MAX_NAMES) this.#names.add(name);

@@ -4,6 +4,8 @@
  */
 export class LogThrottle {
   readonly #entries = new Map<string, { lastAt: number; suppressed: number; message: string }>();
+  /** Repeat lines of keys evicted to stay within `maxKeys`: their counts are still owed to the log. */
+  #evicted: string[] = [];
 
   constructor(
     private readonly intervalMs: number,
@@ -14,7 +16,7 @@ export class LogThrottle {
   admit(key: string, message: string, now: number = Date.now()): string | null {
     const entry = this.#entries.get(key);
     if (entry === undefined) {
-      if (this.#entries.size >= this.maxKeys) this.#entries.delete(this.#entries.keys().next().value as string);
+      if (this.#entries.size >= this.maxKeys) this.#evict();
       this.#entries.set(key, { lastAt: now, suppressed: 0, message });
       return message;
     }
@@ -31,8 +33,23 @@ export class LogThrottle {
 
   /** True while some repeat is folded and not yet reported. */
   get holdsRepeats(): boolean {
+    if (this.#evicted.length > 0) return true;
     for (const entry of this.#entries.values()) if (entry.suppressed > 0) return true;
     return false;
+  }
+
+  /** True when an evicted key left repeats to report: cheap, for callers that schedule `takeRepeats()`. */
+  get holdsEvictedRepeats(): boolean {
+    return this.#evicted.length > 0;
+  }
+
+  /** Forgets the oldest key; its folded repeats are kept as a line, so the counts in the log still add up. */
+  #evict(): void {
+    const [key, oldest] = this.#entries.entries().next().value as [string, { suppressed: number; message: string }];
+    this.#entries.delete(key);
+    if (oldest.suppressed > 0) {
+      this.#evicted.push(`${oldest.message} (${oldest.suppressed} more like it since the last report)`);
+    }
   }
 
   /**
@@ -40,7 +57,8 @@ export class LogThrottle {
    * timer, so a burst that stops is still reported, and for shutdown, so none is left unsaid.
    */
   takeRepeats(now: number = Date.now()): string[] {
-    const lines: string[] = [];
+    const lines = this.#evicted;
+    this.#evicted = [];
     for (const entry of this.#entries.values()) {
       if (entry.suppressed === 0) continue;
       const count = entry.suppressed;

@@ -7,7 +7,13 @@ import type { FlushWaiters } from './flush-waiters.js';
 import type { FrozenBatch } from '../queue/frozen-batch.js';
 import type { ListenerRegistry } from './listener-registry.js';
 import type { OutcomeLog } from './outcome-log.js';
-import type { DiscardedOutcome, DropReason, RejectedOutcome, RejectionReason } from './outcomes.js';
+import type {
+  DeduplicatedOutcome,
+  DiscardedOutcome,
+  DropReason,
+  RejectedOutcome,
+  RejectionReason,
+} from './outcomes.js';
 import type { Redactor } from './redaction.js';
 import type { EventSummary, PreparedEvent } from '../prepare/spotzee-event.js';
 
@@ -41,14 +47,14 @@ export interface OutcomeLedgerDeps {
  * outcome yet, from these counters alone: an event handed between a store and a batch (which a store
  * answering asynchronously does over several turns) can never make it blip. Each outcome is counted
  * (and its event released) before any listener hears of it: `captured = delivered + rejected + dropped
- * + pending` holds at every moment, inside listeners too.
+ * + deduplicated + pending` holds at every moment, inside listeners too.
  */
 export class OutcomeLedger {
   #captured = 0;
   #delivered = 0;
   #rejected = 0;
   #dropped = 0;
-  #duplicates = 0;
+  #deduplicated = 0;
   #discarded = 0;
   readonly #reservations = new Set<Reservation>();
 
@@ -87,9 +93,9 @@ export class OutcomeLedger {
     return this.#dropped;
   }
 
-  /** Subset of `dropped`: explicit idempotency keys seen again within the dedupe window. */
-  get duplicates(): number {
-    return this.#duplicates;
+  /** Explicit idempotency keys seen again within the dedupe window: settled, not sent, not dropped. */
+  get deduplicated(): number {
+    return this.#deduplicated;
   }
 
   get discarded(): number {
@@ -99,7 +105,9 @@ export class OutcomeLedger {
   /** Committed and not yet settled: queued, in flight, or waiting to be retried. */
   get pending(): number {
     // Reservations are captured but not yet queued: `stats()` adds them back as `validating`.
-    return this.#captured - this.#delivered - this.#rejected - this.#dropped - this.#reservations.size;
+    return (
+      this.#captured - this.#delivered - this.#rejected - this.#dropped - this.#deduplicated - this.#reservations.size
+    );
   }
 
   /** Captured, still being validated by an integration (part of the pending count users see). */
@@ -150,10 +158,6 @@ export class OutcomeLedger {
   /** An event entered the engine; its outcome follows (or it is now pending). */
   countCaptured(): void {
     this.#captured += 1;
-  }
-
-  countDuplicate(): void {
-    this.#duplicates += 1;
   }
 
   /** Refused by validation: counted as captured and rejected at once, never pending. */
@@ -224,6 +228,22 @@ export class OutcomeLedger {
     if (!keepKey && entry.event.idempotencyKey !== null) this.#dedupe.forget(entry.event.idempotencyKey);
     const event = summarizeEvent(entry.event);
     this.#announceDrop(event, reason, M.eventOutcome(event.name, event.source, why));
+  }
+
+  /**
+   * A captured event whose explicit idempotency key was captured already within the window: settled
+   * without being sent. Its key stays remembered (it belongs to the first capture).
+   */
+  deduplicate(entry: QueuedEvent, idempotencyKey: string, why: string): void {
+    this.#deduplicated += 1;
+    this.#settle(entry, false);
+    const event = summarizeEvent(entry.event);
+    this.#outcomeLog.deduplicated(event.name);
+    if (!this.#listeners.has('deduplicated') && !this.#listeners.has('outcome')) return;
+    const message = this.#redact(M.eventOutcome(event.name, event.source, why));
+    const outcome: DeduplicatedOutcome = { outcome: 'deduplicated', event, idempotencyKey, message };
+    this.#listeners.emit('deduplicated', outcome);
+    this.#listeners.emit('outcome', outcome);
   }
 
   #announceDrop(event: EventSummary, reason: DropReason, message: string): void {

@@ -27,6 +27,9 @@ export class OutcomeLog {
   #discardedEvents = 0;
   #discardExample = '';
   #discardTimer: NodeJS.Timeout | null = null;
+  #deduplicatedEvents = 0;
+  readonly #deduplicatedNames = new Set<string>();
+  #dedupeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly log: EngineLog,
@@ -41,9 +44,9 @@ export class OutcomeLog {
   /** Writes the line, or folds it and makes sure the fold is reported within an interval. */
   #admit(key: string, message: string): void {
     const line = this.#throttle.admit(key, message);
-    if (line !== null) {
-      this.log.write('warn', line);
-    } else if (this.#repeatTimer === null) {
+    if (line !== null) this.log.write('warn', line);
+    // Folded now, or folded earlier under a key this one evicted: either way reported within an interval.
+    if ((line === null || this.#throttle.holdsEvictedRepeats) && this.#repeatTimer === null) {
       this.#repeatTimer = detachedTimeout(() => this.flushRepeats(), REJECTION_LOG_INTERVAL_MS, { keepAlive: false });
     }
   }
@@ -71,12 +74,38 @@ export class OutcomeLog {
     if (this.#dropTimer !== null) clearTimeout(this.#dropTimer);
     this.#dropTimer = null;
     const { maxQueueEvents, maxQueueBytes, overflow } = this.limits;
-    // Dedupe hits are the feature working, not a problem: they alone never warn.
-    const level = this.#drops.onlyDuplicates ? 'debug' : 'warn';
     const line = this.#drops.take((reason) =>
       reason === 'queue_full' ? M.queueLimits(maxQueueEvents, maxQueueBytes, overflow) : '',
     );
-    if (line !== null) this.log.write(level, line);
+    if (line !== null) this.log.write('warn', line);
+  }
+
+  /**
+   * Repeated explicit idempotency keys, folded into one debug line per burst: a client retry or a job
+   * run twice being sent once is the feature working, worth a trace but not a warning.
+   */
+  deduplicated(name: string): void {
+    this.#deduplicatedEvents += 1;
+    if (this.#deduplicatedNames.size < 5) this.#deduplicatedNames.add(name);
+    if (this.#dedupeTimer === null) {
+      this.#dedupeTimer = detachedTimeout(() => this.flushDeduplicated(), DROP_LOG_WINDOW_MS, { keepAlive: false });
+    }
+  }
+
+  /** Writes the folded dedupe line now, if any. */
+  flushDeduplicated(): void {
+    if (this.#dedupeTimer !== null) clearTimeout(this.#dedupeTimer);
+    this.#dedupeTimer = null;
+    if (this.#deduplicatedEvents === 0) return;
+    const events = this.#deduplicatedEvents;
+    const names = [...this.#deduplicatedNames].map((name) => `"${name}"`).join(', ');
+    this.log.write(
+      'debug',
+      `Spotzee deduplicated ${events} event${events === 1 ? '' : 's'} (idempotencyKey already captured within ` +
+        `the dedupe window; not sent again). Events included ${names}.`,
+    );
+    this.#deduplicatedEvents = 0;
+    this.#deduplicatedNames.clear();
   }
 
   /**
@@ -107,6 +136,7 @@ export class OutcomeLog {
     this.#finished = true;
     this.flushDrops();
     this.flushDiscards();
+    this.flushDeduplicated();
     this.flushRepeats();
   }
 }

@@ -28,7 +28,7 @@ export type RejectionReason =
  * store server down).
  */
 export type DropReason =
-  'queue_full' | 'shutdown_deadline' | 'duplicate' | 'closed' | 'retries_exhausted' | 'request_limit' | 'store_failed';
+  'queue_full' | 'shutdown_deadline' | 'closed' | 'retries_exhausted' | 'request_limit' | 'store_failed';
 
 export interface DeliveredOutcome {
   outcome: 'delivered';
@@ -61,9 +61,22 @@ export interface DroppedOutcome {
 }
 
 /**
+ * An event whose explicit `idempotencyKey` was captured already within the dedupe window (a client
+ * retry, a job run twice): the domain event is on its way or delivered under the first capture, so this
+ * one is settled without being sent. It is the feature working, not a failure: never `dropped`.
+ */
+export interface DeduplicatedOutcome {
+  outcome: 'deduplicated';
+  event: EventSummary;
+  /** The key seen again. */
+  idempotencyKey: string;
+  message: string;
+}
+
+/**
  * An event held by a request that failed (status ≥ 400, the client went away, the handler errored):
  * commit-on-success says it never happened, so it was never captured and is not part of the
- * `captured = delivered + rejected + dropped + pending` invariant, but it is counted (`discarded`)
+ * `captured = delivered + rejected + dropped + deduplicated + pending` invariant, but it is counted (`discarded`)
  * and announced, never lost without a trace.
  */
 export interface DiscardedOutcome {
@@ -74,7 +87,7 @@ export interface DiscardedOutcome {
   message: string;
 }
 
-export type EventOutcome = DeliveredOutcome | RejectedOutcome | DroppedOutcome;
+export type EventOutcome = DeliveredOutcome | RejectedOutcome | DroppedOutcome | DeduplicatedOutcome;
 
 /** One HTTP attempt, for logs, metrics and the sample app's "batch delivered" line. */
 export interface BatchAttempt {
@@ -117,10 +130,13 @@ export interface DeliveryStats {
   delivered: number;
   rejected: number;
   dropped: number;
+  /**
+   * Captured and not sent because their explicit idempotency key was captured already within the dedupe
+   * window: settled, and not failures (not part of `dropped`).
+   */
+  deduplicated: number;
   /** Captured and not yet settled: queued, in flight or waiting to retry. */
   pending: number;
-  /** Subset of `dropped`: explicit idempotency keys seen again within the dedupe window. */
-  duplicates: number;
   /** Events held by failed requests and not sent (commit-on-success); outside the invariant above. */
   discarded: number;
   queuedEvents: number;
@@ -142,6 +158,8 @@ export interface DeliveryEvents {
   delivered: (outcome: DeliveredOutcome) => void;
   rejected: (outcome: RejectedOutcome) => void;
   dropped: (outcome: DroppedOutcome) => void;
+  /** An event's explicit idempotency key was captured already within the window: not sent again, not a failure. */
+  deduplicated: (outcome: DeduplicatedOutcome) => void;
   outcome: (outcome: EventOutcome) => void;
   /** An event held by a failed request was not sent (never captured; see `DiscardedOutcome`). */
   discarded: (outcome: DiscardedOutcome) => void;

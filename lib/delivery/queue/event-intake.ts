@@ -22,7 +22,7 @@ export interface EventIntakeDeps {
 
 /**
  * The door into the queue: after shutdown nothing gets in, a repeated explicit idempotency key is
- * dropped as a duplicate, and the overflow policy decides what goes when the queue is full. Every
+ * settled as deduplicated (not sent, not a failure), and the overflow policy decides what goes when the queue is full. Every
  * committed event is counted as captured exactly once. This runs once per event on the caller's
  * thread, so it allocates nothing but the queue entry.
  */
@@ -73,8 +73,7 @@ export class EventIntake {
     }
     if (event.idempotencyKey !== null && this.#dedupe.seen(event.idempotencyKey, now)) {
       ledger.countCaptured();
-      ledger.countDuplicate();
-      ledger.drop(entry, 'duplicate', M.dropDuplicate(event.idempotencyKey), { keepKey: true });
+      ledger.deduplicate(entry, event.idempotencyKey, M.alreadyCaptured(event.idempotencyKey));
       return;
     }
     // Room is made before the new event counts as captured: listeners of the evicted events must see

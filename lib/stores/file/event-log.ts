@@ -38,6 +38,10 @@ interface Segment {
   liveBytes: number;
 }
 
+/** Reading queued events back: one read covers at most this many bytes, skipping gaps up to this size. */
+const READ_RUN_BYTES = 1024 * 1024;
+const READ_GAP_BYTES = 64 * 1024;
+
 /** Below this share of live bytes, the oldest segment's live records are copied forward and it is deleted. */
 const CARRY_FORWARD_RATIO = 0.25;
 
@@ -68,6 +72,8 @@ export class EventLog {
   readonly #queued = new QueuedLocations();
   readonly #batches = new Map<string, RecordLocation>();
   readonly #batchSizes = new Map<string, number>();
+  /** Events sent in a batch whose record the disk refused: live on disk until that batch is done. */
+  readonly #unrecorded = new Map<string, RecordLocation>();
   /** Bytes per segment on disk. */
   readonly #sizes = new Map<number, number>();
   #lastBatchId = 0;
@@ -211,24 +217,45 @@ export class EventLog {
   readQueued(from: number, count: number): StoredEvent[] {
     const events: StoredEvent[] = [];
     const fds = new Map<number, number>();
+    const last = Math.min(from + count, this.#queued.size);
     try {
-      for (let index = from; index < from + count && index < this.#queued.size; index++) {
-        const at = this.#queued.at(index);
-        let fd = fds.get(at.segment);
-        if (fd === undefined) fds.set(at.segment, (fd = openSync(segmentPath(this.directory, at.segment), 'r')));
-        const frame = Buffer.allocUnsafe(at.length);
-        readSync(fd, frame, 0, at.length, at.offset);
-        const decoded = decodeRecord(frame, 0);
-        if (!decoded.ok || decoded.record.type !== Type.Event) {
-          throw new Error(
-            M.unreadable(
-              segmentPath(this.directory, at.segment),
-              at.offset,
-              decoded.ok ? 'not an event' : decoded.problem,
-            ),
-          );
+      // Records written one after another are read in one call: a backlog captured during an outage
+      // sits in long runs, and a read per record would be a syscall per event on the drain's path.
+      for (let index = from; index < last;) {
+        const first = this.#queued.at(index);
+        let end = first.offset + first.length;
+        let next = index + 1;
+        for (; next < last; next++) {
+          const at = this.#queued.at(next);
+          if (
+            at.segment !== first.segment ||
+            at.offset < end ||
+            at.offset + at.length - first.offset > READ_RUN_BYTES
+          ) {
+            break;
+          }
+          // Small gaps (a batch or done record between two events) are read through rather than split on.
+          if (at.offset - end > READ_GAP_BYTES) break;
+          end = at.offset + at.length;
         }
-        events.push(decoded.record.event);
+        let fd = fds.get(first.segment);
+        if (fd === undefined) fds.set(first.segment, (fd = openSync(segmentPath(this.directory, first.segment), 'r')));
+        const run = Buffer.allocUnsafe(end - first.offset);
+        readSync(fd, run, 0, run.length, first.offset);
+        for (; index < next; index++) {
+          const at = this.#queued.at(index);
+          const decoded = decodeRecord(run.subarray(at.offset - first.offset, at.offset - first.offset + at.length), 0);
+          if (!decoded.ok || decoded.record.type !== Type.Event) {
+            throw new Error(
+              M.unreadable(
+                segmentPath(this.directory, at.segment),
+                at.offset,
+                decoded.ok ? 'not an event' : decoded.problem,
+              ),
+            );
+          }
+          events.push(decoded.record.event);
+        }
       }
     } finally {
       for (const fd of fds.values()) closeSync(fd);
@@ -243,9 +270,10 @@ export class EventLog {
   appendBatch(batch: StoredBatch): boolean {
     const at = this.#append({ type: RecordType.Batch, batch });
     if (at === null) {
-      // The batch is sent anyway; its events leave the queue here but their records stay live, so a
-      // restart before a later record marks them done resends them (at least once, never lost).
-      for (let left = this.#queuedPrefix(batch.events); left > 0; left--) this.#queued.shift();
+      // The batch is sent anyway; its events leave the queue here but their records stay live until
+      // `unrecordedBatchDone`, so a restart before it resends them (at least once, never lost).
+      const left = this.#queuedPrefix(batch.events);
+      for (let i = 0; i < left; i++) this.#unrecorded.set(batch.events[i]!.id, this.#queued.shift()!);
       return false;
     }
     this.#dequeue(batch.events);
@@ -261,6 +289,18 @@ export class EventLog {
     this.#append({ type: RecordType.BatchDone, batchId });
     this.#forget(this.#batches, batchId);
     this.#batchSizes.delete(batchId);
+    this.#deleteDeadSegments();
+  }
+
+  /**
+   * A batch whose record the disk refused got its outcome: its events are marked done, or they would
+   * be sent again after a restart, and the segments holding them could never be deleted.
+   */
+  unrecordedBatchDone(events: readonly Pick<StoredEvent, 'id'>[]): void {
+    const ids = events.map((event) => event.id).filter((id) => this.#unrecorded.has(id));
+    if (ids.length === 0) return;
+    this.#append({ type: RecordType.EventsDone, eventIds: ids });
+    for (const id of ids) this.#forget(this.#unrecorded, id);
     this.#deleteDeadSegments();
   }
 
@@ -297,7 +337,7 @@ export class EventLog {
     return this.#appendFrame(encodeRecord(record), live);
   }
 
-  #appendFrame(frame: Buffer, live: boolean): RecordLocation | null {
+  #appendFrame(frame: Buffer, live: boolean, retried = false): RecordLocation | null {
     const file = this.#active;
     const segment = this.#segments.at(-1)!;
     const position = file.size;
@@ -311,6 +351,7 @@ export class EventLog {
       } catch {
         // Shrinking needs no space; if even that fails, recovery cuts the torn tail at the next start.
       }
+      if (!retried && this.#rollDeadLog()) return this.#appendFrame(frame, live, true);
       const detail = errorDetail(error);
       if (this.#writeError === null) this.#onProblem(M.writeFailed(this.directory, detail), 'error');
       this.#writeError = detail;
@@ -369,6 +410,22 @@ export class EventLog {
     }
   }
 
+  /**
+   * A full disk whose log holds nothing live any more (everything on it was delivered) frees itself:
+   * the log rolls to a new segment and every dead one is deleted. Without this, a disk smaller than
+   * `segmentBytes` stayed full for good, since only a successful write past that size rolls the log.
+   */
+  #rollDeadLog(): boolean {
+    if (this.#rolling || this.#closed || this.#active.size === 0) return false;
+    if (!this.#segments.every((segment) => segment.live === 0)) return false;
+    try {
+      this.#roll();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   #roll(): void {
     this.#rolling = true;
     try {
@@ -379,6 +436,9 @@ export class EventLog {
   }
 
   #rollSegment(): void {
+    const no = this.#segments.at(-1)!.no + 1;
+    // Opened first: if the new segment cannot be created, the log keeps writing to the current one.
+    const next = this.#open(segmentPath(this.directory, no));
     const old = this.#active;
     try {
       old.syncNow();
@@ -386,8 +446,7 @@ export class EventLog {
       this.#onProblem(M.syncFailed(this.directory, errorDetail(error)), 'warn');
     }
     old.close();
-    const no = this.#segments.at(-1)!.no + 1;
-    this.#active = this.#open(segmentPath(this.directory, no));
+    this.#active = next;
     this.#segments.push({ no, live: 0, liveBytes: 0 });
     this.#sizes.set(no, 0);
     this.#carryForwardOldest();

@@ -1,4 +1,4 @@
-import { batchOf, DurableEventStore } from '../durable-event-store.js';
+import { DurableEventStore } from '../durable-event-store.js';
 import type {
   QueueStoreStatus,
   QueuedEvent,
@@ -60,11 +60,11 @@ export class FileEventStore extends DurableEventStore {
   readonly directory: string;
   readonly #options: Required<Omit<FileEventStoreOptions, 'directory'>>;
   readonly #seams: FileEventStoreSeams;
-  /** The oldest queued events, in memory; the `#spilled` newer ones are only in the log. */
-  /** Events held in memory (the base class's queue, the oldest); the `#spilled` newer ones are only in the log. */
   readonly #memoryEvents: number;
   #spilled = 0;
   #spilledBytes = 0;
+  /** Reading back failed once (reported once, not on every scheduling decision). */
+  #readFailed = false;
   /** Batch key → the log's handle for it. */
   readonly #refs = new Map<string, string>();
   #log: EventLog | null = null;
@@ -97,7 +97,6 @@ export class FileEventStore extends DurableEventStore {
     this.#memoryEvents = seams.memoryEvents ?? DEFAULT_MEMORY_EVENTS;
   }
 
-  // The base class counts the in-memory queue only; spilled events count too.
   override get size(): number {
     return this.queue.size + this.#spilled;
   }
@@ -154,16 +153,13 @@ export class FileEventStore extends DurableEventStore {
   }
 
   /**
-   * The oldest events, recorded as a batch (its key and exact body) before they are handed over, so the
-   * batch is on disk before its first send.
+   * The oldest events. The engine freezes them into a batch and tells `frozen()` in the same call, before
+   * the first send: that is where the batch is recorded, with the key and body the engine computed
+   * once for the request itself.
    */
   take(limits: TakeLimits): QueuedEvent[] {
     if (this.queue.size < limits.maxEvents) this.#readBack(limits.maxEvents - this.queue.size);
-    const entries = this.queue.take(limits);
-    if (entries.length > 0) {
-      this.#record(batchOf(entries));
-    }
-    return entries;
+    return this.queue.take(limits);
   }
 
   /** Queued events discarded (drop-oldest, or the deadline): they are done on disk too. */
@@ -174,14 +170,22 @@ export class FileEventStore extends DurableEventStore {
     return entry;
   }
 
-  /** A batch made without `take()` (the survivors of a partial rejection): recorded now. */
+  /**
+   * A new batch, from `take()` or from the survivors of a partial rejection: recorded (its exact body and
+   * `Idempotency-Key`) before its first send, so a crash from here on resends it under the same key.
+   */
   override frozen(batch: StoredBatch): void {
     if (!this.#refs.has(batch.key)) this.#record(batch);
   }
 
   override acknowledge(batch: StoredBatch): void {
     const ref = this.#refs.get(batch.key);
-    if (ref === undefined) return;
+    if (ref === undefined) {
+      // Its batch record could not be written (a full disk): its events are still queued on disk, and
+      // without this they would be sent again after a restart, under a new key.
+      this.#log?.unrecordedBatchDone(batch.entries.map((entry) => entry.event));
+      return;
+    }
     this.#refs.delete(batch.key);
     this.#log?.batchDone(ref);
   }
@@ -222,7 +226,17 @@ export class FileEventStore extends DurableEventStore {
     if (this.#spilled === 0 || log === null) return;
     const room = Math.max(wanted, Math.min(READ_BACK_EVENTS, this.#memoryEvents - this.queue.size));
     const count = Math.min(this.#spilled, READ_BACK_EVENTS, room);
-    for (const stored of log.readQueued(log.queuedCount - this.#spilled, count)) {
+    let read;
+    try {
+      read = log.readQueued(log.queuedCount - this.#spilled, count);
+    } catch (error) {
+      // Only a log changed behind the store's back gets here; `peek()` and `take()` must never throw into
+      // the engine. The events stay pending (counted, on disk), and a restart recovers what is whole.
+      if (!this.#readFailed) this.hooks?.log('error', error instanceof Error ? error.message : String(error));
+      this.#readFailed = true;
+      return;
+    }
+    for (const stored of read) {
       const entry = queuedFromStored(stored);
       this.queue.append(entry);
       this.#spilled -= 1;

@@ -21,7 +21,7 @@ export const FileStoreMessages = {
     `batches are resent under their original Idempotency-Key.`,
   writeFailed: (directory: string, detail: string) =>
     `FileEventStore: writing to "${directory}" failed (${detail}). Events that cannot be written are ` +
-    `dropped and reported (store_unavailable) until the disk accepts writes again.`,
+    `dropped and reported (store_failed) until the disk accepts writes again.`,
   writeRecovered: (directory: string) => `FileEventStore: "${directory}" accepts writes again.`,
   syncFailed: (directory: string, detail: string) =>
     `FileEventStore: fsync of "${directory}" failed (${detail}); the last writes may not survive a machine crash.`,

@@ -6,6 +6,11 @@ import type { StoredBatch, StoredEvent } from '../stored-records.js';
  *
  *     length (u32 LE, payload bytes) | crc32 (u32 LE, over type + payload) | type (u8) | payload (JSON)
  *
+ * A batch whose body is its events' JSON joined (every batch the engine freezes) is written as
+ * `BatchBody`: a JSON header, a newline, then the body's bytes as they are sent, each event's JSON
+ * given by its byte length in the body rather than a second, escaped copy. That is about a third of
+ * the bytes, and no escaping of the body, on every batch of a drain.
+ *
  * The checksum is what tells a torn write (the process or machine died mid-record) from a record, so
  * recovery can stop at the last whole record instead of reading garbage as an event.
  */
@@ -24,6 +29,10 @@ export const RecordType = {
   /** Queued events got an outcome without a batch (dropped from the queue). */
   EventsDone: 4,
 } as const;
+
+/** The frame type of a batch written with its body raw (see above); decoded as a `Batch` record. */
+const BATCH_BODY_FRAME = 5;
+const NEWLINE = 0x0a;
 
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
@@ -93,8 +102,51 @@ function payloadOf(record: LogRecord): string {
   }
 }
 
+/**
+ * Each event's JSON as its byte length in the body, when the body is exactly `[json,json,…]` (how the
+ * engine builds every body); null otherwise, and the batch is written with the JSON copies.
+ */
+function bodyLayout(batch: StoredBatch): number[] | null {
+  const { body, events } = batch;
+  if (events.length === 0 || body[0] !== 0x5b || body[body.length - 1] !== 0x5d) return null;
+  const lengths = events.map((event) => Buffer.byteLength(event.json));
+  let expected = 1 + events.length;
+  for (const length of lengths) expected += length;
+  if (expected !== body.length) return null;
+  let position = 1;
+  for (const length of lengths) {
+    position += length;
+    if (body[position] !== (position === body.length - 1 ? 0x5d : 0x2c)) return null;
+    position += 1;
+  }
+  return lengths;
+}
+
+function encodeBatchBody(batch: StoredBatch, lengths: number[]): Buffer {
+  const { id, key, body, events } = batch;
+  const header = JSON.stringify([
+    id,
+    key,
+    events.map((event, i) => [...eventTuple(event).slice(0, 7), lengths[i], event.seq, event.enqueuedAt]),
+  ]);
+  const headerBytes = Buffer.byteLength(header);
+  const length = headerBytes + 1 + body.length;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  frame.writeUInt8(BATCH_BODY_FRAME, 8);
+  frame.write(header, FRAME_HEADER_BYTES, 'utf8');
+  frame[FRAME_HEADER_BYTES + headerBytes] = NEWLINE;
+  body.copy(frame, FRAME_HEADER_BYTES + headerBytes + 1);
+  frame.writeUInt32LE(length, 0);
+  frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
+  return frame;
+}
+
 /** The record as the bytes appended to the log. */
 export function encodeRecord(record: LogRecord): Buffer {
+  if (record.type === RecordType.Batch) {
+    const lengths = bodyLayout(record.batch);
+    if (lengths !== null) return encodeBatchBody(record.batch, lengths);
+  }
   const payload = payloadOf(record);
   const length = Buffer.byteLength(payload);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
@@ -120,11 +172,35 @@ export function decodeRecord(bytes: Buffer, offset: number): DecodeResult {
   if (crc32(bytes.subarray(offset + 8, end)) !== bytes.readUInt32LE(offset + 4)) {
     return { ok: false, problem: 'bad_checksum' };
   }
+  if (bytes.readUInt8(offset + 8) === BATCH_BODY_FRAME) return decodeBatchBody(bytes, offset + FRAME_HEADER_BYTES, end);
   const type = bytes.readUInt8(offset + 8) as RecordType;
   try {
     const payload: unknown = JSON.parse(bytes.toString('utf8', offset + FRAME_HEADER_BYTES, end));
     const record = recordFromPayload(type, payload);
     return record === null ? { ok: false, problem: 'bad_payload' } : { ok: true, record, next: end };
+  } catch {
+    return { ok: false, problem: 'bad_payload' };
+  }
+}
+
+function decodeBatchBody(bytes: Buffer, start: number, end: number): DecodeResult {
+  const newline = bytes.indexOf(NEWLINE, start);
+  if (newline < 0 || newline >= end) return { ok: false, problem: 'bad_payload' };
+  try {
+    const [id, key, tuples] = JSON.parse(bytes.toString('utf8', start, newline)) as [string, string, EventTuple[]];
+    // A copy: the body must not keep a whole segment read at recovery alive.
+    const body = Buffer.from(bytes.subarray(newline + 1, end));
+    let position = 1;
+    const events = tuples.map((tuple) => {
+      const length = tuple[7] as unknown as number;
+      const json = body.toString('utf8', position, position + length);
+      position += length + 1;
+      return eventFromTuple([...tuple.slice(0, 7), json, tuple[8], tuple[9]] as EventTuple);
+    });
+    if (typeof id !== 'string' || typeof key !== 'string' || position !== body.length) {
+      return { ok: false, problem: 'bad_payload' };
+    }
+    return { ok: true, record: { type: RecordType.Batch, batch: { id, key, body, events } }, next: end };
   } catch {
     return { ok: false, problem: 'bad_payload' };
   }

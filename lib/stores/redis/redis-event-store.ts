@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { SpotzeeConfigurationError } from '../../delivery/errors.js';
-import { batchOf, DurableEventStore } from '../durable-event-store.js';
+import { batchBody, batchKey } from '../../delivery/queue/batch-key.js';
+import { DurableEventStore } from '../durable-event-store.js';
 import type {
   QueueStoreStatus,
   QueuedEvent,
@@ -70,6 +71,8 @@ export class RedisEventStore extends DurableEventStore {
   #up = false;
   #problem: string | null = 'connecting';
   #closed = false;
+  /** When the connection last became ready (monotonic ms): adoption waits a full lease after it. */
+  #readyAt = 0;
   #batchSeq = 0;
   #timers: NodeJS.Timeout[] = [];
   /** Events not yet confirmed written (captured while Redis was down, or whose write failed). */
@@ -121,7 +124,7 @@ export class RedisEventStore extends DurableEventStore {
 
   /**
    * Connects in the background and returns nothing now: Redis down at start-up is reported, never
-   * thrown. Work of stopped replicas (this process's previous life included) is adopted once connected.
+   * thrown. Work of stopped replicas (this process's previous life included) is adopted a lease after connecting.
    */
   override recover(): RecoveredQueue {
     const overrides: RedisOptions = {
@@ -160,7 +163,9 @@ export class RedisEventStore extends DurableEventStore {
    * a single step before they are handed over. Refused while Redis is unreachable: the events wait.
    */
   async take(limits: TakeLimits): Promise<QueuedEvent[]> {
-    if (!this.#up || this.#unwritten.size > 0 || this.#client === null) {
+    // Writes still awaiting their reply do not hold a batch back: they were sent on this connection
+    // before the freeze script, so Redis applies them first. Under steady load some always are.
+    if (!this.#up || this.#client === null) {
       throw new Error(`Redis is unreachable (${this.#problem ?? 'replaying'}); events wait in memory`);
     }
     const client = this.#client;
@@ -186,7 +191,8 @@ export class RedisEventStore extends DurableEventStore {
         }
       }
       if (entries.length > 0) {
-        await this.#freeze(batchOf(entries));
+        const events = entries.map((entry) => entry.event);
+        await this.#freeze({ key: batchKey(events), body: batchBody(events), entries });
       }
       await this.#flushDeletes();
     } catch (error) {
@@ -239,7 +245,7 @@ export class RedisEventStore extends DurableEventStore {
     for (const timer of this.#timers) clearInterval(timer);
     const client = this.#client;
     if (client === null) return;
-    if (this.#unwritten.size > 0) {
+    if (!this.#up && this.#unwritten.size > 0) {
       this.hooks?.log(
         'error',
         M.down(`${this.#unwritten.size} events captured while Redis was unreachable are lost with this process`),
@@ -281,8 +287,11 @@ export class RedisEventStore extends DurableEventStore {
     const wasDown = this.#problem !== null && this.#problem !== 'connecting';
     this.#up = true;
     this.#problem = null;
+    this.#readyAt = performance.now();
+    // Captured during the replay above (the store was not up yet, so nothing wrote them): written now,
+    // before any batch can be taken.
+    for (const event of this.#unwritten.values()) this.#writeEvent(event);
     if (wasDown) this.hooks?.log('warn', M.up(replayed));
-    await this.#adopt();
     this.hooks?.wake();
   }
 
@@ -355,9 +364,14 @@ export class RedisEventStore extends DurableEventStore {
     }
   }
 
-  /** Takes over the work of replicas whose lease expired; exactly one replica wins each. */
+  /**
+   * Takes over the work of replicas whose lease expired; exactly one replica wins each. Not within a
+   * lease of this replica's own (re)connection: after Redis restarts, every lease it kept has expired
+   * (or was lost without persistence), and a live replica that reconnects a moment later than this
+   * one would otherwise have its work adopted while it still sends it, and its queued events sent twice.
+   */
   async #adopt(): Promise<void> {
-    if (!this.#up || this.#closed) return;
+    if (!this.#up || this.#closed || performance.now() - this.#readyAt < this.#options.leaseMs) return;
     let flat: string[];
     try {
       flat = (await this.#client!.eval(

@@ -79,7 +79,10 @@ export async function startAdversary(
       for (const outcome of outcomes) {
         const seq = seqs.get(outcome.event.id);
         if (seq === undefined) continue;
-        fates[seq] = outcome.outcome === 'delivered' ? 'delivered' : `${outcome.outcome}:${outcome.reason}`;
+        fates[seq] =
+          outcome.outcome === 'delivered' || outcome.outcome === 'deduplicated'
+            ? outcome.outcome
+            : `${outcome.outcome}:${outcome.reason}`;
       }
       return fates;
     },
@@ -105,7 +108,7 @@ export function expectKeyNowhere(adversary: Adversary): void {
 
 /**
  * Call once per spec file: after each test the engine is closed and the server stopped, the invariant
- * `captured = delivered + rejected + dropped + pending` is checked one last time, and so is the key's
+ * `captured = delivered + rejected + dropped + deduplicated + pending` is checked one last time, and so is the key's
  * absence from everything visible.
  */
 export function stopAdversariesAfterEach(): void {
@@ -114,7 +117,7 @@ export function stopAdversariesAfterEach(): void {
       await adversary.engine.close({ deadlineMs: 1000 });
       await adversary.server.close();
       const s = adversary.engine.stats();
-      expect(s.delivered + s.rejected + s.dropped + s.pending).toBe(s.captured);
+      expect(s.delivered + s.rejected + s.dropped + s.deduplicated + s.pending).toBe(s.captured);
       // Whatever the test asserted itself: after the final drain too, the key shows nowhere.
       expectKeyNowhere(adversary);
     }

@@ -22,7 +22,7 @@ export const FAST_OPTIONS: DeliveryOptions = {
 /** The invariant that must hold at every moment. */
 export function expectInvariant(engine: DeliveryEngine): void {
   const stats = engine.stats();
-  expect(stats.delivered + stats.rejected + stats.dropped + stats.pending).toBe(stats.captured);
+  expect(stats.delivered + stats.rejected + stats.dropped + stats.deduplicated + stats.pending).toBe(stats.captured);
   expect(stats.pending).toBeGreaterThanOrEqual(0);
   expect(stats.queuedEvents).toBeGreaterThanOrEqual(0);
   expect(stats.queuedEvents).toBeLessThanOrEqual(stats.pending);
@@ -72,7 +72,9 @@ export async function startHarness(
   engine.on('outcome', (outcome) => {
     outcomes.push(outcome);
     const s = engine.stats();
-    if (s.delivered + s.rejected + s.dropped + s.pending !== s.captured) violations.push(JSON.stringify(s));
+    if (s.delivered + s.rejected + s.dropped + s.deduplicated + s.pending !== s.captured) {
+      violations.push(JSON.stringify(s));
+    }
   });
   const harness: Harness = {
     emulator,

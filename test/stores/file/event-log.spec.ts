@@ -63,6 +63,67 @@ describe('EventLog', () => {
     expect(Number.parseInt(reopened.log.nextBatchId(), 36)).toBeGreaterThan(Number.parseInt(delivered.id, 36));
   });
 
+  it('records a batch body once, byte for byte, and gives back every event of it whole (multi-byte text too)', () => {
+    const dir = directory();
+    const { log } = openLog(dir);
+    const plain = storedEvent();
+    const accented = storedEvent({
+      json: JSON.stringify({ name: 'order_placed', data: { city: 'Zürich', note: '東京 → "quoted"\n' } }),
+    });
+    const events = [plain, accented, storedEvent()];
+    for (const event of events) log.appendEvent(event);
+    const batch = storedBatch(log.nextBatchId(), events);
+    // Not the engine's layout (a space after a comma): kept as it is, through the other record form.
+    const spaced = storedEvent();
+    log.appendEvent(spaced);
+    const odd = { id: log.nextBatchId(), key: 'spz_odd', body: Buffer.from(`[ ${spaced.json}]`), events: [spaced] };
+    const before = log.diskBytes;
+    log.appendBatch(batch);
+    // The body is written once: the record is far smaller than the body and a second copy of every event.
+    expect(log.diskBytes - before).toBeLessThan(batch.body.length + 400);
+    log.appendBatch(odd);
+    log.close();
+    open.pop();
+
+    const reopened = openLog(dir);
+    const [first, second] = reopened.recovered.batches;
+    expect(first!.body.equals(batch.body)).toBe(true);
+    expect(first!.events).toEqual(events);
+    expect(second!.body.equals(odd.body)).toBe(true);
+    expect(second!.events).toEqual([spaced]);
+    expect(reopened.tornTails).toEqual([]);
+  });
+
+  it('reads queued events back by position, across other records between them, small and large', () => {
+    const dir = directory();
+    const { log } = openLog(dir);
+    const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(() => storedEvent());
+    log.appendEvent(a!);
+    log.appendEvent(b!);
+    log.appendBatch(storedBatch(log.nextBatchId(), [a!]));
+    log.appendEvent(c!);
+    // A batch record far larger than a read's gap allowance between two queued events.
+    const big = storedEvent({ json: JSON.stringify({ name: 'order_placed', data: { blob: 'x'.repeat(100_000) } }) });
+    log.appendEvent(big);
+    log.appendBatch(storedBatch(log.nextBatchId(), [b!, c!, big]));
+    log.appendEvent(d!);
+    // A small record between two queued events: read through in the same run.
+    log.appendBatch(storedBatch(log.nextBatchId(), [storedEvent()]));
+    log.appendEvent(e!);
+    expect(log.queuedCount).toBe(2);
+    expect(log.readQueued(0, 2)).toEqual([d, e]);
+    expect(log.readQueued(1, 5)).toEqual([e]);
+    const f = storedEvent();
+    const g = storedEvent();
+    const { log: other } = openLog(directory());
+    other.appendEvent(f);
+    other.appendBatch(
+      storedBatch(other.nextBatchId(), [storedEvent({ json: JSON.stringify({ blob: 'y'.repeat(100_000) }) })]),
+    );
+    other.appendEvent(g);
+    expect(other.readQueued(0, 2)).toEqual([f, g]);
+  });
+
   it('cuts a torn tail, reports it, and keeps every whole record before it', () => {
     const dir = directory();
     const { log } = openLog(dir);

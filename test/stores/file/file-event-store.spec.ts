@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeliveryEngine, SpotzeeConfigurationError } from '../../../lib/delivery/index.js';
@@ -100,6 +100,35 @@ describe('FileEventStore in the engine', () => {
       );
     }
     expect(engine.stats()).toMatchObject({ delivered: 1000, pending: 0, store: { depth: 0 } });
+    expectInvariant(engine);
+  });
+
+  it('reports a log changed behind its back when events held on disk cannot be read back, and never throws into the engine', async () => {
+    const spotzee = await emulator();
+    const dir = directory();
+    const store = new FileEventStore({ directory: dir }, { memoryEvents: 5 });
+    const { engine, logger } = engineOn(spotzee.baseUrl, store);
+    for (let i = 0; i < 20; i++) engine.capture(event());
+    // Overwrite the last record's bytes in place: its checksum no longer matches.
+    const segment = join(
+      dir,
+      readdirSync(dir).find((name) => name.endsWith('.log'))!,
+    );
+    const fd = openSync(segment, 'r+');
+    writeSync(fd, Buffer.alloc(40, 0x7a), 0, 40, statSync(segment).size - 50);
+    closeSync(fd);
+    engine.start();
+    expect(await engine.flush({ timeoutMs: 1000 })).toBe(false);
+    // Everything before the read that meets the damaged record is delivered; that read's events stay
+    // pending, counted, and the problem is said once.
+    const { delivered, pending } = engine.stats();
+    expect(delivered).toBeGreaterThanOrEqual(5);
+    expect(pending).toBeGreaterThanOrEqual(1);
+    expect(delivered + pending).toBe(20);
+    expect(spotzee.events).toHaveLength(delivered);
+    expect(logger.messages('error').filter((line) => /cannot be read back \(bad_checksum\)/.test(line))).toHaveLength(
+      1,
+    );
     expectInvariant(engine);
   });
 

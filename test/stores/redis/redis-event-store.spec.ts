@@ -79,7 +79,7 @@ describeWithRedis('RedisEventStore (a real redis-server)', () => {
     expect(spotzee.events).toHaveLength(1);
     const stats = [a.engine.stats(), b.engine.stats()];
     expect(stats.map((s) => s.delivered).sort()).toEqual([0, 1]);
-    expect(stats.map((s) => s.duplicates).sort()).toEqual([0, 1]);
+    expect(stats.map((s) => s.deduplicated).sort()).toEqual([0, 1]);
     for (const engine of [a.engine, b.engine]) expectInvariant(engine);
   });
 

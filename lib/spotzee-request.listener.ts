@@ -1,0 +1,54 @@
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { requestEventsStorage } from './request-events.context.js';
+import { REQUEST_LISTENER_MARK, SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import { SpotzeeInterceptor, type NativeResponse } from './spotzee.interceptor.js';
+import type { SpotzeeSettings } from './spotzee-settings.factory.js';
+
+type RequestListener = (request: object, response: NativeResponse) => void;
+
+interface NodeServerLike {
+  listeners(event: 'request'): RequestListener[];
+  removeListener(event: 'request', listener: RequestListener): unknown;
+  on(event: 'request', listener: RequestListener): unknown;
+  [REQUEST_LISTENER_MARK]?: true;
+}
+
+/**
+ * Opens every HTTP request's context where the Node server hands the request to Express or Fastify:
+ * one `AsyncLocalStorage.run()` and two small objects per request, and nothing else until the
+ * request holds an event. The cheapest per-request hook there is: no Nest middleware, no Fastify
+ * hook, no interceptor pipeline. (A Nest middleware would also miss Fastify's request object, and an
+ * interceptor costs an rxjs pipeline on every route.)
+ *
+ * Off with `globalInterceptor: false`; a server is wrapped once, whichever copy of the package asks.
+ */
+@Injectable()
+export class SpotzeeRequestListener implements OnModuleInit {
+  constructor(
+    @Inject(SPOTZEE_SETTINGS) private readonly settings: SpotzeeSettings,
+    private readonly interceptor: SpotzeeInterceptor,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {}
+
+  /** After `createNestApplication()`/`NestFactory.create()` made the server, before it listens. */
+  onModuleInit(): void {
+    if (!this.settings.globalInterceptor) {
+      return;
+    }
+    const server = this.adapterHost?.httpAdapter?.getHttpServer?.() as Partial<NodeServerLike> | undefined;
+    if (!server || typeof server.listeners !== 'function' || server[REQUEST_LISTENER_MARK]) {
+      return;
+    }
+    server[REQUEST_LISTENER_MARK] = true;
+    const interceptor = this.interceptor;
+    for (const listener of server.listeners('request')) {
+      // Not `listener.bind`: an Express app is a function whose own `bind` is the HTTP BIND method.
+      const call = Function.prototype.bind.call(listener, server) as RequestListener;
+      server.removeListener!('request', listener);
+      server.on!('request', (request: object, response: NativeResponse) => {
+        requestEventsStorage.run(interceptor.openHttpRequest(request, response), call, request, response);
+      });
+    }
+  }
+}
