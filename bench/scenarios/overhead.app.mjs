@@ -3,7 +3,7 @@
 //   handler under an interceptor that only returns `next.handle()`: what Nest itself charges a route
 //   for having any interceptor (an rxjs pipeline per call), to tell it apart from what
 //   nestjs-spotzee's interceptor does.
-// - `spotzee`: the real SpotzeeModule (global interceptor on, events to the sink), with `POST /orders`
+// - `spotzee`: the real SpotzeeModule (default options, events to the sink), with `POST /orders`
 //   (no decorator) and `POST /orders/tracked`, the same handler under @EmitsEvent with data and
 //   identify mappers. The contact comes from the default resolver (the `x-anonymous-id` header).
 // Written in plain ESM, so decorators are applied as the functions they are.
