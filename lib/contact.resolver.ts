@@ -9,7 +9,7 @@ interface RequestLike {
 }
 
 /** Where common auth setups keep the user's id: `id` (most apps), `userId` (passport-jwt samples), `sub` (a JWT payload). */
-export const USER_ID_FIELDS = ['id', 'userId', 'sub'] as const;
+const USER_ID_FIELDS = ['id', 'userId', 'sub'] as const;
 
 /**
  * The default resolver: the authenticated user's id is the contact's `external_id`, the visitor id

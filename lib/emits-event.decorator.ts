@@ -85,7 +85,7 @@ export interface EmitsEventDefinition {
   readonly options: EmitsEventOptions;
 }
 
-export const EMITS_EVENT_MAPPERS = ['data', 'identify', 'contact', 'idempotencyKey', 'when'] as const;
+const EMITS_EVENT_MAPPERS = ['data', 'identify', 'contact', 'idempotencyKey', 'when'] as const;
 const KNOWN_OPTIONS: readonly string[] = [...EMITS_EVENT_MAPPERS, 'schema'];
 
 /**

@@ -1,5 +1,6 @@
 import { createRedactor, resolveDeliveryOptions, SpotzeeConfigurationError } from './delivery/index.js';
 import type { DeliveryOptions } from './delivery/delivery-options.js';
+import { invalidOptionError } from './delivery/errors.js';
 import type { EventQueueStore } from './delivery/queue/event-queue-store.js';
 import { loadRuntimeCatalog } from './catalog/load-runtime-catalog.js';
 import type { CatalogPolicy, RuntimeCatalog } from './catalog/runtime-catalog.js';
@@ -23,7 +24,6 @@ export interface SpotzeeSettings {
   /** Whether `contact` is the default resolver, which can say what it found when it found no id. */
   readonly defaultContact: boolean;
   readonly userId: SpotzeeUserId | undefined;
-  readonly anonymousIdHeader: string;
   readonly sendOnFailedRequest: boolean;
   readonly globalInterceptor: boolean;
   readonly eventNames: EventNamePolicy;
@@ -103,46 +103,46 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     throw new SpotzeeConfigurationError('options', messages.optionsNotAnObject());
   }
   if (options.contact !== undefined && typeof options.contact !== 'function') {
-    throw invalid('contact', messages.optionNotFunction());
+    throw invalidOptionError('contact', messages.optionNotFunction());
   }
   if (options.userId !== undefined) {
     if (options.contact !== undefined) {
-      throw invalid('userId', messages.userIdWithContact());
+      throw invalidOptionError('userId', messages.userIdWithContact());
     }
     const valid =
       typeof options.userId === 'function' || (typeof options.userId === 'string' && options.userId.trim() !== '');
     if (!valid) {
-      throw invalid('userId', messages.invalidUserId(options.userId));
+      throw invalidOptionError('userId', messages.invalidUserId(options.userId));
     }
   }
   const anonymousIdHeader = options.anonymousIdHeader ?? DEFAULT_ANONYMOUS_ID_HEADER;
   if (typeof anonymousIdHeader !== 'string' || !HEADER_NAME.test(anonymousIdHeader)) {
-    throw invalid('anonymousIdHeader', messages.invalidAnonymousIdHeader(options.anonymousIdHeader));
+    throw invalidOptionError('anonymousIdHeader', messages.invalidAnonymousIdHeader(options.anonymousIdHeader));
   }
   for (const flag of ['sendOnFailedRequest', 'globalInterceptor'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
-      throw invalid(flag, messages.optionNotBoolean(options[flag]));
+      throw invalidOptionError(flag, messages.optionNotBoolean(options[flag]));
     }
   }
   const eventNames = options.eventNames ?? 'warn';
   if (!['warn', 'strict', 'off'].includes(eventNames)) {
-    throw invalid('eventNames', messages.invalidEventNamePolicy(options.eventNames));
+    throw invalidOptionError('eventNames', messages.invalidEventNamePolicy(options.eventNames));
   }
   const schemas = new Map<string, SpotzeeSchema>();
   if (options.schemas !== undefined) {
     if (typeof options.schemas !== 'object' || options.schemas === null || Array.isArray(options.schemas)) {
-      throw invalid('schemas', messages.invalidSchemasOption(options.schemas));
+      throw invalidOptionError('schemas', messages.invalidSchemasOption(options.schemas));
     }
     for (const [name, schema] of Object.entries(options.schemas)) {
       if (!isSpotzeeSchema(schema)) {
-        throw invalid(`schemas.${name}`, messages.invalidSchemaEntry(schema));
+        throw invalidOptionError(`schemas.${name}`, messages.invalidSchemaEntry(schema));
       }
       schemas.set(name, schema);
     }
   }
 
   if (options.store !== undefined && !isQueueStore(options.store)) {
-    throw invalid('store', messages.invalidStore());
+    throw invalidOptionError('store', messages.invalidStore());
   }
   const numbers = {} as Record<keyof typeof NEST_NUMBERS, number>;
   for (const [option, [fallback, min, max, what]] of Object.entries(NEST_NUMBERS) as Array<
@@ -150,13 +150,13 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
   >) {
     const value = options[option] ?? fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw invalid(option, messages.optionOutOfRange(min, max, what, options[option]));
+      throw invalidOptionError(option, messages.optionOutOfRange(min, max, what, options[option]));
     }
     numbers[option] = value;
   }
   const catalogPolicy = options.catalog ?? 'off';
   if (!['warn', 'strict', 'off'].includes(catalogPolicy)) {
-    throw invalid('catalog', messages.invalidCatalogPolicy(options.catalog));
+    throw invalidOptionError('catalog', messages.invalidCatalogPolicy(options.catalog));
   }
   const catalog = catalogPolicy === 'off' ? undefined : loadRuntimeCatalog(options.catalogFile, catalogPolicy);
 
@@ -173,7 +173,6 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     contact: options.contact ?? createDefaultContactResolver(anonymousIdHeader, options.userId),
     defaultContact: options.contact === undefined,
     userId: options.userId,
-    anonymousIdHeader: anonymousIdHeader.toLowerCase(),
     sendOnFailedRequest: options.sendOnFailedRequest ?? false,
     globalInterceptor: options.globalInterceptor ?? true,
     eventNames,
@@ -205,18 +204,14 @@ function validateMetrics(value: SpotzeeModuleOptions['metrics']): false | Spotze
   if (value === undefined || value === true) return {};
   if (value === false) return false;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('metrics', messages.invalidMetricsOption(value));
+    throw invalidOptionError('metrics', messages.invalidMetricsOption(value));
   }
   const { meterProvider, maxEventNames } = value;
   if (meterProvider !== undefined && typeof (meterProvider as { getMeter?: unknown })?.getMeter !== 'function') {
-    throw invalid('metrics.meterProvider', messages.invalidMeterProvider(meterProvider));
+    throw invalidOptionError('metrics.meterProvider', messages.invalidMeterProvider(meterProvider));
   }
   if (maxEventNames !== undefined && !(Number.isInteger(maxEventNames) && maxEventNames > 0)) {
-    throw invalid('metrics.maxEventNames', messages.invalidMaxEventNames(maxEventNames));
+    throw invalidOptionError('metrics.maxEventNames', messages.invalidMaxEventNames(maxEventNames));
   }
   return { ...value };
-}
-
-function invalid(option: string, detail: string): SpotzeeConfigurationError {
-  return new SpotzeeConfigurationError(option, messages.invalidOption(option, detail));
 }

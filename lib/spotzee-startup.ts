@@ -8,7 +8,7 @@ export interface StartupReport {
 }
 
 /** Jest and Vitest set these in every worker; `NODE_ENV=test` is the convention elsewhere. */
-export function underTestRunner(env: NodeJS.ProcessEnv = process.env): boolean {
+function underTestRunner(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.JEST_WORKER_ID !== undefined || env.VITEST !== undefined || env.NODE_ENV === 'test';
 }
 

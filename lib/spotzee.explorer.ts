@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { findNamePitfalls } from './catalog/event-name-pitfalls.js';
+import { findNamePitfalls, isSnakeCase } from './catalog/event-name-pitfalls.js';
 import { SpotzeeConfigurationError } from './delivery/index.js';
 import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
 import { bindEmitsEventHook, isEmitsEventHook } from './emits-event.hook.js';
-import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
+import { emitsEventDefinitions } from './emits-event.metadata.js';
 import { isDtoClass, loadClassValidation } from './event-schema.js';
 import { NEST_INTERCEPTORS_METADATA, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
@@ -20,7 +20,6 @@ export interface DiscoveredEmitter {
   readonly definitions: readonly EmitsEventDefinition[];
 }
 
-const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 /** Method metadata of handlers that run interceptors although their class is a provider. */
 const PROVIDER_HANDLER_METADATA = ['graphql:resolver_type', '__isMessageMapping'];
 
@@ -36,7 +35,6 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     protected readonly discovery: DiscoveryService,
     protected readonly scanner: MetadataScanner,
-    protected readonly metadata: EmitsEventMetadataAccessor,
     @Inject(SPOTZEE_SETTINGS) protected readonly settings: SpotzeeSettings,
     protected readonly runtime: SpotzeeRuntime,
     @Optional() protected readonly interceptor?: SpotzeeInterceptor,
@@ -66,7 +64,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
       seen.add(prototype);
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = (prototype as Record<string, unknown>)[method];
-        if (typeof handler !== 'function' || this.metadata.getDefinitions(handler).length === 0) {
+        if (typeof handler !== 'function' || emitsEventDefinitions(handler).length === 0) {
           continue;
         }
         const interceptors = Reflect.getMetadata(NEST_INTERCEPTORS_METADATA, handler) as unknown[] | undefined;
@@ -124,7 +122,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
       seen.add(prototype);
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = (prototype as Record<string, unknown>)[method];
-        const definitions = this.metadata.getDefinitions(handler as object);
+        const definitions = emitsEventDefinitions(handler as object);
         if (definitions.length === 0) {
           continue;
         }
@@ -172,7 +170,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     const offenders = new Map<string, string[]>();
     for (const { where, definitions } of emitters) {
       for (const { name } of definitions) {
-        if (!SNAKE_CASE.test(name)) {
+        if (!isSnakeCase(name)) {
           offenders.set(name, [...(offenders.get(name) ?? []), where]);
         }
       }

@@ -5,7 +5,7 @@ import type { RejectionReason } from './delivery/ledger/outcomes.js';
 import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import { describeUserLookup, mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
-import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
+import { emitsEventDefinitions } from './emits-event.metadata.js';
 import type { EmitsEventObserver, HandlerBinding } from './emits-event.hook.js';
 import { RequestEventsContext, requestEventsStorage, type RequestOrigin } from './request-events.context.js';
 import { SPOTZEE_RUNTIME, SPOTZEE_SETTINGS } from './spotzee.constants.js';
@@ -62,7 +62,6 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
  */
 @Injectable()
 export class SpotzeeInterceptor implements NestInterceptor {
-  protected readonly metadata = new EmitsEventMetadataAccessor();
   /**
    * False: an HTTP response is listened to only once its request holds an event. True (the testing
    * module) listens from the start, so every request in flight has a verdict to wait for.
@@ -141,7 +140,7 @@ export class SpotzeeInterceptor implements NestInterceptor {
     context: ExecutionContext,
     next: CallHandler,
   ): Observable<unknown> {
-    const definitions = this.metadata.getDefinitions(context.getHandler());
+    const definitions = emitsEventDefinitions(context.getHandler());
     if (definitions.length === 0) {
       return next.handle();
     }

@@ -1,3 +1,5 @@
+import { describeValue } from './delivery/describe-value.js';
+
 /**
  * Every sentence the Nest layer says, in one place, so wording stays consistent and tests can assert
  * it. Each problem message names where it comes from and how to fix it. None of them ever includes
@@ -10,7 +12,6 @@ const SNAKE_CASE_HINT =
 export const messages = {
   optionsNotAnObject: () =>
     'SpotzeeModule options must be an object, e.g. SpotzeeModule.forRoot({ apiKey: process.env.SPOTZEE_API_KEY }).',
-  invalidOption: (option: string, detail: string) => `Invalid Spotzee option ${option}: ${detail}`,
   optionNotFunction: () =>
     'expected a function (context: ExecutionContext) => ({ externalId, anonymousId }); remove it to use the default (request.user.id and the anonymous id header).',
   optionOutOfRange: (min: number, max: number, what: string, value: unknown) =>
@@ -114,25 +115,6 @@ export const messages = {
     'they are lost. Close the app (app.close(), or app.enableShutdownHooks() for signals) so the queue drains before the process ends.',
   drainFailed: (error: unknown) => `Shutdown drain failed: ${describeError(error)}.`,
 };
-
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  }
-  if (typeof value === 'function') {
-    return `a function${value.name ? ` (${value.name})` : ''}`;
-  }
-  if (Array.isArray(value)) {
-    return 'an array';
-  }
-  if (value === null) {
-    return 'null';
-  }
-  if (typeof value === 'object') {
-    return `an object (${value.constructor?.name ?? 'no prototype'})`;
-  }
-  return `${typeof value} ${String(value)}`;
-}
 
 function describeError(error: unknown): string {
   if (error instanceof Error) {

@@ -1,6 +1,5 @@
 import { Module, type CanActivate } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { EmitsEventMetadataAccessor } from './emits-event.metadata.js';
 import { resolveMeterProvider } from './metrics/meter-provider.loader.js';
 import { SPOTZEE_METER_PROVIDER, SPOTZEE_RUNTIME, SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
 import { SpotzeeExplorer } from './spotzee.explorer.js';
@@ -40,7 +39,6 @@ import { SpotzeeTracker } from './spotzee.tracker.js';
     { provide: SPOTZEE_RUNTIME, useExisting: SpotzeeRuntime },
     SpotzeeTracker,
     { provide: SPOTZEE_TRACKER, useExisting: SpotzeeTracker },
-    EmitsEventMetadataAccessor,
     SpotzeeInterceptor,
     SpotzeeExplorer,
     SpotzeeRequestListener,
@@ -61,7 +59,6 @@ import { SpotzeeTracker } from './spotzee.tracker.js';
     // For `@UseInterceptors(SpotzeeInterceptor)` in the app's modules, which builds the interceptor there.
     SPOTZEE_RUNTIME,
     SpotzeeInterceptor,
-    EmitsEventMetadataAccessor,
     // The settings hide the key behind a non-enumerable getter; the raw options (key in clear) stay inside.
     SPOTZEE_SETTINGS,
   ],

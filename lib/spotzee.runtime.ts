@@ -6,14 +6,14 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { CallbackTimedOut, isAsync, settleWithin } from './async-callback.js';
 import { createRedactor, DeliveryEngine, type DeliveryEngineSeams, type Redactor } from './delivery/index.js';
 import { flushTimeout, type FlushOptions } from './delivery/delivery-engine.js';
-import { describeEvent } from './delivery/prepare/event-summary.js';
+import { describeEvent, summarizeInput } from './delivery/prepare/event-summary.js';
+import { isSnakeCase } from './catalog/event-name-pitfalls.js';
 import type { DeliveryLogger } from './delivery/ledger/delivery-logger.js';
 import type { RejectionReason } from './delivery/ledger/outcomes.js';
-import type { EventSummary, TrackInput } from './delivery/prepare/spotzee-event.js';
+import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import type { RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { checkSchema, isStandardSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { snapshotData } from './data-snapshot.js';
@@ -29,7 +29,6 @@ import {
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 
-const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const OUTSIDE_REQUEST_SOURCE = 'SpotzeeTracker.track()';
 /** What `track()` takes besides the name, whatever the catalogue says about its `data`. */
 type TrackOptions = Omit<TrackInput, 'name'>;
@@ -247,7 +246,7 @@ export class SpotzeeRuntime implements OnApplicationBootstrap, OnApplicationShut
       createdAt: input.createdAt ?? new Date(),
       identify: snapshotData(input.identify) as TrackInput['identify'],
     });
-    const reservation = this.engine.reserve(summarize(stamped));
+    const reservation = this.engine.reserve(summarizeInput(stamped, Date.now()));
     const timeoutMs = this.settings.asyncTimeoutMs;
     this.defer(
       context,
@@ -306,7 +305,7 @@ export class SpotzeeRuntime implements OnApplicationBootstrap, OnApplicationShut
   reject(input: TrackInput, reason: RejectionReason, message: string, param?: string): void {
     this.engine.reject({
       outcome: 'rejected',
-      event: summarize(input),
+      event: summarizeInput(input, Date.now()),
       reason,
       message,
       ...(param === undefined ? {} : { param }),
@@ -320,7 +319,7 @@ export class SpotzeeRuntime implements OnApplicationBootstrap, OnApplicationShut
     }
     let snake = this.nameVerdicts.get(input.name);
     if (snake === undefined) {
-      snake = SNAKE_CASE.test(input.name);
+      snake = isSnakeCase(input.name);
       if (this.nameVerdicts.size < MEMORY_LIMIT) {
         this.nameVerdicts.set(input.name, snake);
       }
@@ -430,19 +429,6 @@ export class SpotzeeRuntime implements OnApplicationBootstrap, OnApplicationShut
   }
 }
 
-/** What an outcome says about an event this layer refused or reserved before the engine prepared it. */
-function summarize(input: TrackInput): EventSummary {
-  return {
-    id: `evt_${randomUUID().replaceAll('-', '')}`,
-    name: String(input.name),
-    externalId: idOrNull(input.externalId),
-    anonymousId: idOrNull(input.anonymousId),
-    idempotencyKey: typeof input.idempotencyKey === 'string' ? input.idempotencyKey : null,
-    createdAt: toIso(input.createdAt),
-    source: input.source,
-  };
-}
-
 /** Every call guarded: a broken logger never breaks capture, a response listener or the process. */
 function guardLogger(logger: DeliveryLogger): DeliveryLogger {
   return {
@@ -479,18 +465,4 @@ function guardLogger(logger: DeliveryLogger): DeliveryLogger {
 
 function isBlankId(id: unknown): boolean {
   return id === undefined || id === null || (typeof id === 'string' && id.trim() === '');
-}
-
-function idOrNull(id: unknown): string | null {
-  if (typeof id === 'string') {
-    return id;
-  }
-  return (typeof id === 'number' && Number.isFinite(id)) || typeof id === 'bigint' ? String(id) : null;
-}
-
-function toIso(createdAt: TrackInput['createdAt']): string {
-  if (createdAt instanceof Date && !Number.isNaN(createdAt.getTime())) {
-    return createdAt.toISOString();
-  }
-  return typeof createdAt === 'string' ? createdAt : new Date().toISOString();
 }

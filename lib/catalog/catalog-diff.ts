@@ -129,7 +129,7 @@ function sameFieldNames(a: CatalogEvent, b: CatalogEvent): boolean {
   return Object.keys(a.data).length > 0 && names(a) === names(b);
 }
 
-export function describeSources(sources: readonly CatalogSource[]): string {
+function describeSources(sources: readonly CatalogSource[]): string {
   if (sources.length === 0) {
     return 'the declared catalogue only';
   }

@@ -18,6 +18,13 @@ const VIEW_WORDS = new Set([
   'impressions',
 ]);
 
+const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+
+/** `order_placed` yes; `orderPlaced`, `Order_Placed`, `order__placed` no: the form Spotzee's guide asks for. */
+export function isSnakeCase(name: string): boolean {
+  return SNAKE_CASE.test(name);
+}
+
 /** `pageViewed`, `page-viewed` → `page_viewed`. */
 function words(name: string): string[] {
   return name
@@ -27,13 +34,13 @@ function words(name: string): string[] {
     .filter(Boolean);
 }
 
-export function looksLikeView(name: string): boolean {
+function looksLikeView(name: string): boolean {
   const parts = words(name);
   const last = parts.at(-1);
   return last !== undefined && VIEW_WORDS.has(last);
 }
 
-export function viewLikeNameWarning(name: string, where: readonly string[]): string {
+function viewLikeNameWarning(name: string, where: readonly string[]): string {
   return (
     `Event "${name}" (${where.join(', ')}) looks like a page view. Spotzee's guide: backend events are domain ` +
     'transitions (an order placed, a subscription renewed); views belong to browser-side tracking, which knows ' +
@@ -42,7 +49,7 @@ export function viewLikeNameWarning(name: string, where: readonly string[]): str
 }
 
 /** Groups of two or more names that are the same once case and separators are ignored. */
-export function nearDuplicateNames(names: Iterable<string>): string[][] {
+function nearDuplicateNames(names: Iterable<string>): string[][] {
   const groups = new Map<string, Set<string>>();
   for (const name of names) {
     const key = words(name).join('');
@@ -53,7 +60,7 @@ export function nearDuplicateNames(names: Iterable<string>): string[][] {
   return [...groups.values()].filter((group) => group.size > 1).map((group) => [...group].sort());
 }
 
-export function nearDuplicateWarning(group: readonly string[], uses: NameUses): string {
+function nearDuplicateWarning(group: readonly string[], uses: NameUses): string {
   const described = group.map((name) => `"${name}" (${(uses.get(name) ?? []).join(', ') || 'catalogue'})`);
   return (
     `Event names ${described.join(' and ')} differ only by case or separators. Spotzee counts them as different ` +

@@ -46,10 +46,6 @@ export class RuntimeCatalog {
     }
   }
 
-  get size(): number {
-    return this.events.size;
-  }
-
   names(): IterableIterator<string> {
     return this.events.keys();
   }

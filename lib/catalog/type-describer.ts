@@ -147,7 +147,7 @@ export function mergeFieldMaps(maps: readonly Record<string, CatalogField>[]): R
   return sortKeys(merged);
 }
 
-export function uniteTypes(types: readonly string[]): string {
+function uniteTypes(types: readonly string[]): string {
   return [...new Set(types.flatMap(splitUnion))].sort(compareUnionMembers).join(' | ');
 }
 

@@ -3,7 +3,7 @@ import { catalogCommand } from './catalog.command.js';
 import { emulatorCommand } from './emulator.command.js';
 
 /** Every subcommand of the `nestjs-spotzee` bin; a new one is a file in lib/cli/ and a line here. */
-export const CLI_COMMANDS: readonly CliCommand[] = [emulatorCommand, catalogCommand];
+const CLI_COMMANDS: readonly CliCommand[] = [emulatorCommand, catalogCommand];
 
 function overview(): string {
   const width = Math.max(...CLI_COMMANDS.map((command) => command.name.length));

@@ -5,9 +5,8 @@ import { DedupeWindow } from './queue/dedupe-window.js';
 import { DeliveryMessages as M } from './delivery.messages.js';
 import { DeliveryGate } from './dispatch/delivery-gate.js';
 import type { DeliveryOptions } from './delivery-options.js';
-import { DeliveryTransport } from './dispatch/delivery-transport.js';
-import { DryRunTransport } from './dispatch/dry-run-transport.js';
-import { EngineLog } from './ledger/engine-log.js';
+import { DeliveryTransport, DryRunTransport } from './dispatch/delivery-transport.js';
+import { EngineLog, ProblemLog } from './ledger/engine-log.js';
 import { detachedTimeout } from './dispatch/detached-scope.js';
 import { SpotzeeConfigurationError } from './errors.js';
 import { EventIntake } from './queue/event-intake.js';
@@ -15,9 +14,8 @@ import { EventQueueStore, isPromiseLike } from './queue/event-queue-store.js';
 import type { MaybePromise, RecoveredQueue } from './queue/event-queue-store.js';
 import { FlushWaiters } from './ledger/flush-waiters.js';
 import { ListenerRegistry } from './ledger/listener-registry.js';
-import { LogThrottle } from './ledger/log-throttle.js';
 import { MemoryEventQueue } from './queue/memory-event-queue.js';
-import { mintEventId } from './prepare/event-id.js';
+import { summarizeInput } from './prepare/event-summary.js';
 import { OutcomeLedger, type Reservation } from './ledger/outcome-ledger.js';
 import { OutcomeLog } from './ledger/outcome-log.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats, DropReason, RejectedOutcome } from './ledger/outcomes.js';
@@ -30,7 +28,7 @@ import { ResponseHandler } from './dispatch/response-handler.js';
 import { RetryPolicy } from './dispatch/retry-policy.js';
 import { OPEN_REQUESTS_PER_SLOT, SendScheduler } from './dispatch/send-scheduler.js';
 import { ServerRejections } from './dispatch/server-rejections.js';
-import { ShutdownDrain } from './dispatch/shutdown-drain.js';
+import type { ShutdownDrain } from './dispatch/shutdown-drain.js';
 import type { CloseOptions, CloseReport } from './dispatch/shutdown-drain.js';
 import type { EventSummary, PreparedEvent, TrackInput } from './prepare/spotzee-event.js';
 import { UndiciTransport } from './dispatch/undici-transport.js';
@@ -48,10 +46,7 @@ export function flushTimeout(options: FlushOptions): number | undefined {
   const timeoutMs = (options ?? {}).timeoutMs;
   if (timeoutMs === undefined) return undefined;
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
-    throw new SpotzeeConfigurationError(
-      'timeoutMs',
-      `flush({ timeoutMs }) expects a finite number of ms ≥ 0, got ${String(timeoutMs)}.`,
-    );
+    throw new SpotzeeConfigurationError('timeoutMs', M.flushTimeout(timeoutMs));
   }
   return timeoutMs;
 }
@@ -62,10 +57,6 @@ export interface DeliveryEngineSeams {
   /** [0, 1) like Math.random; tests pass a fixed one to make jitter deterministic. */
   random?: () => number;
 }
-
-const LISTENER_ERROR_LOG_INTERVAL_MS = 60_000;
-/** A store that keeps failing is logged once per operation per minute. */
-const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The framework-free delivery engine: validated events go into a bounded queue, leave it as frozen
@@ -92,7 +83,7 @@ export class DeliveryEngine {
   readonly #scheduler: SendScheduler;
   readonly #drain: ShutdownDrain;
   readonly #dedupe: DedupeWindow;
-  readonly #storeFailed: (operation: string, error: unknown) => void;
+  readonly #problems: ProblemLog;
 
   constructor(options: DeliveryOptions, seams: DeliveryEngineSeams = {}) {
     const redact = createRedactor(typeof options?.apiKey === 'string' ? options.apiKey : undefined);
@@ -120,23 +111,12 @@ export class DeliveryEngine {
             // Slow requests stop counting against maxInFlight (see SendScheduler), so allow their sockets.
             connections: resolved.maxInFlight * OPEN_REQUESTS_PER_SLOT,
           }));
-    const listenerErrorLog = new LogThrottle(LISTENER_ERROR_LOG_INTERVAL_MS);
-    const listeners = (this.#listeners = new ListenerRegistry((type, error) => {
-      const detail = error instanceof Error ? error.message : String(error);
-      const line = listenerErrorLog.admit(type, M.listenerThrew(type, detail));
-      if (line !== null) log.write('error', line);
-    }));
-
-    const storeErrorLog = new LogThrottle(STORE_ERROR_LOG_INTERVAL_MS);
-    const storeFailed = (operation: string, error: unknown): void => {
-      const detail = error instanceof Error ? error.message : String(error);
-      const line = storeErrorLog.admit(operation, M.storeFailed(operation, detail));
-      if (line !== null) log.write('error', line);
-    };
-    this.#storeFailed = storeFailed;
-
+    // Built in the order events meet them: the ledger first (everything reports to it), the gate and
+    // the answers it acts on, the sender, then the scheduler (which builds the shutdown drain) and the intake.
+    const problems = (this.#problems = new ProblemLog(log));
+    const listeners = (this.#listeners = new ListenerRegistry(problems));
     const waiters = this.#waiters;
-    const pool = (this.#pool = new BatchPool(resolved, queue, storeFailed));
+    const pool = (this.#pool = new BatchPool(resolved, queue, problems));
     const concurrency = new ConcurrencyLimit(resolved.maxInFlight);
     const outcomeLog = new OutcomeLog(log, resolved);
     const ledger = (this.#ledger = new OutcomeLedger({ pool, waiters, listeners, dedupe, outcomeLog, redact }));
@@ -147,7 +127,9 @@ export class DeliveryEngine {
       waiters,
       log,
       random,
-      onHealthChanged: () => listeners.emit('health', this.health()),
+      listeners,
+      ledger,
+      queue,
     }));
     const responses = new ResponseHandler({
       options: resolved,
@@ -161,7 +143,6 @@ export class DeliveryEngine {
       listeners,
       log,
     });
-    // The scheduler, the sender and the drain call one another; these closures close the loop.
     const sender = (this.#sender = new BatchSender({
       options: resolved,
       url,
@@ -171,36 +152,22 @@ export class DeliveryEngine {
       concurrency,
       responses,
       log,
-      afterRequest: () => this.#scheduler.pump(),
     }));
-    const drain = (this.#drain = new ShutdownDrain({
+    const scheduler = (this.#scheduler = new SendScheduler({
       options: resolved,
       queue,
       pool,
       ledger,
       gate,
       waiters,
+      concurrency,
+      sender,
+      problems,
       outcomeLog,
       transport,
       log,
-      hooks: {
-        requestPump: () => this.#scheduler.requestPump(),
-        stopPump: () => this.#scheduler.stop(),
-        abortRequests: () => sender.abort(),
-      },
     }));
-    this.#scheduler = new SendScheduler({
-      options: resolved,
-      queue,
-      pool,
-      ledger,
-      gate,
-      waiters,
-      drain,
-      concurrency,
-      send: (batch) => sender.send(batch),
-      onTakeFailed: (error) => storeFailed('take', error),
-    });
+    const drain = (this.#drain = scheduler.drain);
     this.#intake = new EventIntake({ options: resolved, queue, pool, ledger, dedupe, listeners, drain });
 
     if (apiKey !== '' && !apiKey.startsWith('sk_')) {
@@ -208,14 +175,10 @@ export class DeliveryEngine {
     }
     queue.attach({
       adopt: (found) => this.#adopt(found),
-      wake: () => this.#scheduler.requestPump(),
+      wake: () => scheduler.requestPump(),
       duplicate: (entry) => {
         const key = entry.event.idempotencyKey ?? '';
-        ledger.deduplicate(
-          entry,
-          key,
-          `not sent again: idempotencyKey "${key}" was already captured by another instance within the dedupe window.`,
-        );
+        ledger.deduplicate(entry, key, M.alreadyCaptured(key, { byAnotherInstance: true }));
       },
       log: (level, message) => log.write(level, message),
     });
@@ -230,7 +193,7 @@ export class DeliveryEngine {
     } catch (error) {
       // A store that can never work (an unwritable directory, a directory another process holds) fails the start-up.
       if (error instanceof SpotzeeConfigurationError) throw error;
-      this.#storeFailed('recover', error);
+      this.#problems.storeFailed('recover', error);
       return;
     }
     if (!isPromiseLike(recovered)) {
@@ -239,7 +202,7 @@ export class DeliveryEngine {
     }
     recovered.then(
       (queue) => this.#adopt(queue),
-      (error: unknown) => this.#storeFailed('recover', error),
+      (error: unknown) => this.#problems.storeFailed('recover', error),
     );
   }
 
@@ -291,7 +254,7 @@ export class DeliveryEngine {
    */
   discard(events: readonly PreparedEvent[], reason: string): void {
     if (!Array.isArray(events) || events.length === 0) return;
-    this.#ledger.discard(events, reason, `Spotzee discarded ${events.length} event(s): ${reason}.`);
+    this.#ledger.discard(events, reason, M.discarded(events.length, reason));
   }
 
   /** Counts and drops a prepared event that must not be queued (an integration's bound). Never throws. */
@@ -330,7 +293,7 @@ export class DeliveryEngine {
     if (this.#intake.refusesNewest) {
       // Decided before serialising: a full queue must not make every refused event pay for JSON.
       const event = unpreparedEvent(input, now);
-      this.#intake.refuse(event, 'queue_full', `not queued: the queue is full (overflow policy drop-newest).`, now);
+      this.#intake.refuse(event, 'queue_full', M.dropQueueFull('drop-newest'), now);
       return { ok: true, event };
     }
     const result = this.#prepare(input, now);
@@ -362,7 +325,9 @@ export class DeliveryEngine {
         resolve(settledAll);
       };
       this.#waiters.add(target, pending, done);
-      if (timeoutMs !== undefined) timer = detachedTimeout(() => this.#waiters.release(done), timeoutMs, true);
+      if (timeoutMs !== undefined) {
+        timer = detachedTimeout(() => this.#waiters.release(done), timeoutMs, { keepAlive: true });
+      }
       this.#scheduler.requestPump();
     });
   }
@@ -403,7 +368,7 @@ export class DeliveryEngine {
   }
 
   health(): DeliveryHealth {
-    return this.#gate.health(this.#ledger.pending, this.#queue.status());
+    return this.#gate.health();
   }
 
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {
@@ -419,17 +384,5 @@ export class DeliveryEngine {
 
 /** What a drop reports about an event refused before it was serialised: its summary, no body. */
 function unpreparedEvent(input: TrackInput, now: number): PreparedEvent {
-  const safe: Partial<TrackInput> = input !== null && typeof input === 'object' ? input : {};
-  const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-  return {
-    id: mintEventId(),
-    name: typeof safe.name === 'string' ? safe.name : String(safe.name),
-    externalId: text(safe.externalId),
-    anonymousId: text(safe.anonymousId),
-    idempotencyKey: text(safe.idempotencyKey),
-    createdAt: new Date(now).toISOString(),
-    source: typeof safe.source === 'string' ? safe.source : undefined,
-    json: '',
-    bytes: 0,
-  };
+  return { source: undefined, ...summarizeInput(input, now), json: '', bytes: 0 };
 }

@@ -1,10 +1,12 @@
 import type { SpotzeeProblem } from './dispatch/spotzee-problem.js';
+import type { DropReason } from './ledger/outcomes.js';
+import { describeEvent } from './prepare/event-summary.js';
 
 /**
  * Every log line the engine writes, in one place so the wording stays consistent: one line per problem,
  * naming the batch, the server's status, code and request_id, and what happens next.
  */
-export function seconds(ms: number): string {
+function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
@@ -30,6 +32,40 @@ export interface BatchRef {
 }
 
 export const DeliveryMessages = {
+  /** An outcome's message: `Spotzee event "order_placed" from POST /orders not queued: …`. */
+  eventOutcome: (name: string, source: string | undefined, why: string) =>
+    `Spotzee event ${describeEvent(name, source)} ${why}`,
+
+  // Why an event was dropped: each completes eventOutcome's sentence.
+  dropShutDown: () => 'not queued: the Spotzee engine is shut down.',
+  dropStillValidating: () => 'not queued: it was still being validated when the Spotzee engine shut down.',
+  alreadyCaptured: (key: string, { byAnotherInstance = false }: { byAnotherInstance?: boolean } = {}) =>
+    `not sent again: idempotencyKey "${key}" was already captured${byAnotherInstance ? ' by another instance' : ''} within the dedupe window.`,
+  dropQueueFull: (overflow: string) => `not queued: the queue is full (overflow policy ${overflow}).`,
+  dropEvicted: () => 'dropped to make room for newer events: the queue is full (overflow policy drop-oldest).',
+  dropStoreFailed: (detail: string) => `not queued: the event store failed to keep it (${detail}).`,
+  dropRetriesExhausted: (why: string, failure: string) => `dropped ${why} (last: ${failure}).`,
+  dropAtDeadline: (why: string) => `not delivered: ${why}.`,
+
+  // Why the drain gave up on what was left (dropAtDeadline's `why`).
+  deadlinePassed: () => 'the shutdown deadline passed',
+  deadlineUnreachable: () => 'nothing more could be sent before the shutdown deadline',
+  deadlineWhileHalted: (why: string) => `${why} (Spotzee had refused the API key)`,
+  deadlineWhileRateLimited: (why: string) => `${why} (Spotzee was rate limiting)`,
+
+  /** One line per burst of drops, with a few of the event names. */
+  droppedSummary: (total: number, parts: readonly string[], names: readonly string[]) =>
+    `Spotzee dropped ${plural(total, 'event')}: ${parts.join(', ')}. Events included ${names.map((name) => `"${name}"`).join(', ')}.`,
+  droppedReason: (reason: DropReason, count: number, detail: string) => `${count} ${reason}${detail}`,
+  queueLimits: (maxEvents: number, maxBytes: number, overflow: string) =>
+    ` (queue limit ${maxEvents} events / ${maxBytes} bytes, overflow ${overflow})`,
+
+  discarded: (count: number, reason: string) => `Spotzee discarded ${count} event(s): ${reason}.`,
+  discardedSummary: (count: number, example: string) =>
+    `Spotzee discarded ${plural(count, 'event')} of failed requests (commit-on-success; e.g. ${example}).`,
+
+  flushTimeout: (value: unknown) => `flush({ timeoutMs }) expects a finite number of ms ≥ 0, got ${String(value)}.`,
+
   keyShape: () =>
     'The Spotzee apiKey does not start with sk_; Spotzee secret keys do. Check that the right key is configured.',
 

@@ -13,3 +13,8 @@ export class SpotzeeConfigurationError extends Error {
     this.option = option;
   }
 }
+
+/** The one wording of a bad option: `Invalid Spotzee option maxAttempts: expected …, got "5".` */
+export function invalidOptionError(option: string, detail: string): SpotzeeConfigurationError {
+  return new SpotzeeConfigurationError(option, `Invalid Spotzee option ${option}: ${detail}`);
+}

@@ -2,7 +2,8 @@ import { hasControlCharacters } from './prepare/control-characters.js';
 import type { DeliveryLogger } from './ledger/delivery-logger.js';
 import { SILENT_LOGGER } from './ledger/delivery-logger.js';
 import type { DeliveryOptions, OverflowPolicy } from './delivery-options.js';
-import { SpotzeeConfigurationError } from './errors.js';
+import { describeValue } from './describe-value.js';
+import { invalidOptionError, SpotzeeConfigurationError } from './errors.js';
 
 /** Every option with its value decided. The API key is deliberately absent: it lives only in the engine. */
 export interface ResolvedDeliveryOptions {
@@ -104,14 +105,7 @@ const RANGES: Record<
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
 function fail(option: string, message: string): never {
-  throw new SpotzeeConfigurationError(option, `Invalid Spotzee option ${option}: ${message}`);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `a string`;
-  return typeof value;
+  throw invalidOptionError(option, message);
 }
 
 function integerOption(
@@ -124,7 +118,7 @@ function integerOption(
 ): number {
   const value = (options as Record<string, unknown>)[name] ?? fallback ?? DEFAULT_DELIVERY_OPTIONS[name];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(name, `expected an integer from ${min} to ${max} (${why}), got ${describe(value)}.`);
+    fail(name, `expected an integer from ${min} to ${max} (${why}), got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -136,7 +130,7 @@ export function isLoopbackHost(hostname: string): boolean {
 function resolveBaseUrl(raw: unknown): string {
   const value = raw ?? DEFAULT_BASE_URL;
   if (typeof value !== 'string' || value.trim() === '') {
-    fail('baseUrl', `expected a URL such as ${DEFAULT_BASE_URL}, got ${describe(value)}.`);
+    fail('baseUrl', `expected a URL such as ${DEFAULT_BASE_URL}, got ${describeValue(value)}.`);
   }
   if (hasControlCharacters(value)) fail('baseUrl', 'contains control characters; remove them.');
   let url: URL;
@@ -172,7 +166,7 @@ function resolveApiKey(options: DeliveryOptions, dryRun: boolean): boolean {
       'is missing. Pass your Spotzee secret key (sk_…), e.g. from the SPOTZEE_API_KEY environment variable, or set dryRun: true to run without sending.',
     );
   }
-  if (typeof key !== 'string') fail('apiKey', `expected a string, got ${describe(key)}.`);
+  if (typeof key !== 'string') fail('apiKey', `expected a string, got ${describeValue(key)}.`);
   if (/\s/.test(key) || hasControlCharacters(key)) {
     fail(
       'apiKey',
@@ -213,7 +207,7 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
     );
   }
   const dryRun = options.dryRun ?? false;
-  if (typeof dryRun !== 'boolean') fail('dryRun', `expected true or false, got ${describe(dryRun)}.`);
+  if (typeof dryRun !== 'boolean') fail('dryRun', `expected true or false, got ${describeValue(dryRun)}.`);
   const hasApiKey = resolveApiKey(options, dryRun);
   const baseUrl = resolveBaseUrl(options.baseUrl);
 
@@ -224,7 +218,7 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
 
   const overflow = options.overflow ?? DEFAULT_DELIVERY_OPTIONS.overflow;
   if (overflow !== 'drop-newest' && overflow !== 'drop-oldest') {
-    fail('overflow', `expected 'drop-newest' or 'drop-oldest', got ${describe(overflow)}.`);
+    fail('overflow', `expected 'drop-newest' or 'drop-oldest', got ${describeValue(overflow)}.`);
   }
 
   const numbers = {} as Record<NumericOption, number>;

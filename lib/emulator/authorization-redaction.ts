@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
  * `Bearer sk_live_abc…` becomes `Bearer sk_…`: enough to see which kind of key a client sent, never
  * the key itself, because request records are printed in test failures and demo output.
  */
-export function redactAuthorization(value: string): string {
+function redactAuthorization(value: string): string {
   const match = /^(\S+)\s+(\S*)/.exec(value);
   if (match === null) return '[redacted]';
   const prefix = /^([A-Za-z]{2,8}_)/.exec(match[2]!);

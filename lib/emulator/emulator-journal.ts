@@ -105,10 +105,6 @@ export class EmulatorJournal {
     this.notify();
   }
 
-  get inFlight(): number {
-    return this.running;
-  }
-
   get acceptedEvents(): number {
     return this.counters.acceptedEvents;
   }

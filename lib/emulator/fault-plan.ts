@@ -109,10 +109,6 @@ export class FaultPlan {
     return this.queue.reduce((sum, entry) => sum + entry.remaining, 0);
   }
 
-  get chaosEnabled(): boolean {
-    return this.chaosState !== null;
-  }
-
   clear(): void {
     for (const entry of this.queue) entry.remaining = 0;
     this.queue = [];

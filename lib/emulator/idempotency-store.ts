@@ -64,11 +64,6 @@ export class IdempotencyStore {
     if (this.running.get(ticket.key) === ticket) this.running.delete(ticket.key);
   }
 
-  get size(): { running: number; completed: number } {
-    this.sweep(this.now());
-    return { running: this.running.size, completed: this.completed.size };
-  }
-
   clear(): void {
     this.running = new Map();
     this.completed = new Map();

@@ -62,7 +62,7 @@ export function storedFromQueued(entry: QueuedEvent): StoredEvent {
 }
 
 /** A stored event back as the engine's prepared event (its byte count measured again). */
-export function preparedFromStored(stored: StoredEvent): PreparedEvent {
+function preparedFromStored(stored: StoredEvent): PreparedEvent {
   return {
     id: stored.id,
     name: stored.name,

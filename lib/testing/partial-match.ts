@@ -11,7 +11,7 @@ interface AsymmetricMatcher {
   toAsymmetricMatcher?(): string;
 }
 
-export function isAsymmetricMatcher(value: unknown): value is AsymmetricMatcher {
+function isAsymmetricMatcher(value: unknown): value is AsymmetricMatcher {
   return (
     typeof value === 'object' &&
     value !== null &&

@@ -360,7 +360,7 @@ describe('OpenTelemetry metrics, read by the SDK against the emulator', () => {
         ],
       }),
     ).rejects.toThrow(
-      'Invalid Spotzee option metrics.meterProvider: expected an OpenTelemetry MeterProvider (an object with getMeter()), got an object (Object); omit it to use the global one.',
+      'Invalid Spotzee option metrics.meterProvider: expected an OpenTelemetry MeterProvider (an object with getMeter()), got an object; omit it to use the global one.',
     );
   });
 });

@@ -278,7 +278,7 @@ describe.each(PLATFORMS)('capture on %s', (_platform, createAdapter) => {
 
     expect(rejections.map((outcome) => [outcome.event.name, outcome.reason])).toEqual([
       ['report_built', 'not_serialisable'],
-      ['<a undefined>', 'invalid_name'],
+      ['<undefined>', 'invalid_name'],
       ['report_built', 'missing_contact'],
       ['report_built', 'not_serialisable'],
     ]);

@@ -33,12 +33,12 @@ describe('@EmitsEvent refuses bad arguments where it is written', () => {
     [
       'a non-string name',
       () => EmitsEvent(42 as never),
-      'BillingController.charge: @EmitsEvent() needs a non-empty event name string, got number 42. Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed.',
+      'BillingController.charge: @EmitsEvent() needs a non-empty event name string, got 42. Spotzee names are snake_case verbs in the past tense, like order_placed or subscription_renewed.',
     ],
     [
       'a mapper that is not a function',
       () => EmitsEvent('invoice_paid', { data: { total: 1 } as never }),
-      `BillingController.charge: @EmitsEvent('invoice_paid') option "data" must be a function (result, context) => …, got an object (Object).`,
+      `BillingController.charge: @EmitsEvent('invoice_paid') option "data" must be a function (result, context) => …, got an object.`,
     ],
     [
       'a misspelt option',

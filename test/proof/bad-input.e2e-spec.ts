@@ -134,7 +134,7 @@ describe('bad input catalogue', () => {
         'a number given as a string',
         { apiKey: KEY, maxAttempts: '5' },
         'maxAttempts',
-        'Invalid Spotzee option maxAttempts: expected an integer from 1 to 100 (attempts per batch, the first included), got a string.',
+        'Invalid Spotzee option maxAttempts: expected an integer from 1 to 100 (attempts per batch, the first included), got "5".',
       ],
       [
         'a response bound too small to read an error',
@@ -152,7 +152,7 @@ describe('bad input catalogue', () => {
         'an unknown overflow policy',
         { apiKey: KEY, overflow: 'block' },
         'overflow',
-        "Invalid Spotzee option overflow: expected 'drop-newest' or 'drop-oldest', got a string.",
+        "Invalid Spotzee option overflow: expected 'drop-newest' or 'drop-oldest', got \"block\".",
       ],
       [
         'a header name with a space',
@@ -205,7 +205,7 @@ describe('bad input catalogue', () => {
       [
         'a name that is not a string',
         () => EmitsEvent(42 as never),
-        'Probe.handle: @EmitsEvent() needs a non-empty event name string, got number 42.',
+        'Probe.handle: @EmitsEvent() needs a non-empty event name string, got 42.',
       ],
       [
         'a data option that is not a function',

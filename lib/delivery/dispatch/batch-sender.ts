@@ -19,8 +19,6 @@ export interface BatchSenderDeps {
   concurrency: ConcurrencyLimit;
   responses: ResponseHandler;
   log: EngineLog;
-  /** Runs after every request, answered or not: a slot is free again. */
-  afterRequest: () => void;
 }
 
 /**
@@ -40,7 +38,6 @@ export class BatchSender {
   readonly #concurrency: ConcurrencyLimit;
   readonly #responses: ResponseHandler;
   readonly #log: EngineLog;
-  readonly #afterRequest: () => void;
 
   constructor(deps: BatchSenderDeps) {
     this.#options = deps.options;
@@ -50,7 +47,6 @@ export class BatchSender {
     this.#concurrency = deps.concurrency;
     this.#responses = deps.responses;
     this.#log = deps.log;
-    this.#afterRequest = deps.afterRequest;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'spotzee-version': deps.options.apiVersion,
@@ -74,7 +70,11 @@ export class BatchSender {
     this.#abort.abort();
   }
 
-  send(batch: FrozenBatch): void {
+  /**
+   * Resolves once the request is over, answered or not, and its answer handled: the batch has left
+   * the in-flight count, so a slot is free again. Never rejects.
+   */
+  send(batch: FrozenBatch): Promise<void> {
     const options = this.#options;
     const startedAt = Date.now();
     this.#pool.launch(batch, startedAt, this.#concurrency.launch());
@@ -106,7 +106,7 @@ export class BatchSender {
       landed = true;
       this.#pool.land(batch);
     };
-    request
+    return request
       .then(
         (response) => {
           land();
@@ -124,9 +124,6 @@ export class BatchSender {
           M.engineBug(batch.key, error instanceof Error ? (error.stack ?? error.message) : String(error)),
         );
       })
-      .finally(() => {
-        land();
-        this.#afterRequest();
-      });
+      .finally(land);
   }
 }

@@ -1,4 +1,6 @@
-import type { QueueStoreStatus } from '../queue/event-queue-store.js';
+import type { EventQueueStore } from '../queue/event-queue-store.js';
+import type { ListenerRegistry } from '../ledger/listener-registry.js';
+import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
 import { rateLimitPauseMs } from './backoff.js';
 import type { BatchPool } from '../queue/batch-pool.js';
 import { DeliveryMessages as M } from '../delivery.messages.js';
@@ -19,8 +21,10 @@ export interface DeliveryGateDeps {
   waiters: FlushWaiters;
   log: EngineLog;
   random: () => number;
-  /** `halted` flipped: the engine announces its health. */
-  onHealthChanged: () => void;
+  /** `halted` flipping is announced to `health` listeners, with what `health()` reads. */
+  listeners: ListenerRegistry;
+  ledger: OutcomeLedger;
+  queue: EventQueueStore;
 }
 
 /**
@@ -49,7 +53,9 @@ export class DeliveryGate {
   readonly #waiters: FlushWaiters;
   readonly #log: EngineLog;
   readonly #random: () => number;
-  readonly #onHealthChanged: () => void;
+  readonly #listeners: ListenerRegistry;
+  readonly #ledger: OutcomeLedger;
+  readonly #queue: EventQueueStore;
 
   constructor(deps: DeliveryGateDeps) {
     this.#options = deps.options;
@@ -58,7 +64,9 @@ export class DeliveryGate {
     this.#waiters = deps.waiters;
     this.#log = deps.log;
     this.#random = deps.random;
-    this.#onHealthChanged = deps.onHealthChanged;
+    this.#listeners = deps.listeners;
+    this.#ledger = deps.ledger;
+    this.#queue = deps.queue;
   }
 
   get halted(): boolean {
@@ -79,12 +87,13 @@ export class DeliveryGate {
     return this.#rateLimited;
   }
 
-  health(queueDepth: number, store: QueueStoreStatus): DeliveryHealth {
+  health(): DeliveryHealth {
+    const store = this.#queue.status();
     return {
       healthy: !this.#halted && store.up,
       halted: this.#halted,
       lastError: this.#lastError === null ? null : { ...this.#lastError },
-      queueDepth,
+      queueDepth: this.#ledger.pending,
       store,
       pausedUntil: this.#resumesAt(),
     };
@@ -184,7 +193,7 @@ export class DeliveryGate {
     const message = `${hint} ${failure}`;
     this.noteError(message, status, problem.code, requestId);
     this.#log.write('error', M.halted(message, options.haltProbeIntervalMs));
-    this.#onHealthChanged();
+    this.#listeners.emit('health', this.health());
     // flush() must not hang on events that cannot be sent until someone fixes the configuration.
     this.#waiters.releaseAll();
   }
@@ -195,6 +204,6 @@ export class DeliveryGate {
     this.#quickProbeUsed = false;
     this.#pool.unhold(Date.now());
     this.#log.write('log', M.resumed());
-    this.#onHealthChanged();
+    this.#listeners.emit('health', this.health());
   }
 }

@@ -11,12 +11,16 @@ const scope = new AsyncResource('nestjs-spotzee.delivery', { requireManualDestro
 // afterwards is unaffected (AsyncLocalStorage reads the store it was created with).
 scope.emitDestroy();
 
-export function runDetached<T>(fn: () => T): T {
+function runDetached<T>(fn: () => T): T {
   return scope.runInAsyncScope(fn);
 }
 
 /** An unref'd (or, while someone awaits the engine, ref'd) timer in the detached scope. */
-export function detachedTimeout(fn: () => void, delayMs: number, keepAlive: boolean): NodeJS.Timeout {
+export function detachedTimeout(
+  fn: () => void,
+  delayMs: number,
+  { keepAlive }: { keepAlive: boolean },
+): NodeJS.Timeout {
   return runDetached(() => {
     const timer = setTimeout(fn, Math.max(0, delayMs));
     if (!keepAlive) timer.unref();

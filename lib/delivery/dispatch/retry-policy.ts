@@ -94,7 +94,7 @@ export class RetryPolicy {
     const line = this.#failureLog.admit(`exhausted|${kind}`, M.exhausted(batch, failure, batch.failures, why));
     if (line !== null) this.#log.write('error', line);
     for (const entry of batch.entries) {
-      this.#ledger.drop(entry, 'retries_exhausted', `dropped ${why} (last: ${failure}).`, true, true);
+      this.#ledger.drop(entry, 'retries_exhausted', M.dropRetriesExhausted(why, failure), { frozen: true });
     }
   }
 }

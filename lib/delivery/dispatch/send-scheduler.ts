@@ -9,7 +9,12 @@ import type { FlushWaiters } from '../ledger/flush-waiters.js';
 import type { FrozenBatch } from '../queue/frozen-batch.js';
 import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
 import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
-import type { ShutdownDrain } from './shutdown-drain.js';
+import { ShutdownDrain } from './shutdown-drain.js';
+import type { BatchSender } from './batch-sender.js';
+import type { DeliveryTransport } from './delivery-transport.js';
+import type { EngineLog, ProblemLog } from '../ledger/engine-log.js';
+import type { OutcomeLog } from '../ledger/outcome-log.js';
+import { DeliveryMessages as M } from '../delivery.messages.js';
 
 export interface SendSchedulerDeps {
   options: Readonly<ResolvedDeliveryOptions>;
@@ -18,15 +23,18 @@ export interface SendSchedulerDeps {
   ledger: OutcomeLedger;
   gate: DeliveryGate;
   waiters: FlushWaiters;
-  drain: ShutdownDrain;
   concurrency: ConcurrencyLimit;
-  send: (batch: FrozenBatch) => void;
-  /** The store's `take()` failed; it is tried again `TAKE_RETRY_MS` later. */
-  onTakeFailed: (error: unknown) => void;
+  sender: BatchSender;
+  /** A store's `take()` that failed is logged here, and tried again `TAKE_RETRY_MS` later. */
+  problems: ProblemLog;
+  /** What the shutdown drain needs besides the above. */
+  outcomeLog: OutcomeLog;
+  transport: DeliveryTransport;
+  log: EngineLog;
 }
 
 /** After a store's `take()` failed, how long until the next one. */
-export const TAKE_RETRY_MS = 1_000;
+const TAKE_RETRY_MS = 1_000;
 
 /**
  * A request still unanswered after this long is slow whatever the usual answer time (see
@@ -42,7 +50,7 @@ export const OPEN_REQUESTS_PER_SLOT = 2;
  * failure leaves a few backing off while the rest flows, and a full outage freezes no more than this,
  * so the queue's overflow policy can still choose what to keep.
  */
-export const BACKING_OFF_PER_SLOT = 2;
+const BACKING_OFF_PER_SLOT = 2;
 
 /**
  * Decides when batches leave. The pump fills free in-flight slots with due retries first, then with new
@@ -68,14 +76,18 @@ export class SendScheduler {
   readonly #ledger: OutcomeLedger;
   readonly #gate: DeliveryGate;
   readonly #waiters: FlushWaiters;
-  readonly #drain: ShutdownDrain;
   readonly #concurrency: ConcurrencyLimit;
-  readonly #send: (batch: FrozenBatch) => void;
+  readonly #sender: BatchSender;
+  readonly #problems: ProblemLog;
+  /**
+   * The end of sending: `close()` lets the pump run until every event has its outcome or the deadline
+   * passes. The scheduler consults it on every pump, and the drain drives the scheduler: built here.
+   */
+  readonly drain: ShutdownDrain;
   /** The longest a request may take before it counts as slow. */
   readonly #slowCapMs: number;
   readonly #maxOpen: number;
   readonly #maxBackingOff: number;
-  readonly #onTakeFailed: (error: unknown) => void;
   /** A store's asynchronous `take()` is under way: one at a time. */
   #taking = false;
   /** No `take()` before this time (one failed). */
@@ -88,10 +100,22 @@ export class SendScheduler {
     this.#ledger = deps.ledger;
     this.#gate = deps.gate;
     this.#waiters = deps.waiters;
-    this.#drain = deps.drain;
     this.#concurrency = deps.concurrency;
-    this.#send = deps.send;
-    this.#onTakeFailed = deps.onTakeFailed;
+    this.#sender = deps.sender;
+    this.#problems = deps.problems;
+    const { options, queue, pool, ledger, gate, waiters, outcomeLog, transport, log } = deps;
+    this.drain = new ShutdownDrain({
+      options,
+      queue,
+      pool,
+      ledger,
+      gate,
+      waiters,
+      outcomeLog,
+      transport,
+      log,
+      scheduler: this,
+    });
     const { maxInFlight, requestTimeoutMs } = deps.options;
     this.#slowCapMs = Math.min(SLOW_REQUEST_MS, Math.ceil(requestTimeoutMs / 2));
     this.#maxOpen = maxInFlight * OPEN_REQUESTS_PER_SLOT;
@@ -114,7 +138,7 @@ export class SendScheduler {
 
   /** Coalesces into one pump on the next turn, run from the detached scope. */
   requestPump(): void {
-    if (this.#pumpScheduled || this.#drain.finished) return;
+    if (this.#pumpScheduled || this.drain.finished) return;
     this.#pumpScheduled = true;
     detachedImmediate(() => {
       this.#pumpScheduled = false;
@@ -123,7 +147,7 @@ export class SendScheduler {
   }
 
   pump(): void {
-    const drain = this.#drain;
+    const drain = this.drain;
     if (drain.finished) return;
     const now = Date.now();
     const gate = this.#gate;
@@ -134,14 +158,24 @@ export class SendScheduler {
       while (this.#hasFreeSlot(now)) {
         const batch = pool.nextDue(now) ?? this.#freezeIfReady(now);
         if (batch === null) break;
-        this.#send(batch);
+        this.#launch(batch);
       }
     }
     if (drain.closing && this.#closeCannotProgress(now)) {
-      drain.expire('nothing more could be sent before the shutdown deadline');
+      drain.expire(M.deadlineUnreachable());
       return;
     }
     this.#armWakeTimer(now);
+  }
+
+  /** Puts a batch on the wire; when its request is over a slot is free, so the pump runs again. */
+  #launch(batch: FrozenBatch): void {
+    void this.#sender.send(batch).then(() => this.pump());
+  }
+
+  /** The deadline: requests in flight are abandoned (their failures are not retried). */
+  abortRequests(): void {
+    this.#sender.abort();
   }
 
   /** The engine finished: no timer may hold the process or wake a finished engine. */
@@ -172,7 +206,7 @@ export class SendScheduler {
     if (batch === null && this.#queue.size > 0) batch = this.#take(now);
     if (batch === null) return;
     this.#gate.probeSent(now);
-    this.#send(batch);
+    this.#launch(batch);
   }
 
   /** Freezes the next batch from the queue when it is due; null when it should wait. */
@@ -181,7 +215,7 @@ export class SendScheduler {
     const head = queue.peek();
     if (head === undefined || this.#taking || now < this.#takeBlockedUntil) return null;
     if (!this.#mayFreeze()) return null;
-    const forced = this.#drain.closing || head.seq <= this.#forceSeq;
+    const forced = this.drain.closing || head.seq <= this.#forceSeq;
     if (!forced) {
       if (!this.#started) return null;
       const { maxBatchEvents, maxBatchBytes, flushIntervalMs } = this.#options;
@@ -209,10 +243,10 @@ export class SendScheduler {
     taken.then(
       (entries) => {
         this.#taking = false;
-        if (this.#drain.finished) {
+        if (this.drain.finished) {
           // Handed over after the deadline settled everything else: these are the last leftovers.
           for (const entry of entries) {
-            this.#ledger.drop(entry, 'shutdown_deadline', 'not delivered: the shutdown deadline passed.');
+            this.#ledger.drop(entry, 'shutdown_deadline', M.dropAtDeadline(M.deadlinePassed()));
           }
           return;
         }
@@ -229,7 +263,7 @@ export class SendScheduler {
 
   #takeFailed(error: unknown): void {
     this.#takeBlockedUntil = Date.now() + TAKE_RETRY_MS;
-    this.#onTakeFailed(error);
+    this.#problems.storeFailed('take', error);
     this.requestPump();
   }
 
@@ -245,13 +279,13 @@ export class SendScheduler {
       next = Math.min(next, pool.nextWaitingAt());
       next = Math.max(next, gate.pausedUntil);
     }
-    return next > this.#drain.deadlineAt;
+    return next > this.drain.deadlineAt;
   }
 
   #armWakeTimer(now: number): void {
     const pool = this.#pool;
     const gate = this.#gate;
-    const closing = this.#drain.closing;
+    const closing = this.drain.closing;
     let at = Infinity;
     if (gate.halted) {
       if (pool.inFlight === 0 && this.#ledger.pending > 0) at = gate.nextProbeAt;
@@ -289,7 +323,7 @@ export class SendScheduler {
         this.pump();
       },
       Math.max(at - Date.now(), 1),
-      keepAlive,
+      { keepAlive },
     );
   }
 }

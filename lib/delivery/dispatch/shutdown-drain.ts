@@ -9,6 +9,7 @@ import type { EventQueueStore } from '../queue/event-queue-store.js';
 import type { FlushWaiters } from '../ledger/flush-waiters.js';
 import type { OutcomeLedger } from '../ledger/outcome-ledger.js';
 import type { OutcomeLog } from '../ledger/outcome-log.js';
+import type { SendScheduler } from './send-scheduler.js';
 import type { ResolvedDeliveryOptions } from '../resolve-delivery-options.js';
 
 export interface CloseOptions {
@@ -31,14 +32,6 @@ export interface CloseReport {
   kept: number;
 }
 
-/** What the drain asks of the parts that send, without owning them. */
-export interface DrainHooks {
-  requestPump(): void;
-  /** Clears the scheduler's wake timer, so a finished engine holds no timer. */
-  stopPump(): void;
-  abortRequests(): void;
-}
-
 export interface ShutdownDrainDeps {
   options: Readonly<ResolvedDeliveryOptions>;
   queue: EventQueueStore;
@@ -49,7 +42,8 @@ export interface ShutdownDrainDeps {
   outcomeLog: OutcomeLog;
   transport: DeliveryTransport;
   log: EngineLog;
-  hooks: DrainHooks;
+  /** What sends: the drain runs its pump, stops its timer when finished, aborts its requests at the deadline. */
+  scheduler: SendScheduler;
 }
 
 /**
@@ -75,7 +69,7 @@ export class ShutdownDrain {
   readonly #outcomeLog: OutcomeLog;
   readonly #transport: DeliveryTransport;
   readonly #log: EngineLog;
-  readonly #hooks: DrainHooks;
+  readonly #scheduler: SendScheduler;
 
   constructor(deps: ShutdownDrainDeps) {
     this.#options = deps.options;
@@ -87,7 +81,7 @@ export class ShutdownDrain {
     this.#outcomeLog = deps.outcomeLog;
     this.#transport = deps.transport;
     this.#log = deps.log;
-    this.#hooks = deps.hooks;
+    this.#scheduler = deps.scheduler;
   }
 
   /** Intake is closed; sending goes on until the drain finishes. */
@@ -116,16 +110,16 @@ export class ShutdownDrain {
     const before = { delivered: ledger.delivered, rejected: ledger.rejected, dropped: ledger.dropped };
     this.#closing = true;
     // Nothing can be queued from now on: events still being validated by an integration are reported.
-    ledger.dropReservations('not queued: it was still being validated when the Spotzee engine shut down.');
+    ledger.dropReservations(M.dropStillValidating());
     // The drain ends as soon as the last event has an outcome.
     ledger.onDrained = () => this.#finish(false);
     this.#deadlineAt = startedAt + deadlineMs;
     this.#gate.probeNow(startedAt);
     this.#closePromise = new Promise<boolean>((resolve) => {
       this.#closeDone = resolve;
-      this.#deadlineTimer = detachedTimeout(() => this.expire('the shutdown deadline passed'), deadlineMs, true);
+      this.#deadlineTimer = detachedTimeout(() => this.expire(M.deadlinePassed()), deadlineMs, { keepAlive: true });
       if (ledger.pending === 0) this.#finish(false);
-      else this.#hooks.requestPump();
+      else this.#scheduler.requestPump();
     }).then((timedOut) => {
       const report: CloseReport = {
         delivered: ledger.delivered - before.delivered,
@@ -148,12 +142,12 @@ export class ShutdownDrain {
     const ledger = this.#ledger;
     // Everything left is about to be dropped: that is not the drain completing.
     ledger.onDrained = null;
-    this.#hooks.abortRequests();
+    this.#scheduler.abortRequests();
     const gate = this.#gate;
     const reason = gate.halted
-      ? `${why} (Spotzee had refused the API key)`
+      ? M.deadlineWhileHalted(why)
       : gate.pausedUntil > Date.now()
-        ? `${why} (Spotzee was rate limiting)`
+        ? M.deadlineWhileRateLimited(why)
         : why;
     if (this.#queue.durable) {
       // A durable store holds what is left: the next start (or another replica) sends it.
@@ -162,12 +156,12 @@ export class ShutdownDrain {
       return;
     }
     for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
-      ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`);
+      ledger.drop(entry, 'shutdown_deadline', M.dropAtDeadline(reason));
     }
     for (const batch of this.#pool.snapshot()) {
       this.#pool.settle(batch);
       for (const entry of batch.entries) {
-        ledger.drop(entry, 'shutdown_deadline', `not delivered: ${reason}.`, true, true);
+        ledger.drop(entry, 'shutdown_deadline', M.dropAtDeadline(reason), { frozen: true });
       }
     }
     this.#finish(true);
@@ -176,7 +170,7 @@ export class ShutdownDrain {
   #finish(timedOut: boolean): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#hooks.stopPump();
+    this.#scheduler.stop();
     if (this.#deadlineTimer !== null) clearTimeout(this.#deadlineTimer);
     this.#deadlineTimer = null;
     this.#outcomeLog.finish();

@@ -1,3 +1,4 @@
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { DropReason } from './outcomes.js';
 
 const MAX_NAMES = 5;
@@ -11,10 +12,6 @@ export class DropLog {
   #names = new Set<string>();
   #total = 0;
 
-  get isEmpty(): boolean {
-    return this.#total === 0;
-  }
-
   add(reason: DropReason, name: string): void {
     this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
     if (this.#names.size < MAX_NAMES) this.#names.add(name);
@@ -24,9 +21,8 @@ export class DropLog {
   /** The summary line, and resets; null when nothing was dropped. */
   take(describeReason: (reason: DropReason) => string): string | null {
     if (this.#total === 0) return null;
-    const parts = [...this.#counts].map(([reason, count]) => `${count} ${reason}${describeReason(reason)}`);
-    const names = [...this.#names].map((name) => `"${name}"`).join(', ');
-    const line = `Spotzee dropped ${this.#total} event${this.#total === 1 ? '' : 's'}: ${parts.join(', ')}. Events included ${names}.`;
+    const parts = [...this.#counts].map(([reason, count]) => M.droppedReason(reason, count, describeReason(reason)));
+    const line = M.droppedSummary(this.#total, parts, [...this.#names]);
     this.#counts = new Map();
     this.#names = new Set();
     this.#total = 0;

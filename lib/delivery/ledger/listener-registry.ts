@@ -1,15 +1,16 @@
+import type { ProblemLog } from './engine-log.js';
 import type { DeliveryEvents } from './outcomes.js';
 
 type AnyListener = (payload: never) => unknown;
 
 /**
  * Typed listeners that can never break the engine: a throwing listener, or an async one that rejects,
- * is reported through `onError` and the next listener still runs.
+ * is reported to the `ProblemLog` and the next listener still runs.
  */
 export class ListenerRegistry {
   readonly #listeners = new Map<keyof DeliveryEvents, Set<AnyListener>>();
 
-  constructor(private readonly onError: (type: keyof DeliveryEvents, error: unknown) => void) {}
+  constructor(private readonly problems: ProblemLog) {}
 
   on<K extends keyof DeliveryEvents>(type: K, listener: DeliveryEvents[K]): () => void {
     let set = this.#listeners.get(type);
@@ -36,10 +37,10 @@ export class ListenerRegistry {
       try {
         const result = listener(payload as never) as { then?: unknown; catch?: unknown } | undefined;
         if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-          (result as Promise<unknown>).then(undefined, (error: unknown) => this.onError(type, error));
+          (result as Promise<unknown>).then(undefined, (error: unknown) => this.problems.listenerThrew(type, error));
         }
       } catch (error) {
-        this.onError(type, error);
+        this.problems.listenerThrew(type, error);
       }
     }
   }

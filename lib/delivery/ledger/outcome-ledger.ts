@@ -1,7 +1,8 @@
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { BatchPool } from '../queue/batch-pool.js';
 import type { DedupeWindow } from '../queue/dedupe-window.js';
 import type { QueuedEvent } from '../queue/event-queue-store.js';
-import { describeEvent, summarizeEvent } from '../prepare/event-summary.js';
+import { summarizeEvent } from '../prepare/event-summary.js';
 import type { FlushWaiters } from './flush-waiters.js';
 import type { FrozenBatch } from '../queue/frozen-batch.js';
 import type { ListenerRegistry } from './listener-registry.js';
@@ -23,6 +24,13 @@ import type { EventSummary, PreparedEvent } from '../prepare/spotzee-event.js';
  */
 export interface Reservation {
   readonly event: EventSummary;
+}
+
+export interface DropOptions {
+  /** The event sat in a frozen batch (retries exhausted, the deadline), not in the queue: the pool settles it too. */
+  frozen?: boolean;
+  /** Its idempotency key stays remembered: the drop is a dedupe hit, or the key was never remembered for it. */
+  keepKey?: boolean;
 }
 
 export interface OutcomeLedgerDeps {
@@ -131,7 +139,7 @@ export class OutcomeLedger {
       this.#reservations.delete(reservation);
       this.#dropped += 1;
       const event = reservation.event;
-      this.#announceDrop(event, 'closed', `Spotzee event ${describeEvent(event.name, event.source)} ${why}`);
+      this.#announceDrop(event, 'closed', M.eventOutcome(event.name, event.source, why));
     }
   }
 
@@ -208,16 +216,18 @@ export class OutcomeLedger {
     this.#listeners.emit('outcome', outcome);
   }
 
-  /**
-   * `frozen` says whether the event sat in a frozen batch (true) or in the queue / was never queued
-   * (false). Dropped events forget their idempotency key, so capturing them again is allowed.
-   */
-  drop(entry: QueuedEvent, reason: DropReason, why: string, forgetKey = true, frozen = false): void {
+  /** Dropped events forget their idempotency key (unless `keepKey`), so capturing them again is allowed. */
+  drop(
+    entry: QueuedEvent,
+    reason: DropReason,
+    why: string,
+    { frozen = false, keepKey = false }: DropOptions = {},
+  ): void {
     this.#dropped += 1;
     this.#settle(entry, frozen);
-    if (forgetKey && entry.event.idempotencyKey !== null) this.#dedupe.forget(entry.event.idempotencyKey);
+    if (!keepKey && entry.event.idempotencyKey !== null) this.#dedupe.forget(entry.event.idempotencyKey);
     const event = summarizeEvent(entry.event);
-    this.#announceDrop(event, reason, `Spotzee event ${describeEvent(event.name, event.source)} ${why}`);
+    this.#announceDrop(event, reason, M.eventOutcome(event.name, event.source, why));
   }
 
   /**
@@ -230,7 +240,7 @@ export class OutcomeLedger {
     const event = summarizeEvent(entry.event);
     this.#outcomeLog.deduplicated(event.name);
     if (!this.#listeners.has('deduplicated') && !this.#listeners.has('outcome')) return;
-    const message = this.#redact(`Spotzee event ${describeEvent(event.name, event.source)} ${why}`);
+    const message = this.#redact(M.eventOutcome(event.name, event.source, why));
     const outcome: DeduplicatedOutcome = { outcome: 'deduplicated', event, idempotencyKey, message };
     this.#listeners.emit('deduplicated', outcome);
     this.#listeners.emit('outcome', outcome);

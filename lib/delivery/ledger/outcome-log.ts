@@ -1,3 +1,4 @@
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import { detachedTimeout } from '../dispatch/detached-scope.js';
 import { DropLog } from './drop-log.js';
 import type { EngineLog } from './engine-log.js';
@@ -46,7 +47,7 @@ export class OutcomeLog {
     if (line !== null) this.log.write('warn', line);
     // Folded now, or folded earlier under a key this one evicted: either way reported within an interval.
     if ((line === null || this.#throttle.holdsEvictedRepeats) && this.#repeatTimer === null) {
-      this.#repeatTimer = detachedTimeout(() => this.flushRepeats(), REJECTION_LOG_INTERVAL_MS, false);
+      this.#repeatTimer = detachedTimeout(() => this.flushRepeats(), REJECTION_LOG_INTERVAL_MS, { keepAlive: false });
     }
   }
 
@@ -64,7 +65,7 @@ export class OutcomeLog {
     }
     this.#drops.add(reason, name);
     if (this.#dropTimer === null) {
-      this.#dropTimer = detachedTimeout(() => this.flushDrops(), DROP_LOG_WINDOW_MS, false);
+      this.#dropTimer = detachedTimeout(() => this.flushDrops(), DROP_LOG_WINDOW_MS, { keepAlive: false });
     }
   }
 
@@ -74,9 +75,7 @@ export class OutcomeLog {
     this.#dropTimer = null;
     const { maxQueueEvents, maxQueueBytes, overflow } = this.limits;
     const line = this.#drops.take((reason) =>
-      reason === 'queue_full'
-        ? ` (queue limit ${maxQueueEvents} events / ${maxQueueBytes} bytes, overflow ${overflow})`
-        : '',
+      reason === 'queue_full' ? M.queueLimits(maxQueueEvents, maxQueueBytes, overflow) : '',
     );
     if (line !== null) this.log.write('warn', line);
   }
@@ -89,7 +88,7 @@ export class OutcomeLog {
     this.#deduplicatedEvents += 1;
     if (this.#deduplicatedNames.size < 5) this.#deduplicatedNames.add(name);
     if (this.#dedupeTimer === null) {
-      this.#dedupeTimer = detachedTimeout(() => this.flushDeduplicated(), DROP_LOG_WINDOW_MS, false);
+      this.#dedupeTimer = detachedTimeout(() => this.flushDeduplicated(), DROP_LOG_WINDOW_MS, { keepAlive: false });
     }
   }
 
@@ -117,7 +116,7 @@ export class OutcomeLog {
     this.#discardedEvents += count;
     if (this.#discardExample === '') this.#discardExample = `${source ?? 'a request'}: ${why}`;
     if (this.#discardTimer === null) {
-      this.#discardTimer = detachedTimeout(() => this.flushDiscards(), DROP_LOG_WINDOW_MS, false);
+      this.#discardTimer = detachedTimeout(() => this.flushDiscards(), DROP_LOG_WINDOW_MS, { keepAlive: false });
     }
   }
 
@@ -127,11 +126,7 @@ export class OutcomeLog {
     this.#discardTimer = null;
     if (this.#discardedEvents === 0) return;
     const events = this.#discardedEvents;
-    this.log.write(
-      'debug',
-      `Spotzee discarded ${events} event${events === 1 ? '' : 's'} of failed requests ` +
-        `(commit-on-success; e.g. ${this.#discardExample}).`,
-    );
+    this.log.write('debug', M.discardedSummary(events, this.#discardExample));
     this.#discardedEvents = 0;
     this.#discardExample = '';
   }

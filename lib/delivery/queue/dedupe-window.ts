@@ -11,10 +11,6 @@ export class DedupeWindow {
     private readonly maxKeys: number,
   ) {}
 
-  get size(): number {
-    return this.#seen.size;
-  }
-
   /** True when the key was remembered and is still within the window; otherwise remembers it. */
   seen(key: string, now: number = Date.now()): boolean {
     if (this.maxKeys === 0 || this.windowMs === 0) return false;

@@ -1,3 +1,4 @@
+import { DeliveryMessages as M } from '../delivery.messages.js';
 import type { BatchPool } from './batch-pool.js';
 import type { DedupeWindow } from './dedupe-window.js';
 import { isPromiseLike } from './event-queue-store.js';
@@ -67,16 +68,12 @@ export class EventIntake {
     const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };
     if (this.#drain.closing) {
       ledger.countCaptured();
-      ledger.drop(entry, 'closed', `not queued: the Spotzee engine is shut down.`);
+      ledger.drop(entry, 'closed', M.dropShutDown());
       return;
     }
     if (event.idempotencyKey !== null && this.#dedupe.seen(event.idempotencyKey, now)) {
       ledger.countCaptured();
-      ledger.deduplicate(
-        entry,
-        event.idempotencyKey,
-        `not sent again: idempotencyKey "${event.idempotencyKey}" was already captured within the dedupe window.`,
-      );
+      ledger.deduplicate(entry, event.idempotencyKey, M.alreadyCaptured(event.idempotencyKey));
       return;
     }
     // Room is made before the new event counts as captured: listeners of the evicted events must see
@@ -84,7 +81,7 @@ export class EventIntake {
     const fits = this.#makeRoom(event.bytes);
     ledger.countCaptured();
     if (!fits) {
-      ledger.drop(entry, 'queue_full', `not queued: the queue is full (overflow policy ${this.#options.overflow}).`);
+      ledger.drop(entry, 'queue_full', M.dropQueueFull(this.#options.overflow));
       return;
     }
     this.#append(entry);
@@ -103,7 +100,7 @@ export class EventIntake {
 
   #storeFailed(entry: QueuedEvent, error: unknown): void {
     const detail = error instanceof Error ? error.message : String(error);
-    this.#ledger.drop(entry, 'store_failed', `not queued: the event store failed to keep it (${detail}).`);
+    this.#ledger.drop(entry, 'store_failed', M.dropStoreFailed(detail));
   }
 
   /**
@@ -126,7 +123,7 @@ export class EventIntake {
   refuse(event: PreparedEvent, reason: DropReason, why: string, now: number): void {
     const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };
     this.#ledger.countCaptured();
-    this.#ledger.drop(entry, reason, why, false);
+    this.#ledger.drop(entry, reason, why, { keepKey: true });
   }
 
   /** Applies the overflow policy; false when the new event must go. */
@@ -136,11 +133,7 @@ export class EventIntake {
     // Frozen batches cannot shed events without changing their bytes, so only the unbatched queue is trimmed.
     while (!this.#fits(bytes) && this.#queue.size > 0) {
       const oldest = this.#queue.shift()!;
-      this.#ledger.drop(
-        oldest,
-        'queue_full',
-        `dropped to make room for newer events: the queue is full (overflow policy drop-oldest).`,
-      );
+      this.#ledger.drop(oldest, 'queue_full', M.dropEvicted());
     }
     return this.#fits(bytes);
   }

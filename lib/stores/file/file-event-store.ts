@@ -1,13 +1,11 @@
-import { EventQueueStore } from '../../delivery/queue/event-queue-store.js';
+import { DurableEventStore } from '../durable-event-store.js';
 import type {
-  QueueStoreHooks,
   QueueStoreStatus,
   QueuedEvent,
   RecoveredQueue,
   StoredBatch,
   TakeLimits,
 } from '../../delivery/queue/event-queue-store.js';
-import { MemoryEventQueue } from '../../delivery/queue/memory-event-queue.js';
 import { SpotzeeConfigurationError } from '../../delivery/errors.js';
 import { queuedFromStored, storedFromQueued } from '../stored-records.js';
 import { EventLog } from './event-log.js';
@@ -58,12 +56,10 @@ const READ_BACK_EVENTS = 256;
  * @example
  * SpotzeeModule.forRoot({ apiKey, store: new FileEventStore({ directory: '.spotzee' }) })
  */
-export class FileEventStore extends EventQueueStore {
+export class FileEventStore extends DurableEventStore {
   readonly directory: string;
   readonly #options: Required<Omit<FileEventStoreOptions, 'directory'>>;
   readonly #seams: FileEventStoreSeams;
-  /** The oldest queued events, in memory; the `#spilled` newer ones are only in the log. */
-  readonly #queue = new MemoryEventQueue();
   readonly #memoryEvents: number;
   #spilled = 0;
   #spilledBytes = 0;
@@ -72,7 +68,6 @@ export class FileEventStore extends EventQueueStore {
   /** Batch key → the log's handle for it. */
   readonly #refs = new Map<string, string>();
   #log: EventLog | null = null;
-  #hooks: QueueStoreHooks | null = null;
 
   constructor(options: FileEventStoreOptions, seams: FileEventStoreSeams = {}) {
     super();
@@ -102,25 +97,17 @@ export class FileEventStore extends EventQueueStore {
     this.#memoryEvents = seams.memoryEvents ?? DEFAULT_MEMORY_EVENTS;
   }
 
-  override get durable(): boolean {
-    return true;
+  override get size(): number {
+    return this.queue.size + this.#spilled;
   }
 
-  get size(): number {
-    return this.#queue.size + this.#spilled;
+  override get bytes(): number {
+    return this.queue.bytes + this.#spilledBytes;
   }
 
-  get bytes(): number {
-    return this.#queue.bytes + this.#spilledBytes;
-  }
-
-  peek(): QueuedEvent | undefined {
-    if (this.#queue.size === 0) this.#readBack(1);
-    return this.#queue.peek();
-  }
-
-  override attach(hooks: QueueStoreHooks): void {
-    this.#hooks = hooks;
+  override peek(): QueuedEvent | undefined {
+    if (this.queue.size === 0) this.#readBack(1);
+    return this.queue.peek();
   }
 
   /** Locks the directory and replays the log. Throws a clear error for an unwritable or busy directory. */
@@ -134,12 +121,12 @@ export class FileEventStore extends EventQueueStore {
     }
     const { log, recovered, tornTails, tookOverFrom } = opened;
     this.#log = log;
-    const hooks = this.#hooks;
+    const hooks = this.hooks;
     log.onProblem((message, level) => hooks?.log(level, message));
     if (tookOverFrom !== null) hooks?.log('warn', M.staleLock(this.directory, tookOverFrom));
     for (const tail of tornTails) hooks?.log('warn', M.tornTail(tail.file, tail.offset, tail.bytes, tail.problem));
     const events = recovered.events.map(queuedFromStored);
-    for (const entry of events) this.#queue.append(entry);
+    for (const entry of events) this.queue.append(entry);
     const batches = recovered.batches.map((batch) => {
       this.#refs.set(batch.key, batch.id);
       return { key: batch.key, body: batch.body, entries: batch.events.map(queuedFromStored) };
@@ -156,8 +143,8 @@ export class FileEventStore extends EventQueueStore {
     if (!log.appendEvent(storedFromQueued(entry))) {
       throw new Error(M.notWritten(log.writeError ?? 'unknown error'));
     }
-    if (this.#spilled === 0 && this.#queue.size < this.#memoryEvents) {
-      this.#queue.append(entry);
+    if (this.#spilled === 0 && this.queue.size < this.#memoryEvents) {
+      this.queue.append(entry);
     } else {
       // Only on disk until the queue drains down to it: the heap does not grow with the backlog.
       this.#spilled += 1;
@@ -171,14 +158,14 @@ export class FileEventStore extends EventQueueStore {
    * once for the request itself.
    */
   take(limits: TakeLimits): QueuedEvent[] {
-    if (this.#queue.size < limits.maxEvents) this.#readBack(limits.maxEvents - this.#queue.size);
-    return this.#queue.take(limits);
+    if (this.queue.size < limits.maxEvents) this.#readBack(limits.maxEvents - this.queue.size);
+    return this.queue.take(limits);
   }
 
   /** Queued events discarded (drop-oldest, or the deadline): they are done on disk too. */
   shift(): QueuedEvent | undefined {
-    if (this.#queue.size === 0) this.#readBack(1);
-    const entry = this.#queue.shift();
+    if (this.queue.size === 0) this.#readBack(1);
+    const entry = this.queue.shift();
     if (entry !== undefined) this.#log?.eventsDone([{ id: entry.event.id, seq: entry.seq }]);
     return entry;
   }
@@ -237,7 +224,7 @@ export class FileEventStore extends EventQueueStore {
   #readBack(wanted: number): void {
     const log = this.#log;
     if (this.#spilled === 0 || log === null) return;
-    const room = Math.max(wanted, Math.min(READ_BACK_EVENTS, this.#memoryEvents - this.#queue.size));
+    const room = Math.max(wanted, Math.min(READ_BACK_EVENTS, this.#memoryEvents - this.queue.size));
     const count = Math.min(this.#spilled, READ_BACK_EVENTS, room);
     let read;
     try {
@@ -245,13 +232,13 @@ export class FileEventStore extends EventQueueStore {
     } catch (error) {
       // Only a log changed behind the store's back gets here; `peek()` and `take()` must never throw into
       // the engine. The events stay pending (counted, on disk), and a restart recovers what is whole.
-      if (!this.#readFailed) this.#hooks?.log('error', error instanceof Error ? error.message : String(error));
+      if (!this.#readFailed) this.hooks?.log('error', error instanceof Error ? error.message : String(error));
       this.#readFailed = true;
       return;
     }
     for (const stored of read) {
       const entry = queuedFromStored(stored);
-      this.#queue.append(entry);
+      this.queue.append(entry);
       this.#spilled -= 1;
       this.#spilledBytes -= entry.event.bytes;
     }

@@ -14,10 +14,10 @@ import type { StoredBatch, StoredEvent } from '../stored-records.js';
  * The checksum is what tells a torn write (the process or machine died mid-record) from a record, so
  * recovery can stop at the last whole record instead of reading garbage as an event.
  */
-export const FRAME_HEADER_BYTES = 9;
+const FRAME_HEADER_BYTES = 9;
 
 /** Refuses lengths no record can have, so a corrupt length never makes recovery allocate gigabytes. */
-export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export const RecordType = {
   /** An event was captured. */

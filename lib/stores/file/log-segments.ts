@@ -8,7 +8,7 @@ import { join } from 'node:path';
  */
 const SEGMENT_PATTERN = /^segment-(\d{10})\.log$/;
 
-export function segmentName(no: number): string {
+function segmentName(no: number): string {
   return `segment-${String(no).padStart(10, '0')}.log`;
 }
 

@@ -4,16 +4,14 @@ import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { SpotzeeConfigurationError } from '../../delivery/errors.js';
 import { batchBody, batchKey } from '../../delivery/queue/batch-key.js';
-import { EventQueueStore } from '../../delivery/queue/event-queue-store.js';
+import { DurableEventStore } from '../durable-event-store.js';
 import type {
-  QueueStoreHooks,
   QueueStoreStatus,
   QueuedEvent,
   RecoveredQueue,
   StoredBatch,
   TakeLimits,
 } from '../../delivery/queue/event-queue-store.js';
-import { MemoryEventQueue } from '../../delivery/queue/memory-event-queue.js';
 import type { StoredEvent } from '../stored-records.js';
 import { queuedFromStored, storedFromQueued } from '../stored-records.js';
 import { RedisKeys } from './redis-keys.js';
@@ -64,14 +62,12 @@ function detailOf(error: unknown): string {
  * reported), writes are replayed when Redis is back, and no new batch is sent meanwhile (sending
  * without Redis would skip the cross-replica dedupe). Nothing here blocks or throws into a request.
  */
-export class RedisEventStore extends EventQueueStore {
+export class RedisEventStore extends DurableEventStore {
   readonly replicaId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   readonly #options: Required<Omit<RedisEventStoreOptions, 'redis'>>;
   readonly #keys: RedisKeys;
   readonly #connection: RedisEventStoreOptions['redis'];
-  readonly #queue = new MemoryEventQueue();
   #client: Redis | null = null;
-  #hooks: QueueStoreHooks | null = null;
   #up = false;
   #problem: string | null = 'connecting';
   #closed = false;
@@ -126,26 +122,6 @@ export class RedisEventStore extends EventQueueStore {
     this.#connection = options.redis;
   }
 
-  override get durable(): boolean {
-    return true;
-  }
-
-  get size(): number {
-    return this.#queue.size;
-  }
-
-  get bytes(): number {
-    return this.#queue.bytes;
-  }
-
-  peek(): QueuedEvent | undefined {
-    return this.#queue.peek();
-  }
-
-  override attach(hooks: QueueStoreHooks): void {
-    this.#hooks = hooks;
-  }
-
   /**
    * Connects in the background and returns nothing now: Redis down at start-up is reported, never
    * thrown. Work of stopped replicas (this process's previous life included) is adopted a lease after connecting.
@@ -176,7 +152,7 @@ export class RedisEventStore extends EventQueueStore {
 
   /** Queued in memory at once (the request never waits); written to Redis in the background. */
   append(entry: QueuedEvent): void {
-    this.#queue.append(entry);
+    this.queue.append(entry);
     const stored = storedFromQueued(entry);
     this.#unwritten.set(stored.id, stored);
     if (this.#up) this.#writeEvent(stored);
@@ -193,7 +169,7 @@ export class RedisEventStore extends EventQueueStore {
       throw new Error(`Redis is unreachable (${this.#problem ?? 'replaying'}); events wait in memory`);
     }
     const client = this.#client;
-    const taken = this.#queue.take(limits);
+    const taken = this.queue.take(limits);
     let entries = taken;
     const explicit = taken.filter((entry) => entry.event.idempotencyKey !== null);
     try {
@@ -210,7 +186,7 @@ export class RedisEventStore extends EventQueueStore {
           entries = taken.filter((entry) => !duplicates.has(entry));
           for (const entry of duplicates) {
             this.#deletedEvents.add(entry.event.id);
-            this.#hooks?.duplicate(entry);
+            this.hooks?.duplicate(entry);
           }
         }
       }
@@ -229,7 +205,7 @@ export class RedisEventStore extends EventQueueStore {
 
   /** Queued events discarded (drop-oldest, or the deadline): removed from Redis too. */
   shift(): QueuedEvent | undefined {
-    const entry = this.#queue.shift();
+    const entry = this.queue.shift();
     if (entry !== undefined) {
       this.#unwritten.delete(entry.event.id);
       this.#deletedEvents.add(entry.event.id);
@@ -254,7 +230,7 @@ export class RedisEventStore extends EventQueueStore {
   }
 
   override status(): QueueStoreStatus {
-    let depth = this.#queue.size;
+    let depth = this.queue.size;
     for (const size of this.#batchSizes.values()) depth += size;
     return { name: 'redis', up: this.#up, depth, problem: this.#up ? null : this.#problem };
   }
@@ -270,7 +246,7 @@ export class RedisEventStore extends EventQueueStore {
     const client = this.#client;
     if (client === null) return;
     if (!this.#up && this.#unwritten.size > 0) {
-      this.#hooks?.log(
+      this.hooks?.log(
         'error',
         M.down(`${this.#unwritten.size} events captured while Redis was unreachable are lost with this process`),
       );
@@ -315,15 +291,15 @@ export class RedisEventStore extends EventQueueStore {
     // Captured during the replay above (the store was not up yet, so nothing wrote them): written now,
     // before any batch can be taken.
     for (const event of this.#unwritten.values()) this.#writeEvent(event);
-    if (wasDown) this.#hooks?.log('warn', M.up(replayed));
-    this.#hooks?.wake();
+    if (wasDown) this.hooks?.log('warn', M.up(replayed));
+    this.hooks?.wake();
   }
 
   #onDown(detail: string): void {
     if (this.#closed) return;
     const wasUp = this.#up || this.#problem === 'connecting';
     this.#up = false;
-    if (wasUp) this.#hooks?.log('error', M.down(detail));
+    if (wasUp) this.hooks?.log('error', M.down(detail));
     this.#problem = detail;
   }
 
@@ -406,7 +382,7 @@ export class RedisEventStore extends EventQueueStore {
         this.replicaId,
       )) as string[];
     } catch (error) {
-      this.#hooks?.log('warn', M.scriptFailed('adopting the work of a stopped replica', detailOf(error)));
+      this.hooks?.log('warn', M.scriptFailed('adopting the work of a stopped replica', detailOf(error)));
       return;
     }
     if (flat.length === 0) return;
@@ -427,9 +403,9 @@ export class RedisEventStore extends EventQueueStore {
       }
     }
     events.sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq);
-    this.#hooks?.log('warn', M.adopted(events.length, batches.length));
+    this.hooks?.log('warn', M.adopted(events.length, batches.length));
     const queued = events.map(queuedFromStored);
-    for (const entry of queued) this.#queue.append(entry);
-    this.#hooks?.adopt({ events: queued, batches });
+    for (const entry of queued) this.queue.append(entry);
+    this.hooks?.adopt({ events: queued, batches });
   }
 }
