@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { EmitsEvent } from '../../lib/index.js';
-import { EmitsEventMetadataAccessor } from '../../lib/emits-event.metadata.js';
+import { emitsEventDefinitions } from '../../lib/emits-event.metadata.js';
 
 class OrdersController {
   @EmitsEvent('order_placed')
@@ -14,32 +14,28 @@ class OrdersController {
   plain(): void {}
 }
 
-describe('EmitsEventMetadataAccessor', () => {
+describe('emitsEventDefinitions', () => {
   const proto = OrdersController.prototype;
 
   it('reads the @EmitsEvent definitions of a handler, one per decorator', () => {
-    const accessor = new EmitsEventMetadataAccessor();
-    expect(accessor.getDefinitions(proto.place).map((definition) => definition.name)).toEqual(['order_placed']);
+    expect(emitsEventDefinitions(proto.place).map((definition) => definition.name)).toEqual(['order_placed']);
     expect(
-      accessor
-        .getDefinitions(proto.pay)
+      emitsEventDefinitions(proto.pay)
         .map((definition) => definition.name)
         .sort(),
     ).toEqual(['invoice_sent', 'order_paid']);
   });
 
   it('answers no definitions for an undecorated handler, a missing one, or a non-function', () => {
-    const accessor = new EmitsEventMetadataAccessor();
-    expect(accessor.getDefinitions(proto.plain)).toEqual([]);
-    expect(accessor.getDefinitions(undefined)).toEqual([]);
-    expect(accessor.getDefinitions({})).toEqual([]);
-    expect(Object.isFrozen(accessor.getDefinitions(proto.plain))).toBe(true);
+    expect(emitsEventDefinitions(proto.plain)).toEqual([]);
+    expect(emitsEventDefinitions(undefined)).toEqual([]);
+    expect(emitsEventDefinitions({})).toEqual([]);
+    expect(Object.isFrozen(emitsEventDefinitions(proto.plain))).toBe(true);
   });
 
   it('gives the same answer on every request for a handler', () => {
-    const accessor = new EmitsEventMetadataAccessor();
-    const first = accessor.getDefinitions(proto.place);
-    expect(accessor.getDefinitions(proto.place)).toBe(first);
-    expect(accessor.getDefinitions(proto.plain)).toBe(accessor.getDefinitions(proto.plain));
+    const first = emitsEventDefinitions(proto.place);
+    expect(emitsEventDefinitions(proto.place)).toBe(first);
+    expect(emitsEventDefinitions(proto.plain)).toBe(emitsEventDefinitions(proto.plain));
   });
 });
