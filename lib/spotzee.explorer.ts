@@ -115,7 +115,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
     const problems: string[] = [];
     const emitters: DiscoveredEmitter[] = [];
     const seen = new Set<object>();
-    const visit = (prototype: object | undefined, className: string, isController: boolean): void => {
+    const visit = (prototype: object | undefined, className: string, kind: 'controller' | 'provider'): void => {
       if (!prototype || seen.has(prototype)) {
         return;
       }
@@ -135,7 +135,10 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
             problems.push(messages.decoratorNameTooLong(where, name, this.settings.maxNameLength));
           }
         }
-        if (!isController && !PROVIDER_HANDLER_METADATA.some((key) => Reflect.hasMetadata(key, handler as object))) {
+        if (
+          kind === 'provider' &&
+          !PROVIDER_HANDLER_METADATA.some((key) => Reflect.hasMetadata(key, handler as object))
+        ) {
           this.runtime.warnOnce(`misplaced:${where}`, messages.decoratorMisplaced(where, definitions[0]!.name));
         }
         emitters.push({ where, definitions });
@@ -144,7 +147,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
 
     for (const wrapper of this.discovery.getControllers()) {
       const metatype = wrapper.metatype as { prototype?: object; name?: string } | null;
-      visit(metatype?.prototype, metatype?.name ?? String(wrapper.name), true);
+      visit(metatype?.prototype, metatype?.name ?? String(wrapper.name), 'controller');
     }
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
@@ -153,7 +156,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
       }
       const prototype = Object.getPrototypeOf(instance) as object | null;
       if (prototype && prototype !== Object.prototype) {
-        visit(prototype, instance.constructor?.name ?? String(wrapper.name), false);
+        visit(prototype, instance.constructor?.name ?? String(wrapper.name), 'provider');
       }
     }
     if (problems.length > 0) {

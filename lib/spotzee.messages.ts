@@ -85,9 +85,9 @@ export const messages = {
     `The schema of event "${name}" from ${source} threw while validating: ${describeError(error)}. The event was not sent.`,
   strictNameRejected: (name: string, source: string) =>
     `Event "${name}" from ${source} is not snake_case and the module uses eventNames: 'strict'. The event was not sent. ${SNAKE_CASE_HINT}.`,
-  notInCatalog: (name: string, source: string, problem: string, strict: boolean) =>
+  notInCatalog: (name: string, source: string, problem: string, mode: 'strict' | 'warn') =>
     `Event "${name}" from ${source} does not match the catalogue (spotzee-events.json): ${problem}. ` +
-    (strict
+    (mode === 'strict'
       ? "The event was not sent (catalog: 'strict'). "
       : "It was sent anyway (catalog: 'warn'); this is said once per event name. ") +
     'Declare the change in SpotzeeEvents, run npx nestjs-spotzee catalog and commit the snapshot, or fix the data.',

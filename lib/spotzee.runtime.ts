@@ -347,12 +347,12 @@ export class SpotzeeRuntime implements OnApplicationBootstrap, OnApplicationShut
       this.reject(
         input,
         'not_in_catalog',
-        messages.notInCatalog(input.name, source, mismatch.problem, true),
+        messages.notInCatalog(input.name, source, mismatch.problem, 'strict'),
         mismatch.param,
       );
       return false;
     }
-    this.warnOnce(`catalog:${input.name}`, messages.notInCatalog(input.name, source, mismatch.problem, false));
+    this.warnOnce(`catalog:${input.name}`, messages.notInCatalog(input.name, source, mismatch.problem, 'warn'));
     return true;
   }
 

@@ -189,6 +189,10 @@ export const DeliveryMessages = {
       '.'
     );
   },
+  /** The folded debug line for repeated idempotency keys (a burst of client retries is one line). */
+  deduplicated: (events: number, names: readonly string[]) =>
+    `Spotzee deduplicated ${plural(events, 'event')} (idempotencyKey already captured within the dedupe window; ` +
+    `not sent again). Events included ${names.map((name) => `"${name}"`).join(', ')}.`,
 };
 
 export interface DrainFigures {

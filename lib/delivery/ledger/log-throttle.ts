@@ -31,13 +31,6 @@ export class LogThrottle {
     return repeats > 0 ? `${message} (${repeats} more like it since the last report)` : message;
   }
 
-  /** True while some repeat is folded and not yet reported. */
-  get holdsRepeats(): boolean {
-    if (this.#evicted.length > 0) return true;
-    for (const entry of this.#entries.values()) if (entry.suppressed > 0) return true;
-    return false;
-  }
-
   /** True when an evicted key left repeats to report: cheap, for callers that schedule `takeRepeats()`. */
   get holdsEvictedRepeats(): boolean {
     return this.#evicted.length > 0;

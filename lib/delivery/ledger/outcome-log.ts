@@ -98,12 +98,7 @@ export class OutcomeLog {
     this.#dedupeTimer = null;
     if (this.#deduplicatedEvents === 0) return;
     const events = this.#deduplicatedEvents;
-    const names = [...this.#deduplicatedNames].map((name) => `"${name}"`).join(', ');
-    this.log.write(
-      'debug',
-      `Spotzee deduplicated ${events} event${events === 1 ? '' : 's'} (idempotencyKey already captured within ` +
-        `the dedupe window; not sent again). Events included ${names}.`,
-    );
+    this.log.write('debug', M.deduplicated(events, [...this.#deduplicatedNames]));
     this.#deduplicatedEvents = 0;
     this.#deduplicatedNames.clear();
   }

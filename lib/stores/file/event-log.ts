@@ -334,10 +334,10 @@ export class EventLog {
   #append(record: LogRecord): RecordLocation | null {
     if (this.#closed) return null;
     const live = record.type === RecordType.Event || record.type === RecordType.Batch;
-    return this.#appendFrame(encodeRecord(record), live);
+    return this.#appendFrame(encodeRecord(record), { live });
   }
 
-  #appendFrame(frame: Buffer, live: boolean, retried = false): RecordLocation | null {
+  #appendFrame(frame: Buffer, { live, retried = false }: { live: boolean; retried?: boolean }): RecordLocation | null {
     const file = this.#active;
     const segment = this.#segments.at(-1)!;
     const position = file.size;
@@ -351,7 +351,7 @@ export class EventLog {
       } catch {
         // Shrinking needs no space; if even that fails, recovery cuts the torn tail at the next start.
       }
-      if (!retried && this.#rollDeadLog()) return this.#appendFrame(frame, live, true);
+      if (!retried && this.#rollDeadLog()) return this.#appendFrame(frame, { live, retried: true });
       const detail = errorDetail(error);
       if (this.#writeError === null) this.#onProblem(M.writeFailed(this.directory, detail), 'error');
       this.#writeError = detail;
@@ -464,7 +464,7 @@ export class EventLog {
     const copy = (at: RecordLocation): RecordLocation | null => {
       const frame = Buffer.allocUnsafe(at.length);
       readSync(fd, frame, 0, at.length, at.offset);
-      const moved = this.#appendFrame(frame, true);
+      const moved = this.#appendFrame(frame, { live: true });
       if (moved === null) return null;
       // The copy is live in the newest segment; the original no longer counts.
       oldest.live -= 1;

@@ -166,7 +166,7 @@ export class RedisEventStore extends DurableEventStore {
     // Writes still awaiting their reply do not hold a batch back: they were sent on this connection
     // before the freeze script, so Redis applies them first. Under steady load some always are.
     if (!this.#up || this.#client === null) {
-      throw new Error(`Redis is unreachable (${this.#problem ?? 'replaying'}); events wait in memory`);
+      throw new Error(M.takeRefused(this.#problem ?? 'replaying'));
     }
     const client = this.#client;
     const taken = this.queue.take(limits);
@@ -270,7 +270,7 @@ export class RedisEventStore extends DurableEventStore {
     const client = this.#client!;
     const replayed = this.#unwritten.size + this.#deletedEvents.size + this.#deletedBatches.size;
     try {
-      await this.#renewLease(true);
+      await this.#renewLease({ force: true });
       if (this.#unwritten.size > 0) {
         const events = [...this.#unwritten.values()];
         await client.hset(
@@ -303,7 +303,7 @@ export class RedisEventStore extends DurableEventStore {
     this.#problem = detail;
   }
 
-  async #renewLease(force = false): Promise<void> {
+  async #renewLease({ force = false }: { force?: boolean } = {}): Promise<void> {
     if ((!this.#up && !force) || this.#closed) return;
     const client = this.#client!;
     await client

@@ -8,6 +8,8 @@ export const RedisStoreMessages = {
   adopted: (events: number, batches: number) =>
     `RedisEventStore: took over ${events} queued events and ${batches} frozen batches from a replica that stopped ` +
     `renewing its lease; batches are resent under their original Idempotency-Key.`,
+  /** Why a batch cannot be taken now (the engine retries the take); events wait in memory. */
+  takeRefused: (detail: string) => `Redis is unreachable (${detail}); events wait in memory`,
   scriptFailed: (step: string, detail: string) => `RedisEventStore: ${step} failed (${detail}); it is retried.`,
   invalidOption: (option: string, detail: string) => `RedisEventStore: \`${option}\` ${detail}`,
   notInstalled: () =>
