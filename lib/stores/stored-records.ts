@@ -7,17 +7,11 @@ import type { PreparedEvent } from '../delivery/prepare/spotzee-event.js';
  * entries and frozen batches.
  */
 
-/** An event waiting to be batched: the prepared event plus its queue position. */
-export interface StoredEvent {
-  readonly id: string;
-  readonly name: string;
-  readonly externalId: string | null;
-  readonly anonymousId: string | null;
-  readonly idempotencyKey: string | null;
-  readonly createdAt: string;
-  readonly source: string | undefined;
-  /** The serialised wire event, exactly as it is sent. */
-  readonly json: string;
+/**
+ * An event waiting to be batched: the prepared event (its serialised wire event exactly as it is sent)
+ * without `bytes`, which is measured again on load, plus its queue position.
+ */
+export interface StoredEvent extends Omit<PreparedEvent, 'bytes'> {
   /** Commit order within the process that captured it; recovery keeps this order. */
   readonly seq: number;
   readonly enqueuedAt: number;
