@@ -1,10 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { describe } from '@jest/globals';
 
 /** Whether `redis-server` is installed (`apt-get install -y redis-server`; `.ci/run` installs it). */
 export function redisServerInstalled(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
+
+/** `describe` where redis-server is installed, `describe.skip` elsewhere (the README lists it as a prerequisite). */
+export const describeWithRedis: typeof describe.skip = redisServerInstalled() ? describe : describe.skip;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

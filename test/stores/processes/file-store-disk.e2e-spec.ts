@@ -1,20 +1,24 @@
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DeliveryEngine } from '../../../lib/delivery/index.js';
 import { EMULATOR_API_KEY } from '../../../lib/emulator/index.js';
 import { FileEventStore } from '../../../lib/stores/file/index.js';
 import { event, expectInvariant } from '../../delivery/support/engine-harness.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 import { FillingDisk } from '../support/filling-disk.js';
-import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
 import { canMountTmpfs, mountSmallTmpfs, unmount } from './support/small-tmpfs.js';
-import { arrivals, duplicates, settled, StoreAppProcess, waitFor } from './support/store-app-process.js';
+import {
+  arrivals,
+  duplicates,
+  settled,
+  StoreAppProcess,
+  waitFor,
+  libraryBuiltOnce,
+} from './support/store-app-process.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OPTIONS = { flushIntervalMs: 20, maxBatchEvents: 25, retryBaseMs: 50, retryMaxMs: 200 };
 /**
  * A real tmpfs needs root (or CAP_SYS_ADMIN); without it the same promise is proved on a simulated disk.
@@ -26,14 +30,10 @@ const simulated = TMPFS ? it.skip : it;
 
 describe('FileEventStore on a disk that fills up (a real tmpfs)', () => {
   const emulator = suiteEmulator();
-  let libraryDir: string;
+  const libraryDir = libraryBuiltOnce();
   let directory: string;
   let mounted = false;
   const apps: StoreAppProcess[] = [];
-
-  beforeAll(async () => {
-    libraryDir = await buildLibraryPrivately(REPO_ROOT);
-  }, 120_000);
 
   afterEach(async () => {
     for (const app of apps.splice(0)) {
@@ -53,7 +53,7 @@ describe('FileEventStore on a disk that fills up (a real tmpfs)', () => {
       // Spotzee is down: nothing is acknowledged, so the log only grows until the filesystem is full.
       await emulator().down();
       const app = await StoreAppProcess.start(
-        libraryDir,
+        libraryDir(),
         emulator(),
         {
           RUN: 'full',

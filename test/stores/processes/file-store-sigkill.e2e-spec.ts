@@ -1,9 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
 import {
   arrivals,
@@ -14,22 +12,17 @@ import {
   settled,
   StoreAppProcess,
   waitFor,
+  libraryBuiltOnce,
 } from './support/store-app-process.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Small batches sent often, so many are frozen and several in flight at any moment of the load. */
 const OPTIONS = { flushIntervalMs: 20, maxBatchEvents: 25, retryBaseMs: 50, retryMaxMs: 200, rateLimitMaxMs: 200 };
 
 describe('FileEventStore: a Nest app SIGKILLed under load and restarted on the same directory', () => {
   const emulator = suiteEmulator();
-  let libraryDir: string;
+  const libraryDir = libraryBuiltOnce();
   let directory: string;
   const apps: StoreAppProcess[] = [];
-
-  beforeAll(async () => {
-    libraryDir = await buildLibraryPrivately(REPO_ROOT);
-  }, 120_000);
 
   afterEach(() => {
     for (const app of apps.splice(0)) app.child.kill();
@@ -39,7 +32,7 @@ describe('FileEventStore: a Nest app SIGKILLed under load and restarted on the s
   it('delivers every event whose track() returned and every committed request’s event exactly once', async () => {
     directory = mkdtempSync(join(tmpdir(), 'spotzee-file-sigkill-'));
     const first = await StoreAppProcess.start(
-      libraryDir,
+      libraryDir(),
       emulator(),
       {
         RUN: 'first',
@@ -78,7 +71,7 @@ describe('FileEventStore: a Nest app SIGKILLed under load and restarted on the s
     expect(missing(emulator(), captured).length).toBeGreaterThan(0);
 
     const second = await StoreAppProcess.start(
-      libraryDir,
+      libraryDir(),
       emulator(),
       {
         RUN: 'second',

@@ -1,23 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
-import { arrivals, duplicates, settled, StoreAppProcess } from './support/store-app-process.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+import { arrivals, duplicates, settled, StoreAppProcess, libraryBuiltOnce } from './support/store-app-process.js';
 
 describe('FileEventStore: a log torn mid-record, found by a restarted Nest app', () => {
   const emulator = suiteEmulator();
-  let libraryDir: string;
+  const libraryDir = libraryBuiltOnce();
   let directory: string;
   const apps: StoreAppProcess[] = [];
-
-  beforeAll(async () => {
-    libraryDir = await buildLibraryPrivately(REPO_ROOT);
-  }, 120_000);
 
   afterEach(() => {
     for (const app of apps.splice(0)) app.child.kill();
@@ -28,7 +20,7 @@ describe('FileEventStore: a log torn mid-record, found by a restarted Nest app',
     directory = mkdtempSync(join(tmpdir(), 'spotzee-torn-'));
     // Nothing leaves on its own: the 50 events stay queued in the log, the last one written last.
     const first = await StoreAppProcess.start(
-      libraryDir,
+      libraryDir(),
       emulator(),
       { RUN: 'torn', STORE: 'file', STORE_DIRECTORY: directory },
       { flushIntervalMs: 60_000, maxBatchEvents: 100 },
@@ -48,7 +40,7 @@ describe('FileEventStore: a log torn mid-record, found by a restarted Nest app',
     truncateSync(segments[0]!, size - 20);
 
     const second = await StoreAppProcess.start(
-      libraryDir,
+      libraryDir(),
       emulator(),
       { RUN: 'torn-again', STORE: 'file', STORE_DIRECTORY: directory },
       { flushIntervalMs: 20 },

@@ -1,10 +1,8 @@
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
-import { TestRedisServer, redisServerInstalled } from '../../support/redis-server.js';
+import { TestRedisServer, describeWithRedis } from '../../support/redis-server.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
 import {
   arrivals,
@@ -14,24 +12,18 @@ import {
   settled,
   StoreAppProcess,
   waitFor,
+  libraryBuiltOnce,
 } from './support/store-app-process.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const describeWithRedis = redisServerInstalled() ? describe : describe.skip;
 
 const OPTIONS = { flushIntervalMs: 20, maxBatchEvents: 25, retryBaseMs: 50, retryMaxMs: 200 };
 const LEASE_MS = 3000;
 
 describeWithRedis('RedisEventStore: Redis itself goes away', () => {
   const emulator = suiteEmulator();
-  let libraryDir: string;
+  const libraryDir = libraryBuiltOnce();
   let redis: TestRedisServer | undefined;
   let persistDirectory: string | undefined;
   const apps: StoreAppProcess[] = [];
-
-  beforeAll(async () => {
-    libraryDir = await buildLibraryPrivately(REPO_ROOT);
-  }, 120_000);
 
   afterEach(async () => {
     for (const app of apps.splice(0)) app.child.kill();
@@ -45,7 +37,7 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
     const replicas = await Promise.all(
       ['A', 'B'].map((run) =>
         StoreAppProcess.start(
-          libraryDir,
+          libraryDir(),
           emulator(),
           { RUN: run, STORE: 'redis', REDIS_URL: server.url, REDIS_PREFIX: 'restart', LEASE_MS: String(LEASE_MS) },
           OPTIONS,
@@ -104,7 +96,7 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
   it('down at start-up: the app starts, says so, bounds what it holds, reports each drop, and delivers the rest once Redis is up', async () => {
     const server = (redis = await TestRedisServer.reserve());
     const app = await StoreAppProcess.start(
-      libraryDir,
+      libraryDir(),
       emulator(),
       { RUN: 'cold', STORE: 'redis', REDIS_URL: server.url, REDIS_PREFIX: 'cold' },
       { ...OPTIONS, maxQueueEvents: 50 },

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { buildLibraryPrivately } from '../../proof/support/private-library-build.js';
 import { postOnce } from '../../support/one-shot-post.js';
-import { TestRedisServer, redisServerInstalled } from '../../support/redis-server.js';
+import { TestRedisServer, describeWithRedis } from '../../support/redis-server.js';
 import { suiteEmulator } from '../../support/suite-emulator.js';
 import {
   arrivals,
@@ -15,7 +15,6 @@ import {
 } from './support/store-app-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const describeWithRedis = redisServerInstalled() ? describe : describe.skip;
 
 const OPTIONS = { flushIntervalMs: 20, maxBatchEvents: 25, retryBaseMs: 50, retryMaxMs: 200, rateLimitMaxMs: 200 };
 /** Short, so the test sees an adoption soon after the kill; far above any stall of these small apps. */

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { DeliveryEngine } from '../../../lib/delivery/index.js';
 import type { DeliveryOptions, TrackInput } from '../../../lib/delivery/index.js';
@@ -6,10 +6,8 @@ import { SpotzeeEmulator } from '../../../lib/emulator/index.js';
 import { RedisEventStore } from '../../../lib/redis/index.js';
 import { eventually } from '../../support/eventually.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
-import { TestRedisServer, redisServerInstalled } from '../../support/redis-server.js';
+import { TestRedisServer, describeWithRedis } from '../../support/redis-server.js';
 import { event, expectInvariant, FAST_OPTIONS, TEST_KEY } from '../../delivery/support/engine-harness.js';
-
-const describeWithRedis = redisServerInstalled() ? describe : describe.skip;
 
 describeWithRedis('RedisEventStore (a real redis-server)', () => {
   let redis: TestRedisServer;

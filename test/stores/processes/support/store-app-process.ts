@@ -1,11 +1,23 @@
+import { beforeAll } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import type { SpotzeeEmulator } from '../../../../lib/emulator/index.js';
 import { EMULATOR_API_KEY } from '../../../../lib/emulator/index.js';
 import type { DeliveryHealth, DeliveryStats } from '../../../../lib/index.js';
 import { ChildApp } from '../../../proof/support/child-app.js';
+import { buildLibraryPrivately } from '../../../proof/support/private-library-build.js';
 import { postOnce } from '../../../support/one-shot-post.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/store-app.mjs', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** The library built as an app installs it, once per spec file before its first test: the apps' directory. */
+export function libraryBuiltOnce(): () => string {
+  let directory = '';
+  beforeAll(async () => {
+    directory = await buildLibraryPrivately(REPO_ROOT);
+  }, 120_000);
+  return () => directory;
+}
 
 export interface StoreAppEnv {
   /** A label for this process; every event's `external_id` starts with it. */
