@@ -231,6 +231,37 @@ describe('EventLog', () => {
     expect(recoveredEvents(reopened).map((event) => event.id)).toEqual([first.id, later.id]);
   });
 
+  it('recovers queued events in the order they were captured after compaction carried the oldest forward', () => {
+    const dir = directory();
+    const { log } = openLog(dir, { segmentBytes: 4096 });
+    const first: StoredEvent[] = [];
+    while (log.segmentCount < 2) {
+      const event = storedEvent();
+      first.push(event);
+      log.appendEvent(event);
+    }
+    // All but the last two events of the first segment are delivered: it is mostly dead.
+    const delivered = storedBatch(log.nextBatchId(), first.slice(0, -2));
+    log.appendBatch(delivered);
+    log.batchDone(delivered.id);
+    const newer: StoredEvent[] = [];
+    while (log.segmentCount < 3 && readdirSync(dir).includes('segment-0000000001.log')) {
+      const event = storedEvent();
+      newer.push(event);
+      log.appendEvent(event);
+    }
+    // Rolling copied the two left in the first segment to the newest and deleted the first: on disk their
+    // only records now follow the newer events.
+    expect(readdirSync(dir)).not.toContain('segment-0000000001.log');
+    log.close();
+    open.pop();
+
+    const reopened = openLog(dir, { segmentBytes: 4096 });
+    expect(recoveredEvents(reopened).map((event) => event.id)).toEqual(
+      [...first.slice(-2), ...newer].map((event) => event.id),
+    );
+  });
+
   it('deletes segments once nothing in them is live, and carries a long-lived batch forward', () => {
     const dir = directory();
     const { log } = openLog(dir, { segmentBytes: 4096 });
