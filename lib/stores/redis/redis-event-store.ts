@@ -39,6 +39,8 @@ interface StoredBatchPayload {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Events per `HSET` when a replica writes its queue back into a Redis that lost it. */
+const WRITE_BACK_CHUNK = 1000;
 
 function detailOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -81,7 +83,12 @@ export class RedisEventStore extends DurableEventStore {
   readonly #refs = new Map<string, string>();
   readonly #deletedEvents = new Set<string>();
   readonly #deletedBatches = new Set<string>();
-  readonly #batchSizes = new Map<string, number>();
+  /** Batch ref → the frozen batch, until acknowledged: written back if Redis loses it. */
+  readonly #frozen = new Map<string, StoredBatch>();
+  /** Batch key → a batch the engine froze while Redis was unreachable (see `frozen`). */
+  readonly #unrecorded = new Map<string, StoredBatch>();
+  /** The Redis generation token this replica last saw (null before the first connection). */
+  #generation: string | null = null;
 
   constructor(options: RedisEventStoreOptions) {
     super();
@@ -216,22 +223,31 @@ export class RedisEventStore extends DurableEventStore {
 
   /** A batch made without `take()` (the survivors of a partial rejection): recorded now. */
   override async frozen(batch: StoredBatch): Promise<void> {
-    if (this.#refs.has(batch.key) || !this.#up) return;
+    if (this.#refs.has(batch.key)) return;
+    if (!this.#up) {
+      // A take cut short by the disconnection (or a split while down): its events are still queued in
+      // Redis's copy, unless Redis comes back without its data; then it is written back as a batch.
+      this.#unrecorded.set(batch.key, batch);
+      return;
+    }
     await this.#freeze(batch);
   }
 
   override acknowledge(batch: StoredBatch): void {
     const ref = this.#refs.get(batch.key);
-    if (ref === undefined) return;
+    if (ref === undefined) {
+      this.#unrecorded.delete(batch.key);
+      return;
+    }
     this.#refs.delete(batch.key);
-    this.#batchSizes.delete(ref);
+    this.#frozen.delete(ref);
     this.#deletedBatches.add(ref);
     void this.#flushDeletes();
   }
 
   override status(): QueueStoreStatus {
     let depth = this.queue.size;
-    for (const size of this.#batchSizes.values()) depth += size;
+    for (const batch of this.#frozen.values()) depth += batch.entries.length;
     return { name: 'redis', up: this.#up, depth, problem: this.#up ? null : this.#problem };
   }
 
@@ -270,8 +286,13 @@ export class RedisEventStore extends DurableEventStore {
     const client = this.#client!;
     const replayed = this.#unwritten.size + this.#deletedEvents.size + this.#deletedBatches.size;
     try {
+      const generation = await this.#currentGeneration(client);
       await this.#renewLease({ force: true });
-      if (this.#unwritten.size > 0) {
+      // A token other than the one seen before: Redis lost its data (see RedisKeys.generation).
+      if (this.#generation !== null && generation !== this.#generation) {
+        const { events, batches } = await this.#writeBack(client);
+        this.hooks?.log('warn', M.lostData(events, batches));
+      } else if (this.#unwritten.size > 0) {
         const events = [...this.#unwritten.values()];
         await client.hset(
           this.#keys.events(this.replicaId),
@@ -280,6 +301,9 @@ export class RedisEventStore extends DurableEventStore {
         for (const event of events) this.#unwritten.delete(event.id);
       }
       await this.#flushDeletes();
+      // Only now: a write-back cut short by another disconnection is tried again on the next connection.
+      this.#generation = generation;
+      this.#unrecorded.clear();
     } catch (error) {
       this.#onDown(detailOf(error));
       return;
@@ -316,6 +340,49 @@ export class RedisEventStore extends DurableEventStore {
       });
   }
 
+  /** Redis's generation token, set now if it has none (a first start, or a restart that lost it). */
+  async #currentGeneration(client: Redis): Promise<string> {
+    const key = this.#keys.generation;
+    const results = await client.multi().set(key, randomBytes(8).toString('hex'), 'NX').get(key).exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+    return results?.[1]?.[1] as string;
+  }
+
+  /**
+   * Writes everything this replica holds back into a Redis that lost it: its queued events and its
+   * frozen batches (same ref, key and bytes), so a replica that dies after the restart still leaves
+   * its work for another to adopt. Events captured meanwhile stay in `#unwritten` and follow.
+   */
+  async #writeBack(client: Redis): Promise<{ events: number; batches: number }> {
+    const events = [...this.queue.entries()].map(storedFromQueued);
+    for (const batch of this.#unrecorded.values()) {
+      const ref = this.#nextRef();
+      this.#refs.set(batch.key, ref);
+      this.#frozen.set(ref, batch);
+    }
+    this.#unrecorded.clear();
+    const batches = [...this.#frozen];
+    const pipeline = client.pipeline();
+    for (let from = 0; from < events.length; from += WRITE_BACK_CHUNK) {
+      const chunk = events.slice(from, from + WRITE_BACK_CHUNK);
+      pipeline.hset(this.#keys.events(this.replicaId), ...chunk.flatMap((event) => [event.id, JSON.stringify(event)]));
+    }
+    for (const [ref, batch] of batches) {
+      const payload: StoredBatchPayload = {
+        key: batch.key,
+        body: batch.body.toString('utf8'),
+        events: batch.entries.map(storedFromQueued),
+      };
+      pipeline.hset(this.#keys.batches(this.replicaId), ref, JSON.stringify(payload));
+    }
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+    for (const event of events) this.#unwritten.delete(event.id);
+    return { events: events.length, batches: batches.length };
+  }
+
   #writeEvent(event: StoredEvent): void {
     this.#client!.hset(this.#keys.events(this.replicaId), event.id, JSON.stringify(event)).then(
       () => {
@@ -326,9 +393,14 @@ export class RedisEventStore extends DurableEventStore {
     );
   }
 
-  async #freeze(batch: StoredBatch): Promise<void> {
+  /** A handle for the next batch this replica records, unique across replicas. */
+  #nextRef(): string {
     this.#batchSeq += 1;
-    const ref = `${this.replicaId}.${this.#batchSeq}`;
+    return `${this.replicaId}.${this.#batchSeq}`;
+  }
+
+  async #freeze(batch: StoredBatch): Promise<void> {
+    const ref = this.#nextRef();
     const events = batch.entries.map(storedFromQueued);
     const payload: StoredBatchPayload = { key: batch.key, body: batch.body.toString('utf8'), events };
     const keys = [this.#keys.events(this.replicaId), this.#keys.batches(this.replicaId)];
@@ -341,7 +413,7 @@ export class RedisEventStore extends DurableEventStore {
       ...events.map((event) => event.id),
     );
     this.#refs.set(batch.key, ref);
-    this.#batchSizes.set(ref, events.length);
+    this.#frozen.set(ref, batch);
   }
 
   async #flushDeletes(): Promise<void> {
@@ -393,13 +465,14 @@ export class RedisEventStore extends DurableEventStore {
       if (kind === 'e') events.push(JSON.parse(payload) as StoredEvent);
       else {
         const batch = JSON.parse(payload) as StoredBatchPayload;
-        this.#refs.set(batch.key, ref);
-        this.#batchSizes.set(ref, batch.events.length);
-        batches.push({
+        const adopted: StoredBatch = {
           key: batch.key,
           body: Buffer.from(batch.body, 'utf8'),
           entries: batch.events.map(queuedFromStored),
-        });
+        };
+        this.#refs.set(batch.key, ref);
+        this.#frozen.set(ref, adopted);
+        batches.push(adopted);
       }
     }
     events.sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq);
