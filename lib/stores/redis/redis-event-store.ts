@@ -63,6 +63,8 @@ function detailOf(error: unknown): string {
  * Redis unreachable: capture goes on into memory (within the queue limits; overflow is dropped and
  * reported), writes are replayed when Redis is back, and no new batch is sent meanwhile (sending
  * without Redis would skip the cross-replica dedupe). Nothing here blocks or throws into a request.
+ * Redis back without its data (no persistence, a flush): each replica says so and writes back the
+ * queued events and frozen batches it holds, so its work survives it dying afterwards.
  */
 export class RedisEventStore extends DurableEventStore {
   readonly replicaId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
