@@ -1,15 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DeliveryEngine } from '../../../lib/delivery/index.js';
 import type { DeliveryOptions } from '../../../lib/delivery/index.js';
-import { SpotzeeEmulator } from '../../../lib/emulator/index.js';
 import { FileEventStore } from '../../../lib/stores/file/index.js';
-import { RecordingLogger } from '../../support/recording-logger.js';
-import { event, expectInvariant, FAST_OPTIONS, TEST_KEY } from '../../delivery/support/engine-harness.js';
+import { fileStoreFixtures } from '../support/file-store-fixtures.js';
+import { event, expectInvariant } from '../../delivery/support/engine-harness.js';
 
 /** Events a crashed process left queued on disk: far more than the store's memory window (4,096). */
 const BACKLOG = 100_000;
@@ -28,28 +23,12 @@ function garbageCollector(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function engineOn(baseUrl: string, store: FileEventStore, options: DeliveryOptions = {}) {
-  const logger = new RecordingLogger();
-  const engine = new DeliveryEngine(
-    { apiKey: TEST_KEY, baseUrl, logger, ...FAST_OPTIONS, ...options },
-    { queue: store },
-  );
-  cleanups.push(() => engine.close({ deadlineMs: 0 }).then(() => undefined));
-  return { engine, logger };
-}
+const { emulator, directory, engineOn } = fileStoreFixtures();
 
 describe('FileEventStore recovering a large backlog', () => {
   it('keeps the recovered backlog on disk within the memory window, and delivers every event of it once, in order', async () => {
-    const spotzee = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY] });
-    cleanups.push(() => spotzee.stop());
-    const dir = mkdtempSync(join(tmpdir(), 'spz-recovery-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const spotzee = await emulator();
+    const dir = directory();
     const options: DeliveryOptions = { maxQueueEvents: BACKLOG, maxInFlight: 1 };
 
     // First life: Spotzee is unreachable and the process stops with the whole backlog queued on disk.
