@@ -283,7 +283,7 @@ export class DeliveryEngine {
       if (event === null || typeof event !== 'object' || typeof event.json !== 'string') continue;
       intake.admit(event, now);
     }
-    if (this.#queue.size > 0) this.#scheduler.requestPump();
+    this.#scheduler.eventsQueued();
   }
 
   /**
@@ -301,7 +301,7 @@ export class DeliveryEngine {
     const result = this.#prepare(input, now);
     if (result.ok) {
       this.#intake.admit(result.event, now);
-      if (this.#queue.size > 0) this.#scheduler.requestPump();
+      this.#scheduler.eventsQueued();
     }
     return result;
   }

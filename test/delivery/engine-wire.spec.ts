@@ -134,6 +134,20 @@ describe('DeliveryEngine on the wire', () => {
     expect(harness.emulator.batches).toHaveLength(1);
   });
 
+  it('sends a batch as soon as it fills, also after its first event armed the interval timer', async () => {
+    const harness = await startHarness({ flushIntervalMs: 60_000, maxBatchEvents: 5 });
+    harness.engine.start();
+    harness.capture({});
+    // The pump has run (immediates run in order) and armed the one-minute timer for this event.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 4; i++) {
+      harness.capture({});
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await harness.emulator.waitForEvents(5);
+    expect(harness.emulator.batches.map((b) => b.events.length)).toEqual([5]);
+  });
+
   it('keeps at most maxInFlight requests open', async () => {
     const emulator = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY], processingDelayMs: 20 });
     const transport = observedUndici(emulator.baseUrl);

@@ -69,6 +69,8 @@ export class SendScheduler {
   #wakeTimer: NodeJS.Timeout | null = null;
   #wakeAt = Infinity;
   #wakeKeepsAlive = false;
+  /** The armed wake-up accounts for the queue's head: its flush time, or sooner. */
+  #headArmed = false;
 
   readonly #options: Readonly<ResolvedDeliveryOptions>;
   readonly #queue: EventQueueStore;
@@ -134,6 +136,22 @@ export class SendScheduler {
   /** A flush: events up to `seq` go now, in partial batches if need be. */
   forceThrough(seq: number): void {
     this.#forceSeq = seq;
+  }
+
+  /**
+   * Events were queued. A pump is worth its turn only when it can act on them now: a batch has
+   * filled, or no wake-up is armed for the queue's head yet (its first event needs the flush timer).
+   * Otherwise the armed timer, or the completion of a request in flight, runs it: under load one pump
+   * per batch rather than one per event-loop turn.
+   */
+  eventsQueued(): void {
+    const queue = this.#queue;
+    if (queue.size === 0) return;
+    if (this.#headArmed && this.#started && !this.drain.closing) {
+      const { maxBatchEvents, maxBatchBytes } = this.#options;
+      if (queue.size < maxBatchEvents && bodyBytes(queue.size, queue.bytes) < maxBatchBytes) return;
+    }
+    this.requestPump();
   }
 
   /** Coalesces into one pump on the next turn, run from the detached scope. */
@@ -287,6 +305,7 @@ export class SendScheduler {
     const gate = this.#gate;
     const closing = this.drain.closing;
     let at = Infinity;
+    let headArmed = false;
     if (gate.halted) {
       if (pool.inFlight === 0 && this.#ledger.pending > 0) at = gate.nextProbeAt;
     } else if (this.#hasFreeSlot(now)) {
@@ -303,11 +322,13 @@ export class SendScheduler {
       ) {
         const due = head.seq <= this.#forceSeq || closing ? now : head.enqueuedAt + this.#options.flushIntervalMs;
         at = Math.min(at, Math.max(due, this.#takeBlockedUntil));
+        headArmed = true;
       }
       if (at !== Infinity) at = Math.max(at, gate.pausedUntil);
     } else if (pool.inFlight < this.#maxOpen) {
       at = Math.max(pool.nextSlowAt(this.#concurrency.slowAfterMs(this.#slowCapMs), now), gate.pausedUntil);
     }
+    this.#headArmed = headArmed;
     // Only keep the process alive while someone awaits flush() or close(); otherwise never hold it open.
     const keepAlive = closing || this.#waiters.size > 0;
     if (this.#wakeTimer !== null && this.#wakeAt === at && this.#wakeKeepsAlive === keepAlive) return;
