@@ -14,6 +14,7 @@ import type {
 } from '../../delivery/queue/event-queue-store.js';
 import type { StoredEvent } from '../stored-records.js';
 import { queuedFromStored, storedFromQueued } from '../stored-records.js';
+import { decodeEventPayload, encodeEventPayload } from './redis-event-payload.js';
 import { RedisKeys } from './redis-keys.js';
 import { ADOPT_SCRIPT, CLAIM_KEYS_SCRIPT, FREEZE_SCRIPT } from './redis-scripts.js';
 import { RedisStoreMessages as M } from './redis-store.messages.js';
@@ -39,6 +40,8 @@ interface StoredBatchPayload {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Events per `HSET` when a turn of the event loop captured very many (a loop in a batch job). */
+const WRITE_CHUNK_EVENTS = 512;
 
 function detailOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -76,7 +79,14 @@ export class RedisEventStore extends DurableEventStore {
   #batchSeq = 0;
   #timers: NodeJS.Timeout[] = [];
   /** Events not yet confirmed written (captured while Redis was down, or whose write failed). */
-  readonly #unwritten = new Map<string, StoredEvent>();
+  readonly #unwritten = new Map<string, QueuedEvent>();
+  /**
+   * Captured while up and not sent yet: written as one `HSET` right after the current turn of the event
+   * loop. From `#toWriteHead` on; the ones before it were discarded before they were ever sent.
+   */
+  #toWrite: QueuedEvent[] = [];
+  #toWriteHead = 0;
+  #writeScheduled: NodeJS.Immediate | null = null;
   /** Batch key → this store's handle for the batch. */
   readonly #refs = new Map<string, string>();
   readonly #deletedEvents = new Set<string>();
@@ -150,12 +160,18 @@ export class RedisEventStore extends DurableEventStore {
     return { events: [], batches: [] };
   }
 
-  /** Queued in memory at once (the request never waits); written to Redis in the background. */
+  /**
+   * Queued in memory at once (the request never waits). Written to Redis in the background, together
+   * with every event captured in the same turn of the event loop: one command for all of them instead of
+   * a command per event. Nothing is lost by waiting for the turn to end: a capture never waited for
+   * Redis's reply either, so only what Redis acknowledged ever survived this process.
+   */
   append(entry: QueuedEvent): void {
     this.queue.append(entry);
-    const stored = storedFromQueued(entry);
-    this.#unwritten.set(stored.id, stored);
-    if (this.#up) this.#writeEvent(stored);
+    this.#unwritten.set(entry.event.id, entry);
+    if (!this.#up) return;
+    this.#toWrite.push(entry);
+    this.#writeScheduled ??= setImmediate(() => this.#flushWrites());
   }
 
   /**
@@ -164,7 +180,9 @@ export class RedisEventStore extends DurableEventStore {
    */
   async take(limits: TakeLimits): Promise<QueuedEvent[]> {
     // Writes still awaiting their reply do not hold a batch back: they were sent on this connection
-    // before the freeze script, so Redis applies them first. Under steady load some always are.
+    // before the freeze script, so Redis applies them first. Under steady load some always are. Those
+    // of this turn are sent now, for the same reason.
+    this.#flushWrites();
     if (!this.#up || this.#client === null) {
       throw new Error(M.takeRefused(this.#problem ?? 'replaying'));
     }
@@ -206,8 +224,13 @@ export class RedisEventStore extends DurableEventStore {
   /** Queued events discarded (drop-oldest, or the deadline): removed from Redis too. */
   shift(): QueuedEvent | undefined {
     const entry = this.queue.shift();
-    if (entry !== undefined) {
-      this.#unwritten.delete(entry.event.id);
+    if (entry === undefined) return entry;
+    this.#unwritten.delete(entry.event.id);
+    if (this.#toWrite[this.#toWriteHead] === entry) {
+      // Not sent yet (the oldest of this turn's writes, since the queue gives up its oldest): it never
+      // reaches Redis, so there is nothing to delete there.
+      this.#toWriteHead += 1;
+    } else {
       this.#deletedEvents.add(entry.event.id);
       void this.#flushDeletes();
     }
@@ -245,6 +268,8 @@ export class RedisEventStore extends DurableEventStore {
     for (const timer of this.#timers) clearInterval(timer);
     const client = this.#client;
     if (client === null) return;
+    // What this turn captured is kept in Redis for the next start or another replica, like the rest.
+    this.#flushWrites();
     if (!this.#up && this.#unwritten.size > 0) {
       this.hooks?.log(
         'error',
@@ -267,17 +292,13 @@ export class RedisEventStore extends DurableEventStore {
 
   async #onReady(): Promise<void> {
     if (this.#closed) return;
-    const client = this.#client!;
     const replayed = this.#unwritten.size + this.#deletedEvents.size + this.#deletedBatches.size;
     try {
       await this.#renewLease({ force: true });
       if (this.#unwritten.size > 0) {
-        const events = [...this.#unwritten.values()];
-        await client.hset(
-          this.#keys.events(this.replicaId),
-          ...events.flatMap((event) => [event.id, JSON.stringify(event)]),
-        );
-        for (const event of events) this.#unwritten.delete(event.id);
+        const entries = [...this.#unwritten.values()];
+        await Promise.all(this.#hset(entries, 0));
+        for (const entry of entries) this.#unwritten.delete(entry.event.id);
       }
       await this.#flushDeletes();
     } catch (error) {
@@ -290,7 +311,9 @@ export class RedisEventStore extends DurableEventStore {
     this.#readyAt = performance.now();
     // Captured during the replay above (the store was not up yet, so nothing wrote them): written now,
     // before any batch can be taken.
-    for (const event of this.#unwritten.values()) this.#writeEvent(event);
+    this.#toWrite = [...this.#unwritten.values()];
+    this.#toWriteHead = 0;
+    this.#flushWrites();
     if (wasDown) this.hooks?.log('warn', M.up(replayed));
     this.hooks?.wake();
   }
@@ -316,14 +339,44 @@ export class RedisEventStore extends DurableEventStore {
       });
   }
 
-  #writeEvent(event: StoredEvent): void {
-    this.#client!.hset(this.#keys.events(this.replicaId), event.id, JSON.stringify(event)).then(
-      () => {
-        // Discarded meanwhile: its delete was queued behind this write, on the same connection.
-        this.#unwritten.delete(event.id);
-      },
-      (error: unknown) => this.#onDown(detailOf(error)),
-    );
+  /**
+   * Sends this turn's captures now: at the end of the turn, and before any command that must find them
+   * in Redis (a freeze, a delete, the lease given up on close). Commands on one connection are applied
+   * in the order they were sent. While Redis is down nothing is sent; `#unwritten` replays them.
+   */
+  #flushWrites(): void {
+    if (this.#writeScheduled !== null) {
+      clearImmediate(this.#writeScheduled);
+      this.#writeScheduled = null;
+    }
+    const entries = this.#toWrite;
+    const from = this.#toWriteHead;
+    this.#toWrite = [];
+    this.#toWriteHead = 0;
+    if (from >= entries.length || !this.#up || this.#client === null) return;
+    for (const written of this.#hset(entries, from)) {
+      written.then(
+        (events) => {
+          // Discarded meanwhile: its delete was queued behind this write, on the same connection.
+          for (const entry of events) this.#unwritten.delete(entry.event.id);
+        },
+        (error: unknown) => this.#onDown(detailOf(error)),
+      );
+    }
+  }
+
+  /** `HSET`s of the events from `from` on, a bounded number per command; each resolves to its events. */
+  #hset(entries: readonly QueuedEvent[], from: number): Promise<readonly QueuedEvent[]>[] {
+    const client = this.#client!;
+    const key = this.#keys.events(this.replicaId);
+    const commands: Promise<readonly QueuedEvent[]>[] = [];
+    for (let start = from; start < entries.length; start += WRITE_CHUNK_EVENTS) {
+      const chunk = entries.slice(start, start + WRITE_CHUNK_EVENTS);
+      const fields: string[] = [];
+      for (const entry of chunk) fields.push(entry.event.id, encodeEventPayload(entry));
+      commands.push(client.hset(key, ...fields).then(() => chunk));
+    }
+    return commands;
   }
 
   async #freeze(batch: StoredBatch): Promise<void> {
@@ -390,7 +443,7 @@ export class RedisEventStore extends DurableEventStore {
     const batches: StoredBatch[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const [kind, ref, payload] = [flat[i], flat[i + 1]!, flat[i + 2]!];
-      if (kind === 'e') events.push(JSON.parse(payload) as StoredEvent);
+      if (kind === 'e') events.push(decodeEventPayload(ref, payload));
       else {
         const batch = JSON.parse(payload) as StoredBatchPayload;
         this.#refs.set(batch.key, ref);
