@@ -33,6 +33,9 @@ export type SpotzeeContactResolver = (
 /** What to do about event names that are not snake_case (`order_placed`). */
 export type EventNamePolicy = 'warn' | 'strict' | 'off';
 
+/** When every HTTP request gets a context that `track()` calls below its handler join (see `requestContext`). */
+export type RequestContextPolicy = 'auto' | 'always';
+
 export interface SpotzeeModuleOptions extends DeliveryOptions {
   /**
    * The request's contact. Default: the user's id as `externalId` — the user is `request.user`, or
@@ -52,8 +55,21 @@ export interface SpotzeeModuleOptions extends DeliveryOptions {
    * order never reaches a journey. True sends them anyway.
    */
   sendOnFailedRequest?: boolean | undefined;
-  /** Default true: register `SpotzeeInterceptor` as a global interceptor (`APP_INTERCEPTOR`). */
+  /**
+   * Default true: hold every request's events until its verdict, with no interceptor on any route.
+   * False: nothing is opened automatically; a controller or handler opts in with
+   * `@UseInterceptors(SpotzeeInterceptor)`, and `@EmitsEvent` captures only there.
+   */
   globalInterceptor?: boolean | undefined;
+  /**
+   * Default `auto`: every HTTP request gets a context (so a `track()` in a service below its handler
+   * joins the request: its contact, its verdict) when some class of the application injects
+   * `SpotzeeTracker`; when none does, only `@EmitsEvent` routes hold events, and every other route runs
+   * exactly as without the module (no async context, no guard). `always`: a context for every request
+   * even so, for an application that reaches the tracker another way during requests (`ModuleRef.get()`,
+   * `app.get()`). The start-up line says which applies and why.
+   */
+  requestContext?: RequestContextPolicy | undefined;
   /** Default `warn`: non-snake_case names are logged once at start-up; `strict` fails the boot. */
   eventNames?: EventNamePolicy | undefined;
   /** Schemas for `data`, per event name; they apply to decorator events and `track()` alike. */

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { requestEventsStorage } from './request-events.context.js';
-import { REQUEST_LISTENER_MARK, SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import type { RequestContexts } from './request-context.policy.js';
+import { REQUEST_LISTENER_MARK, SPOTZEE_REQUEST_CONTEXTS } from './spotzee.constants.js';
 import { SpotzeeInterceptor, type NativeResponse } from './spotzee.interceptor.js';
-import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 
 type RequestListener = (request: object, response: NativeResponse) => void;
 
@@ -21,19 +21,20 @@ interface NodeServerLike {
  * hook, no interceptor pipeline. (A Nest middleware would also miss Fastify's request object, and an
  * interceptor costs an rxjs pipeline on every route.)
  *
- * Off with `globalInterceptor: false`; a server is wrapped once, whichever copy of the package asks.
+ * Off unless requests need contexts (`requestContext`, `decideRequestContexts`); a server is wrapped
+ * once, whichever copy of the package asks.
  */
 @Injectable()
 export class SpotzeeRequestListener implements OnModuleInit {
   constructor(
-    @Inject(SPOTZEE_SETTINGS) private readonly settings: SpotzeeSettings,
+    @Inject(SPOTZEE_REQUEST_CONTEXTS) private readonly contexts: RequestContexts,
     private readonly interceptor: SpotzeeInterceptor,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
   /** After `createNestApplication()`/`NestFactory.create()` made the server, before it listens. */
   onModuleInit(): void {
-    if (!this.settings.globalInterceptor) {
+    if (!this.contexts.enabled) {
       return;
     }
     const server = this.adapterHost?.httpAdapter?.getHttpServer?.() as Partial<NodeServerLike> | undefined;

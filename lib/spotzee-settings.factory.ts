@@ -11,6 +11,7 @@ import type { SpotzeeMetricsOptions } from './metrics/meter-provider.loader.js';
 import { messages } from './spotzee.messages.js';
 import type {
   EventNamePolicy,
+  RequestContextPolicy,
   SpotzeeContactResolver,
   SpotzeeModuleOptions,
   SpotzeeUserId,
@@ -26,6 +27,7 @@ export interface SpotzeeSettings {
   readonly userId: SpotzeeUserId | undefined;
   readonly sendOnFailedRequest: boolean;
   readonly globalInterceptor: boolean;
+  readonly requestContext: RequestContextPolicy;
   readonly eventNames: EventNamePolicy;
   readonly schemas: ReadonlyMap<string, SpotzeeSchema>;
   readonly catalogPolicy: CatalogPolicy;
@@ -63,6 +65,7 @@ const NEST_ONLY_OPTIONS = [
   'anonymousIdHeader',
   'sendOnFailedRequest',
   'globalInterceptor',
+  'requestContext',
   'eventNames',
   'schemas',
   'store',
@@ -124,6 +127,10 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
       throw invalidOptionError(flag, messages.optionNotBoolean(options[flag]));
     }
   }
+  const requestContext = options.requestContext ?? 'auto';
+  if (requestContext !== 'auto' && requestContext !== 'always') {
+    throw invalidOptionError('requestContext', messages.invalidRequestContextPolicy(options.requestContext));
+  }
   const eventNames = options.eventNames ?? 'warn';
   if (!['warn', 'strict', 'off'].includes(eventNames)) {
     throw invalidOptionError('eventNames', messages.invalidEventNamePolicy(options.eventNames));
@@ -175,6 +182,7 @@ function validateSettings(options: SpotzeeModuleOptions): SpotzeeSettings {
     userId: options.userId,
     sendOnFailedRequest: options.sendOnFailedRequest ?? false,
     globalInterceptor: options.globalInterceptor ?? true,
+    requestContext,
     eventNames,
     schemas,
     catalogPolicy,

@@ -21,13 +21,14 @@ export function describeStartup(
   options: Readonly<ResolvedDeliveryOptions>,
   decoratedHandlers: number,
   storeName: string,
+  requestContexts: string,
   env: NodeJS.ProcessEnv = process.env,
   sigtermListeners: number = process.listenerCount('SIGTERM'),
 ): StartupReport {
   const host = new URL(options.baseUrl).host;
   const handlers = `${decoratedHandlers} @EmitsEvent handler${decoratedHandlers === 1 ? '' : 's'}`;
   const target = options.dryRun ? 'dry run: nothing is sent' : `sending to ${host}`;
-  const startupLine = `Spotzee ready (nestjs-spotzee ${LIBRARY_VERSION}): ${target}, API ${options.apiVersion}, queue ${storeName}, ${handlers}.`;
+  const startupLine = `Spotzee ready (nestjs-spotzee ${LIBRARY_VERSION}): ${target}, API ${options.apiVersion}, queue ${storeName}, ${handlers}, request contexts ${requestContexts}.`;
   const startupWarnings: string[] = [];
   const testing = underTestRunner(env);
   if (!options.dryRun && testing && !isLoopbackHost(new URL(options.baseUrl).hostname)) {

@@ -37,3 +37,25 @@ export const REQUEST_LISTENER_MARK = Symbol.for('spotzee:request-listener');
 
 /** Where Nest keeps `@UseInterceptors()` (unchanged since Nest 5; not exported under one path by Nest 11 and 12). */
 export const NEST_INTERCEPTORS_METADATA = '__interceptors__';
+
+/** Marks a decorated route's replacement method (holding the original), and the index of the argument it adds. */
+export const DECORATED_ROUTE_MARK = Symbol.for('spotzee:decorated-route');
+
+/** Where Nest keeps a handler's parameter decorators (`ROUTE_ARGS_METADATA` in @nestjs/common/constants). */
+export const NEST_ROUTE_ARGS_METADATA = '__routeArguments__';
+
+/** Nest's route metadata on a handler (`PATH_METADATA` and `METHOD_METADATA` in @nestjs/common/constants). */
+export const NEST_PATH_METADATA = 'path';
+export const NEST_METHOD_METADATA = 'method';
+
+/** Where `@Res({ passthrough: true })` records that Nest still sends the response (`RESPONSE_PASSTHROUGH_METADATA`). */
+export const NEST_RESPONSE_PASSTHROUGH_METADATA = '__responsePassthrough__';
+
+/**
+ * On `SpotzeeTracker` (`'tracker'`) and on the package's own classes that are given the tracker but never
+ * track during a request (`'internal'`): read by `decideRequestContexts`, from either build.
+ */
+export const TRACKER_CLASS_MARK = Symbol.for('spotzee:tracker-class');
+
+/** Whether HTTP requests get a context (`RequestContexts`), decided once from the module graph. */
+export const SPOTZEE_REQUEST_CONTEXTS = 'spotzee:request-contexts';

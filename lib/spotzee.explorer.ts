@@ -5,8 +5,14 @@ import { SpotzeeConfigurationError } from './delivery/index.js';
 import { findDefinitionProblem, type EmitsEventDefinition } from './emits-event.decorator.js';
 import { bindEmitsEventHook, isEmitsEventHook } from './emits-event.hook.js';
 import { emitsEventDefinitions } from './emits-event.metadata.js';
+import { wrapDecoratedRoute } from './emits-event.route.js';
 import { isDtoClass, loadClassValidation } from './event-schema.js';
-import { NEST_INTERCEPTORS_METADATA, SPOTZEE_SETTINGS } from './spotzee.constants.js';
+import {
+  NEST_INTERCEPTORS_METADATA,
+  NEST_METHOD_METADATA,
+  NEST_PATH_METADATA,
+  SPOTZEE_SETTINGS,
+} from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
 import type { SpotzeeSettings } from './spotzee-settings.factory.js';
 import { describeStartup } from './spotzee-startup.js';
@@ -18,6 +24,11 @@ export interface DiscoveredEmitter {
   /** `OrdersController.create` */
   readonly where: string;
   readonly definitions: readonly EmitsEventDefinition[];
+}
+
+/** A controller method Nest serves over HTTP (`@Get()`, `@Post()`, …), as opposed to a message or resolver. */
+function isHttpRoute(handler: object): boolean {
+  return Reflect.hasOwnMetadata(NEST_PATH_METADATA, handler) && Reflect.hasOwnMetadata(NEST_METHOD_METADATA, handler);
 }
 
 /** Method metadata of handlers that run interceptors although their class is a provider. */
@@ -47,44 +58,61 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /**
-   * Makes the `@EmitsEvent` hook the last method-level interceptor of each decorated handler, so it
+   * Unless `globalInterceptor: false`, a decorated HTTP route loses its `@EmitsEvent` hook and is
+   * captured by its method instead (`wrapDecoratedRoute`): no interceptor, no rxjs pipeline per
+   * request. Every other decorated handler (a microservice message, a GraphQL resolver, any handler
+   * under `globalInterceptor: false`) keeps the hook, made the last method-level interceptor so it
    * runs innermost even under a `@UseInterceptors(…)` written above the decorator: mappers then see
    * the handler's own result, never what another interceptor made of it. Unless
    * `globalInterceptor: false`, the hook is bound to this module's interceptor, so a call with no
-   * request context (a microservice message, a GraphQL resolver) gets its own.
+   * request context gets its own.
    */
   protected placeHooksInnermost(): void {
     const seen = new Set<object>();
-    const bound =
-      this.settings.globalInterceptor && this.interceptor ? bindEmitsEventHook(this.interceptor) : undefined;
-    const place = (prototype: object | undefined): void => {
+    const interceptor = this.settings.globalInterceptor ? this.interceptor : undefined;
+    const bound = interceptor ? bindEmitsEventHook(interceptor) : undefined;
+    const place = (prototype: object | undefined, kind: 'controller' | 'provider'): void => {
       if (!prototype || prototype === Object.prototype || seen.has(prototype)) {
         return;
       }
       seen.add(prototype);
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = (prototype as Record<string, unknown>)[method];
-        if (typeof handler !== 'function' || emitsEventDefinitions(handler).length === 0) {
+        const definitions = typeof handler === 'function' ? emitsEventDefinitions(handler) : [];
+        if (definitions.length === 0) {
           continue;
         }
-        const interceptors = Reflect.getMetadata(NEST_INTERCEPTORS_METADATA, handler) as unknown[] | undefined;
+        const interceptors = Reflect.getMetadata(NEST_INTERCEPTORS_METADATA, handler as object) as
+          unknown[] | undefined;
         const hook = interceptors?.findIndex(isEmitsEventHook) ?? -1;
+        if (interceptor && kind === 'controller' && isHttpRoute(handler as object)) {
+          if (interceptors && hook >= 0) {
+            const others = interceptors.filter((entry) => !isEmitsEventHook(entry));
+            Reflect.defineMetadata(NEST_INTERCEPTORS_METADATA, others, handler as object);
+          }
+          wrapDecoratedRoute(prototype as Record<string, unknown>, method, definitions, interceptor);
+          continue;
+        }
         if (interceptors && hook >= 0 && (bound !== undefined || hook < interceptors.length - 1)) {
           const others = interceptors.filter((interceptor) => !isEmitsEventHook(interceptor));
-          Reflect.defineMetadata(NEST_INTERCEPTORS_METADATA, [...others, bound ?? interceptors[hook]], handler);
+          Reflect.defineMetadata(
+            NEST_INTERCEPTORS_METADATA,
+            [...others, bound ?? interceptors[hook]],
+            handler as object,
+          );
         }
       }
     };
     for (const wrapper of this.discovery.getControllers()) {
-      place((wrapper.metatype as { prototype?: object } | null)?.prototype);
+      place((wrapper.metatype as { prototype?: object } | null)?.prototype, 'controller');
     }
     for (const wrapper of this.discovery.getProviders()) {
       // Class providers have their class; factory providers only an instance, once built.
       const instance: unknown = wrapper.instance;
       if (!wrapper.inject && typeof wrapper.metatype === 'function') {
-        place((wrapper.metatype as { prototype?: object }).prototype);
+        place((wrapper.metatype as { prototype?: object }).prototype, 'provider');
       } else if (typeof instance === 'object' && instance !== null) {
-        place(Object.getPrototypeOf(instance) as object);
+        place(Object.getPrototypeOf(instance) as object, 'provider');
       }
     }
   }
@@ -103,6 +131,7 @@ export class SpotzeeExplorer implements OnModuleInit, OnApplicationBootstrap {
       this.runtime.engine.options,
       this.decoratedHandlers,
       this.runtime.storeName,
+      this.runtime.requestContexts.reason,
     );
     this.runtime.logger.log(startupLine);
     for (const warning of startupWarnings) {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { Observable, type Observer, type Subscriber, type Unsubscribable } from 'rxjs';
+import { isObservable, Observable, type Observer, type Subscriber, type Unsubscribable } from 'rxjs';
 import { CallbackTimedOut, isAsync, settleWithin } from './async-callback.js';
 import type { RejectionReason } from './delivery/ledger/outcomes.js';
 import type { TrackInput } from './delivery/prepare/spotzee-event.js';
@@ -7,6 +7,7 @@ import { describeUserLookup, mergeContact } from './contact.resolver.js';
 import type { EmitsEventDefinition, EmitsEventOptions } from './emits-event.decorator.js';
 import { emitsEventDefinitions } from './emits-event.metadata.js';
 import type { EmitsEventObserver, HandlerBinding } from './emits-event.hook.js';
+import type { DecoratedRouteCall, DecoratedRouteObserver, DecoratedRouteOpener } from './emits-event.route.js';
 import { RequestEventsContext, requestEventsStorage, type RequestOrigin } from './request-events.context.js';
 import { SPOTZEE_RUNTIME, SPOTZEE_SETTINGS } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
@@ -61,7 +62,7 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
  * (a second one on the same request steps aside).
  */
 @Injectable()
-export class SpotzeeInterceptor implements NestInterceptor {
+export class SpotzeeInterceptor implements NestInterceptor, DecoratedRouteOpener {
   /**
    * False: an HTTP response is listened to only once its request holds an event. True (the testing
    * module) listens from the start, so every request in flight has a verdict to wait for.
@@ -99,6 +100,60 @@ export class SpotzeeInterceptor implements NestInterceptor {
    */
   interceptDecorated(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return this.open(context, next, true);
+  }
+
+  /**
+   * A decorated route whose request no context was opened for (a Fastify `inject()`, which bypasses
+   * the server; an application that opens none for undecorated routes, see `requestContext`): opens
+   * one for the call, whose verdict is its response, then captures.
+   */
+  openDecoratedRoute(call: DecoratedRouteCall): unknown {
+    const context = call.context;
+    const key = this.requestKey(context);
+    const response = this.nativeResponse(context);
+    const scope = new RequestScope(this, context, key, response);
+    const events = new RequestEventsContext(key, scope, this.settings);
+    scope.events = events;
+    if (response && this.listensEagerly) {
+      scope.listen(events);
+    }
+    if (!this.runtime.requestContexts.enabled) {
+      // Nothing below the route joins it (no class tracks during requests): no async context is needed.
+      return this.runDecoratedRoute(events, context, call);
+    }
+    const result = requestEventsStorage.run(events, runRoute, this, events, context, call);
+    // Nest subscribes to an Observable later, outside run(): the work it starts then stays in the request.
+    return isObservable(result)
+      ? new Observable<unknown>((subscriber) => requestEventsStorage.run(events, subscribeTo, result, subscriber))
+      : result;
+  }
+
+  /**
+   * Calls a decorated route and captures its definitions from its own result: at once for a value,
+   * when it resolves for a Promise (before Nest, which awaits it after us, writes the response), on
+   * completion for an Observable (its last value). A failing route captures nothing; its error and
+   * result reach Nest untouched.
+   */
+  protected runDecoratedRoute(
+    events: RequestEventsContext,
+    context: ExecutionContext,
+    call: DecoratedRouteCall,
+  ): unknown {
+    const result = call.method.apply(call.instance, call.args);
+    if (isObservable(result)) {
+      const handlerCall = new HandlerCall(this, events, context, call.definitions, result);
+      return new Observable<unknown>((subscriber) => handlerCall.start(subscriber));
+    }
+    if (isThenable(result)) {
+      // A branch of its own, not a chained Promise handed to Nest: the route's Promise is returned as is.
+      result.then(
+        (value) => this.guard(events, () => this.captureDefinitions(call.definitions, value, context, events)),
+        IGNORE,
+      );
+      return result;
+    }
+    this.guard(events, () => this.captureDefinitions(call.definitions, result, context, events));
+    return result;
   }
 
   private open(context: ExecutionContext, next: CallHandler, decorated: boolean): Observable<unknown> {
@@ -476,7 +531,26 @@ function onlyUndefinedFields(data: unknown): boolean {
   return fields > 0;
 }
 
+const IGNORE = (): void => undefined;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 // Plain functions handed to `run()`, so that no closure is built per request.
+function runRoute(
+  interceptor: SpotzeeInterceptor,
+  events: RequestEventsContext,
+  context: ExecutionContext,
+  call: DecoratedRouteCall,
+): unknown {
+  return interceptor['runDecoratedRoute'](events, context, call);
+}
+
 function handle(next: CallHandler): Observable<unknown> {
   return next.handle();
 }
@@ -495,7 +569,7 @@ function startVerdictCall(call: VerdictCall, subscriber: Subscriber<unknown>): U
  * for the `@EmitsEvent` hook of its handler. A context the HTTP listener opened learns its handler
  * from `SpotzeeHandlerGuard` (`reachedHandler`); until then it is not joinable.
  */
-class RequestScope implements RequestOrigin, EmitsEventObserver, HandlerBinding {
+class RequestScope implements RequestOrigin, EmitsEventObserver, HandlerBinding, DecoratedRouteObserver {
   events: RequestEventsContext | undefined;
   private listening = false;
 
@@ -558,6 +632,16 @@ class RequestScope implements RequestOrigin, EmitsEventObserver, HandlerBinding 
   /** Read when the client closes the response, so a context opened before its handler still knows. */
   private isSse(): boolean {
     return this.context !== undefined && Reflect.getMetadata(SSE_METADATA, this.context.getHandler()) === true;
+  }
+
+  callDecoratedRoute(call: DecoratedRouteCall): unknown {
+    if (this.interceptor['requestKey'](call.context) !== this.key) {
+      // A route called from outside this request's pipeline: not this request's handler.
+      return call.method.apply(call.instance, call.args);
+    }
+    // Bound here if the guard did not (another build's module): the mappers get what it would have.
+    this.reachedHandler(call.context);
+    return this.interceptor['runDecoratedRoute'](this.events!, this.context!, call);
   }
 
   observeHandler(context: ExecutionContext, next: CallHandler): Observable<unknown> {

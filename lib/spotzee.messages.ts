@@ -24,6 +24,8 @@ export const messages = {
   invalidAnonymousIdHeader: (value: unknown) =>
     `expected an HTTP header name such as "x-anonymous-id", got ${describeValue(value)}.`,
   invalidEventNamePolicy: (value: unknown) => `expected 'warn', 'strict' or 'off', got ${describeValue(value)}.`,
+  invalidRequestContextPolicy: (value: unknown) =>
+    `expected 'auto' or 'always', got ${describeValue(value)}. 'always' gives every HTTP request a context even when no class injects SpotzeeTracker.`,
   invalidCatalogPolicy: (value: unknown) =>
     `expected 'off', 'warn' or 'strict', got ${describeValue(value)}. 'warn' and 'strict' check events against spotzee-events.json (npx nestjs-spotzee catalog).`,
   catalogFileMissing: (path: string, policy: string) =>

@@ -1,7 +1,15 @@
 import { Module, type CanActivate } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import { resolveMeterProvider } from './metrics/meter-provider.loader.js';
-import { SPOTZEE_METER_PROVIDER, SPOTZEE_RUNTIME, SPOTZEE_SETTINGS, SPOTZEE_TRACKER } from './spotzee.constants.js';
+import { decideRequestContexts, type RequestContexts } from './request-context.policy.js';
+import {
+  SPOTZEE_METER_PROVIDER,
+  SPOTZEE_REQUEST_CONTEXTS,
+  SPOTZEE_RUNTIME,
+  SPOTZEE_SETTINGS,
+  SPOTZEE_TRACKER,
+  TRACKER_CLASS_MARK,
+} from './spotzee.constants.js';
 import { SpotzeeExplorer } from './spotzee.explorer.js';
 import { SpotzeeHandlerGuard } from './spotzee-handler.guard.js';
 import { SpotzeeInterceptor } from './spotzee.interceptor.js';
@@ -35,6 +43,13 @@ import { SpotzeeTracker } from './spotzee.tracker.js';
       useFactory: (settings: SpotzeeSettings) => resolveMeterProvider(settings.metrics),
       inject: [SPOTZEE_SETTINGS],
     },
+    {
+      // Read off the module graph, which Nest has scanned whole before it instantiates anything.
+      provide: SPOTZEE_REQUEST_CONTEXTS,
+      useFactory: (settings: SpotzeeSettings, modules?: ModulesContainer): RequestContexts =>
+        decideRequestContexts(settings, modules),
+      inject: [SPOTZEE_SETTINGS, { token: ModulesContainer, optional: true }],
+    },
     SpotzeeRuntime,
     { provide: SPOTZEE_RUNTIME, useExisting: SpotzeeRuntime },
     SpotzeeTracker,
@@ -45,12 +60,12 @@ import { SpotzeeTracker } from './spotzee.tracker.js';
     SpotzeeHandlerGuard,
     {
       // Chosen at runtime (with forRootAsync the options are not known when the module is defined).
-      // Under `globalInterceptor: false` no context is opened, so none is told its handler: Nest 11
-      // and 12 skip a global enhancer whose factory gives null, and routes pay nothing for it.
+      // Without request contexts none is told its handler: Nest 11 and 12 skip a global enhancer
+      // whose factory gives null, and routes pay nothing for it.
       provide: APP_GUARD,
-      useFactory: (settings: SpotzeeSettings, guard: SpotzeeHandlerGuard): CanActivate | null =>
-        settings.globalInterceptor ? guard : null,
-      inject: [SPOTZEE_SETTINGS, SpotzeeHandlerGuard],
+      useFactory: (contexts: RequestContexts, guard: SpotzeeHandlerGuard): CanActivate | null =>
+        contexts.enabled ? guard : null,
+      inject: [SPOTZEE_REQUEST_CONTEXTS, SpotzeeHandlerGuard],
     },
   ],
   exports: [
@@ -63,4 +78,7 @@ import { SpotzeeTracker } from './spotzee.tracker.js';
     SPOTZEE_SETTINGS,
   ],
 })
-export class SpotzeeModule extends ConfigurableSpotzeeModule {}
+export class SpotzeeModule extends ConfigurableSpotzeeModule {
+  /** Its own providers are given the tracker (`SPOTZEE_TRACKER` is an alias of it): not the application's use. */
+  static readonly [TRACKER_CLASS_MARK] = 'internal';
+}

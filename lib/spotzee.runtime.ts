@@ -18,12 +18,14 @@ import type { RuntimeCatalog } from './catalog/runtime-catalog.js';
 import { checkSchema, isStandardSchema, type SchemaCheck, type SpotzeeSchema } from './event-schema.js';
 import { snapshotData } from './data-snapshot.js';
 import { currentRequestEvents, type RequestEventsContext } from './request-events.context.js';
+import type { RequestContexts } from './request-context.policy.js';
 import { instrumentDeliveryMetrics, type DeliveryMetricsHandle } from './metrics/delivery-metrics.js';
 import type { MeterProviderLike } from './metrics/meter-like.js';
 import {
   SPOTZEE_DELIVERY_SEAMS,
   SPOTZEE_LOGGER_CONTEXT,
   SPOTZEE_METER_PROVIDER,
+  SPOTZEE_REQUEST_CONTEXTS,
   SPOTZEE_SETTINGS,
 } from './spotzee.constants.js';
 import { messages } from './spotzee.messages.js';
@@ -53,6 +55,8 @@ export class SpotzeeRuntime implements OnApplicationBootstrap, OnApplicationShut
   readonly logger: DeliveryLogger;
   /** The queue store's class name, for the start-up line. */
   readonly storeName: string;
+  /** Whether HTTP requests get a context that `track()` calls below their handler join. */
+  readonly requestContexts: RequestContexts;
 
   /** User code still running for events (async schemas, mappers, resolvers): `flush()` waits for it. */
   private readonly pendingChecks = new Set<Promise<void>>();
@@ -71,7 +75,9 @@ export class SpotzeeRuntime implements OnApplicationBootstrap, OnApplicationShut
     @Inject(SPOTZEE_SETTINGS) private readonly settings: SpotzeeSettings,
     @Optional() @Inject(SPOTZEE_DELIVERY_SEAMS) seams?: DeliveryEngineSeams,
     @Optional() @Inject(SPOTZEE_METER_PROVIDER) meterProvider?: MeterProviderLike | null,
+    @Optional() @Inject(SPOTZEE_REQUEST_CONTEXTS) contexts?: RequestContexts,
   ) {
+    this.requestContexts = contexts ?? { enabled: true, reason: 'on' };
     this.redact = createRedactor(settings.delivery.apiKey);
     // Guarded once here: every line of the Nest layer and the engine goes through it, and a logger
     // that throws (the app's, or Nest's own when the app replaced it) must never reach a response

@@ -3,7 +3,7 @@ import type { FlushOptions } from './delivery/delivery-engine.js';
 import type { DeliveryEvents, DeliveryHealth, DeliveryStats } from './delivery/ledger/outcomes.js';
 import type { TrackInput } from './delivery/prepare/spotzee-event.js';
 import type { SpotzeeEventData, SpotzeeEventDataRequired, SpotzeeEventName } from './spotzee-events.js';
-import { SPOTZEE_RUNTIME } from './spotzee.constants.js';
+import { SPOTZEE_RUNTIME, TRACKER_CLASS_MARK } from './spotzee.constants.js';
 import type { SpotzeeRuntime } from './spotzee.runtime.js';
 
 /**
@@ -23,6 +23,9 @@ export type TrackOptions<TName extends string = string> = Omit<TrackInput, 'name
  */
 @Injectable()
 export class SpotzeeTracker {
+  /** Recognised as the tracker by `decideRequestContexts`, whichever build of the package loaded it. */
+  static readonly [TRACKER_CLASS_MARK] = 'tracker';
+
   readonly #runtime: SpotzeeRuntime;
 
   // The string token: a tracker from one build of the package may stand in a module of the other.

@@ -155,6 +155,24 @@ export function renderMarkdown(run) {
             range(r.cpuDecoratedVsBaseline, times),
             '≥ 0.85×',
           ],
+          ...(r.undecoratedContextsVsBaseline
+            ? [
+                [
+                  platform,
+                  'without @EmitsEvent, request contexts on',
+                  range(r.undecoratedContextsVsBaseline, times),
+                  range(r.cpuUndecoratedContextsVsBaseline, times),
+                  'reported',
+                ],
+                [
+                  platform,
+                  'with @EmitsEvent, request contexts on',
+                  range(r.decoratedContextsVsBaseline, times),
+                  range(r.cpuDecoratedContextsVsBaseline, times),
+                  'reported',
+                ],
+              ]
+            : []),
         ]),
       ),
       '',
@@ -166,7 +184,7 @@ export function renderMarkdown(run) {
           `undecorated vs pass-through interceptor ${range(r.cpuUndecoratedVsPassthrough, times)}.`,
       ),
       '',
-      `Every decorated request's event reached the sink: ${Object.values(summary).every((b) => b.decorated.eventsMatchResponses) ? 'yes' : '**no**'}.`,
+      `Every decorated request's event reached the sink: ${Object.values(summary).every((b) => b.decorated.eventsMatchResponses && (b.decoratedContexts?.eventsMatchResponses ?? true)) ? 'yes' : '**no**'}.`,
     );
   }
 

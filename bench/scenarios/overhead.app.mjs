@@ -6,9 +6,11 @@
 // - `spotzee`: the real SpotzeeModule (default options, events to the sink), with `POST /orders`
 //   (no decorator) and `POST /orders/tracked`, the same handler under @EmitsEvent with data and
 //   identify mappers. The contact comes from the default resolver (the `x-anonymous-id` header).
+// - `spotzee-contexts`: the same, plus a service that is given SpotzeeTracker, so that every request
+//   gets a context (`requestContext: 'auto'`), as in an app that also tracks from its services.
 // Written in plain ESM, so decorators are applied as the functions they are.
 import 'reflect-metadata';
-import { Body, Controller, Injectable, Module, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Inject, Injectable, Module, Post, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { argument, fail, onCommand, onExitRequest, send } from '../harness/ipc-child.mjs';
 import { BENCH_API_KEY } from '../contenders/spotzee.contender.mjs';
@@ -50,7 +52,7 @@ async function buildModule() {
   method(OrdersController, 'create', [Post()]);
 
   const imports = [];
-  if (variant === 'spotzee') {
+  if (variant === 'spotzee' || variant === 'spotzee-contexts') {
     const { EmitsEvent, SpotzeeModule } = await loadLibrary();
     Body()(OrdersController.prototype, 'createTracked', 0);
     method(OrdersController, 'createTracked', [
@@ -61,6 +63,20 @@ async function buildModule() {
       }),
     ]);
     imports.push(SpotzeeModule.forRoot({ apiKey: BENCH_API_KEY, baseUrl: `${origin}/api/client` }));
+  }
+  const providers = [];
+  if (variant === 'spotzee-contexts') {
+    // A service given the tracker, as an app that also tracks from its services has: every request then
+    // gets a context, which `track()` calls below its handler join.
+    const { SpotzeeTracker } = await loadLibrary();
+    class AuditService {
+      constructor(tracker) {
+        this.tracker = tracker;
+      }
+    }
+    Inject(SpotzeeTracker)(AuditService, undefined, 0);
+    Injectable()(AuditService);
+    providers.push(AuditService);
   }
   if (variant === 'baseline') {
     class PassThroughInterceptor {
@@ -74,7 +90,7 @@ async function buildModule() {
   }
   Controller('orders')(OrdersController);
   class AppModule {}
-  Module({ imports, controllers: [OrdersController] })(AppModule);
+  Module({ imports, controllers: [OrdersController], providers })(AppModule);
   return AppModule;
 }
 
@@ -90,7 +106,7 @@ async function main() {
   const app = await createApp(await buildModule());
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
-  const tracker = variant === 'spotzee' ? app.get((await loadLibrary()).SpotzeeTracker) : null;
+  const tracker = variant === 'baseline' ? null : app.get((await loadLibrary()).SpotzeeTracker);
   onExitRequest(() => app.close());
   onCommand(async (message) => {
     if (message.type !== 'flush') return;

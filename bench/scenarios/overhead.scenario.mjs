@@ -18,7 +18,21 @@ export const VARIANTS = {
   },
   undecorated: { app: 'spotzee', path: '/orders', label: 'SpotzeeModule, route without @EmitsEvent' },
   decorated: { app: 'spotzee', path: '/orders/tracked', label: 'SpotzeeModule, @EmitsEvent (data + identify)' },
+  undecoratedContexts: {
+    app: 'spotzee-contexts',
+    path: '/orders',
+    label: 'SpotzeeModule and a service given the tracker (request contexts on), route without @EmitsEvent',
+  },
+  decoratedContexts: {
+    app: 'spotzee-contexts',
+    path: '/orders/tracked',
+    label: 'SpotzeeModule and a service given the tracker (request contexts on), @EmitsEvent',
+  },
 };
+
+/** The apps a platform runs: without the module, with it, with it and a service that is given the tracker. */
+const SHAPES = ['baseline', 'spotzee', 'spotzee-contexts'];
+const DECORATED = new Set(['decorated', 'decoratedContexts']);
 
 const REQUEST = {
   method: 'POST',
@@ -36,11 +50,11 @@ export async function runOverhead(config, log) {
   const apps = {};
   try {
     for (const platform of PLATFORMS) {
-      for (const shape of ['baseline', 'spotzee']) {
+      for (const shape of SHAPES) {
         const child = forkChild('scenarios/overhead.app.mjs', {
           name: `overhead-${platform}-${shape}`,
           args: [`--platform=${platform}`, `--variant=${shape}`, `--origin=${sink.origin}`],
-          execArgv: shape === 'spotzee' ? profileArgs(config, `overhead-${platform}`, 'spotzee') : [],
+          execArgv: shape === 'baseline' ? [] : profileArgs(config, `overhead-${platform}`, shape),
         });
         const { url } = await child.next('ready', 60_000);
         apps[`${platform}/${shape}`] = { child, url };
@@ -63,17 +77,19 @@ export async function runOverhead(config, log) {
         for (const variant of orders[index]) {
           const { app, path } = VARIANTS[variant];
           const target = apps[`${platform}/${app}`];
-          const spotzeeApp = apps[`${platform}/spotzee`].child;
+          const withModule = app !== 'baseline';
+          const spotzeeApp = apps[`${platform}/${withModule ? app : 'spotzee'}`].child;
           // Every run starts with an empty delivery queue, so one run's backlog never slows the next.
           const before = await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
-          const cpuBefore =
-            app === 'spotzee' ? before.cpuUs : (await target.child.request({ type: 'flush' }, 'flush-ok')).cpuUs;
+          const cpuBefore = withModule
+            ? before.cpuUs
+            : (await target.child.request({ type: 'flush' }, 'flush-ok')).cpuUs;
           await sink.reset(['spotzee']);
           const result = await load(target.url + path, seconds, connections);
           // The app's CPU time per request, delivery of the run's events included: far less sensitive
           // to other load on the machine than req/s, which also depends on the load generator's share.
           const after = await target.child.request({ type: 'flush' }, 'flush-ok');
-          const afterSpotzee = app === 'spotzee' ? after : await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
+          const afterSpotzee = withModule ? after : await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
           const received = (await sink.stats()).spotzee?.events ?? 0;
           const responses = result['2xx'] + result.non2xx;
           round.results[platform][variant] = {
@@ -117,7 +133,7 @@ function summarizeOverhead(rounds) {
         p99Ms: summarize(runs.map((r) => r.p99Ms)),
         cpuUsPerRequest: summarize(runs.map((r) => r.cpuUsPerRequest)),
         non2xx: runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
-        eventsMatchResponses: runs.every((r) => variant !== 'decorated' || r.eventsAtSink >= r.responses2xx),
+        eventsMatchResponses: runs.every((r) => !DECORATED.has(variant) || r.eventsAtSink >= r.responses2xx),
       };
     }
     // Per-round ratios first, then their median: both runs of a round saw the same machine weather.
@@ -128,11 +144,15 @@ function summarizeOverhead(rounds) {
       decoratedVsBaseline: perRound('decorated', 'baseline'),
       undecoratedVsBaseline: perRound('undecorated', 'baseline'),
       undecoratedVsPassthrough: perRound('undecorated', 'passthrough'),
+      undecoratedContextsVsBaseline: perRound('undecoratedContexts', 'baseline'),
+      decoratedContextsVsBaseline: perRound('decoratedContexts', 'baseline'),
       // CPU per request, inverted so that, like req/s, 1.00× means no overhead and lower is worse.
       cpuDecoratedVsUndecorated: perRound('undecorated', 'decorated', 'cpuUsPerRequest'),
       cpuDecoratedVsBaseline: perRound('baseline', 'decorated', 'cpuUsPerRequest'),
       cpuUndecoratedVsBaseline: perRound('baseline', 'undecorated', 'cpuUsPerRequest'),
       cpuUndecoratedVsPassthrough: perRound('passthrough', 'undecorated', 'cpuUsPerRequest'),
+      cpuUndecoratedContextsVsBaseline: perRound('baseline', 'undecoratedContexts', 'cpuUsPerRequest'),
+      cpuDecoratedContextsVsBaseline: perRound('baseline', 'decoratedContexts', 'cpuUsPerRequest'),
     };
   }
   return { summary, ratios };

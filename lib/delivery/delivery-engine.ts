@@ -206,9 +206,11 @@ export class DeliveryEngine {
     );
   }
 
-  #adopt({ events, batches }: RecoveredQueue): void {
-    if (this.#drain.finished || (events.length === 0 && batches.length === 0)) return;
+  #adopt({ events, backlog, batches }: RecoveredQueue): void {
+    const held = backlog?.count ?? 0;
+    if (this.#drain.finished || (events.length === 0 && held === 0 && batches.length === 0)) return;
     this.#intake.recovered(events);
+    if (backlog !== undefined) this.#intake.recoveredBacklog(backlog.count, backlog.lastSeq);
     const now = Date.now();
     for (const stored of batches) {
       this.#intake.recovered(stored.entries);

@@ -30,14 +30,6 @@ export interface StoredBatch {
   readonly events: readonly StoredEvent[];
 }
 
-/** What a store found on start: work a previous run (or a dead replica) left behind. */
-export interface RecoveredWork {
-  /** Events not yet frozen into a batch, oldest first. */
-  readonly events: StoredEvent[];
-  /** Frozen batches without a final outcome, oldest first. */
-  readonly batches: StoredBatch[];
-}
-
 /** A queue entry as a store keeps it. */
 export function storedFromQueued(entry: QueuedEvent): StoredEvent {
   const { event, seq, enqueuedAt } = entry;

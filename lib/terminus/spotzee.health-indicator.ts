@@ -3,6 +3,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import type { DeliveryHealth } from '../delivery/ledger/outcomes.js';
 import { createRedactor } from '../delivery/ledger/redaction.js';
 import { InjectSpotzee } from '../inject-spotzee.decorator.js';
+import { TRACKER_CLASS_MARK } from '../spotzee.constants.js';
 import type { SpotzeeTracker } from '../spotzee.tracker.js';
 
 export interface SpotzeeHealthOptions {
@@ -45,6 +46,9 @@ const redact = createRedactor(undefined);
  */
 @Injectable()
 export class SpotzeeHealthIndicator {
+  /** Reads the tracker's health, never tracks: not a reason to open request contexts. */
+  static readonly [TRACKER_CLASS_MARK] = 'internal';
+
   constructor(
     private readonly indicators: HealthIndicatorService,
     // The string token: the tracker may come from the other build (ESM/CJS) of the package.

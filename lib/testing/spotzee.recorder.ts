@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeduplicatedOutcome, DroppedOutcome, RejectedOutcome } from '../delivery/ledger/outcomes.js';
 import type { PreparedEvent, SpotzeeWireEvent } from '../delivery/prepare/spotzee-event.js';
-import { SPOTZEE_RUNTIME, SPOTZEE_TRACKER } from '../spotzee.constants.js';
+import { SPOTZEE_RUNTIME, SPOTZEE_TRACKER, TRACKER_CLASS_MARK } from '../spotzee.constants.js';
 import type { SpotzeeRuntime } from '../spotzee.runtime.js';
 import type { SpotzeeTracker } from '../spotzee.tracker.js';
 import { describeMatch, explainMismatch, type EventMatch } from './event-expectation.js';
@@ -37,6 +37,9 @@ interface Waiter {
  */
 @Injectable()
 export class SpotzeeRecorder {
+  /** Listens to the tracker, never tracks: not a reason to open request contexts. */
+  static readonly [TRACKER_CLASS_MARK] = 'internal';
+
   private readonly recorded: RecordedEvent[] = [];
   private readonly rejected: RejectedOutcome[] = [];
   private readonly droppedOutcomes: DroppedOutcome[] = [];

@@ -136,6 +136,24 @@ describe('the queue store seam', () => {
     ]);
   });
 
+  it('counts a recovered backlog the store keeps where it is, and numbers new events after it', async () => {
+    const store = new AsyncJournalStore();
+    // Events the store holds without listing them (a file store's backlog on disk), numbered up to 40.
+    const backlog = [38, 39, 40].map((seq) => ({ event: preparedEvent({ data: { left: seq } }), seq, enqueuedAt: 0 }));
+    for (const entry of backlog) store.inner.append(entry);
+    store.recovered = { events: [], backlog: { count: 3, lastSeq: 40 }, batches: [] };
+
+    const harness = await startHarness({}, {}, { queue: store });
+    await eventually(() => harness.engine.stats().captured === 3, 'the backlog to be counted');
+    expect(harness.engine.stats()).toMatchObject({ captured: 3, pending: 3, delivered: 0 });
+    harness.capture({});
+    expect(store.inner.size).toBe(4);
+    expect([...store.inner.entries()].map((entry) => entry.seq)).toEqual([38, 39, 40, 41]);
+    expect(await harness.engine.flush()).toBe(true);
+    expectInvariant(harness.engine);
+    expect(harness.engine.stats()).toMatchObject({ captured: 4, delivered: 4, pending: 0 });
+  });
+
   it('reports an event the store failed to keep as dropped (store_failed), and retries a failed take', async () => {
     const store = new AsyncJournalStore();
     store.failAppends = 1;

@@ -223,6 +223,17 @@ describe('prepareEvent', () => {
       expect(serialised).toEqual([]);
     });
 
+    it('refuses flat data that is obviously too large before serialising, and accepts flat data up to the limit', () => {
+      const rejected = rejection({ data: { blob: 'x'.repeat(3000), total: 12 } });
+      expect(rejected.reason).toBe('event_too_large');
+      expect(rejected.message).toContain('its data was refused before serialising');
+      // Numbers, booleans and null count for less than they serialise to: never refused for the estimate.
+      const fields = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`f${i}`, i % 3 ? 12345.678 : true]));
+      const accepted = prepare({ data: fields });
+      expect(accepted.ok && accepted.event.bytes).toBeLessThanOrEqual(2048);
+      expect(accepted.ok && accepted.event.bytes).toBeGreaterThan(1900);
+    });
+
     it.each<[string, unknown]>([
       ['a string', 'flat'],
       ['an array', ['a']],

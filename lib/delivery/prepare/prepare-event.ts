@@ -122,6 +122,8 @@ function checkData(data: unknown): Record<string, unknown> | null {
  * empty (a lower bound), and a cycle stops the walk (serialising reports it properly).
  */
 function jsonSizeAtLeast(value: unknown, budget: number): number {
+  const flat = flatJsonSize(value);
+  if (flat >= 0) return flat;
   let size = 0;
   const ancestors = new Set<object>();
   const walk = (node: unknown): void => {
@@ -156,6 +158,29 @@ function jsonSizeAtLeast(value: unknown, budget: number): number {
     walk(value);
   } catch {
     // A throwing getter: serialising reports it with the right words.
+  }
+  return size;
+}
+
+/**
+ * The same lower bound for what most events carry, a plain object of primitives, without the walk's
+ * bookkeeping (a Set and a closure per call): -1 for anything else, as soon as a field holds an
+ * object, or when a getter throws, for the walk to handle.
+ */
+function flatJsonSize(value: unknown): number {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return -1;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return -1;
+  let size = 2;
+  try {
+    for (const key in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+      const field = (value as Record<string, unknown>)[key];
+      if (typeof field === 'string') size += key.length + field.length + 6;
+      else if (field === null || typeof field !== 'object') size += key.length + 5;
+      else return -1;
+    }
+  } catch {
+    return -1;
   }
   return size;
 }

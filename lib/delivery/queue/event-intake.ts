@@ -63,6 +63,12 @@ export class EventIntake {
     }
   }
 
+  /** Recovered events the store counts without handing them over (a backlog it reads in turn). */
+  recoveredBacklog(count: number, lastSeq: number): void {
+    for (let i = 0; i < count; i++) this.#ledger.countCaptured();
+    if (lastSeq > this.#seq) this.#seq = lastSeq;
+  }
+
   admit(event: PreparedEvent, now: number): void {
     const ledger = this.#ledger;
     const entry: QueuedEvent = { event, seq: ++this.#seq, enqueuedAt: now };

@@ -30,6 +30,12 @@ export interface TakeLimits {
 export interface RecoveredQueue {
   /** Events appended and never taken into a batch, oldest first. */
   readonly events: readonly QueuedEvent[];
+  /**
+   * Queued events recovered beyond `events` that the store keeps where they are and reads in turn
+   * (a disk-sized backlog is not handed over one by one): how many, and the highest sequence number
+   * among them. They count as captured and pending like `events`; `size` and `bytes` include them.
+   */
+  readonly backlog?: { readonly count: number; readonly lastSeq: number };
   /** Batches taken and frozen but never acknowledged: they were in flight or waiting for a retry. */
   readonly batches: readonly StoredBatch[];
 }

@@ -25,6 +25,11 @@ export class MemoryEventQueue extends EventQueueStore {
     this.#bytes += entry.event.bytes;
   }
 
+  /** The queued events, oldest first: what a durable store writes again when its copy was lost. */
+  *entries(): IterableIterator<QueuedEvent> {
+    for (let index = this.#head; index < this.#items.length; index++) yield this.#items[index]!;
+  }
+
   peek(): QueuedEvent | undefined {
     return this.#head < this.#items.length ? this.#items[this.#head] : undefined;
   }

@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync, readSync, openSync, closeSync, unlinkSync } from 'node:fs';
-import type { RecoveredWork, StoredBatch, StoredEvent } from '../stored-records.js';
+import type { StoredBatch, StoredEvent } from '../stored-records.js';
 import { DirectoryLock } from './directory-lock.js';
 import { FileStoreMessages as M } from './file-store.messages.js';
 import { openLogFile } from './log-file.js';
@@ -24,9 +24,17 @@ export interface EventLogOptions {
   openFile?: LogFileOpener;
 }
 
+/** What a previous run left in the log. */
+export interface RecoveredLog {
+  /** Queued events, left on disk: `readQueued` reads them back by position as the queue drains. */
+  queued: { count: number; bytes: number; lastSeq: number };
+  /** Frozen batches without a final outcome, oldest first, with their bodies and keys. */
+  batches: StoredBatch[];
+}
+
 export interface EventLogOpened {
   log: EventLog;
-  recovered: RecoveredWork;
+  recovered: RecoveredLog;
   tornTails: TornTail[];
   /** The pid whose stale lock was taken over, if any. */
   tookOverFrom: number | null;
@@ -71,7 +79,7 @@ export class EventLog {
   readonly #segments: Segment[] = [];
   #active!: LogFile;
   /** Where each queued event's record is, oldest first: no per-event object, so a disk-sized backlog stays off the heap. */
-  readonly #queued = new QueuedLocations();
+  #queued = new QueuedLocations();
   readonly #batches = new Map<string, RecordLocation>();
   readonly #batchSizes = new Map<string, number>();
   readonly #events = new EventFrameEncoder();
@@ -123,16 +131,21 @@ export class EventLog {
     try {
       const log = new EventLog(options, lock);
       const replay = replayLog(directory);
-      const recovered: RecoveredWork = { events: [], batches: [] };
+      // Locations only, as while running: a backlog left by a crash is read back as the queue drains.
+      const queued = replay.events.inCaptureOrder();
+      const recovered: RecoveredLog = {
+        queued: { count: queued.locations.size, bytes: queued.bytes, lastSeq: queued.lastSeq },
+        batches: [],
+      };
       const live = new Map<number, Segment>();
       const segmentOf = (no: number): Segment => {
         let segment = live.get(no);
         if (segment === undefined) live.set(no, (segment = { no, live: 0, liveBytes: 0 }));
         return segment;
       };
-      for (const { event, at } of replay.events.values()) {
-        recovered.events.push(event);
-        log.#queued.push(at, event.seq);
+      log.#queued = queued.locations;
+      for (let index = 0; index < queued.locations.size; index++) {
+        const at = queued.locations.at(index);
         const segment = segmentOf(at.segment);
         segment.live += 1;
         segment.liveBytes += at.length;

@@ -125,16 +125,19 @@ export class FileEventStore extends DurableEventStore {
     log.onProblem((message, level) => hooks?.log(level, message));
     if (tookOverFrom !== null) hooks?.log('warn', M.staleLock(this.directory, tookOverFrom));
     for (const tail of tornTails) hooks?.log('warn', M.tornTail(tail.file, tail.offset, tail.bytes, tail.problem));
-    const events = recovered.events.map(queuedFromStored);
-    for (const entry of events) this.queue.append(entry);
+    // The queued events stay on disk, counted, and come into memory as the queue drains down to them,
+    // exactly as a backlog does while running: the heap after a restart does not grow with the backlog.
+    const { queued } = recovered;
+    this.#spilled = queued.count;
+    this.#spilledBytes = queued.bytes;
     const batches = recovered.batches.map((batch) => {
       this.#refs.set(batch.key, batch.id);
       return { key: batch.key, body: batch.body, entries: batch.events.map(queuedFromStored) };
     });
-    if (events.length > 0 || batches.length > 0) {
-      hooks?.log('warn', M.recovered(this.directory, events.length, batches.length));
+    if (queued.count > 0 || batches.length > 0) {
+      hooks?.log('warn', M.recovered(this.directory, queued.count, batches.length));
     }
-    return { events, batches };
+    return { events: [], backlog: { count: queued.count, lastSeq: queued.lastSeq }, batches };
   }
 
   /** Written (synchronously) before it is queued; a refused write throws, and the engine reports the drop. */

@@ -1,8 +1,9 @@
 import { readFileSync, truncateSync } from 'node:fs';
-import type { StoredBatch, StoredEvent } from '../stored-records.js';
+import type { StoredBatch } from '../stored-records.js';
 import { decodeRecord, RecordType } from './log-record.js';
 import type { FrameProblem, LogRecord } from './log-record.js';
 import { listSegments, segmentPath } from './log-segments.js';
+import { ReplayedEvents } from './replayed-events.js';
 
 /** Where a live record sits, so compaction can copy its frame forward without re-encoding it. */
 export interface RecordLocation {
@@ -21,7 +22,8 @@ export interface TornTail {
 }
 
 export interface LogReplay {
-  events: Map<string, { event: StoredEvent; at: RecordLocation }>;
+  /** Queued events, by where their records are: their bodies stay on disk. */
+  events: ReplayedEvents;
   batches: Map<string, { batch: StoredBatch; at: RecordLocation }>;
   segments: number[];
   /** Bytes per segment after any cut. */
@@ -39,7 +41,7 @@ export interface LogReplay {
  */
 export function replayLog(directory: string): LogReplay {
   const replay: LogReplay = {
-    events: new Map(),
+    events: new ReplayedEvents(),
     batches: new Map(),
     segments: listSegments(directory),
     sizes: new Map(),
@@ -69,10 +71,10 @@ export function replayLog(directory: string): LogReplay {
 function apply(replay: LogReplay, record: LogRecord, at: RecordLocation): void {
   switch (record.type) {
     case RecordType.Event:
-      replay.events.set(record.event.id, { event: record.event, at });
+      replay.events.record(record.event.id, record.event.seq, Buffer.byteLength(record.event.json), at);
       break;
     case RecordType.Batch: {
-      for (const event of record.batch.events) replay.events.delete(event.id);
+      for (const event of record.batch.events) replay.events.remove(event.id);
       replay.batches.set(record.batch.id, { batch: record.batch, at });
       const id = Number.parseInt(record.batch.id, 36);
       if (Number.isSafeInteger(id) && id > replay.lastBatchId) replay.lastBatchId = id;
@@ -82,7 +84,7 @@ function apply(replay: LogReplay, record: LogRecord, at: RecordLocation): void {
       replay.batches.delete(record.batchId);
       break;
     case RecordType.EventsDone:
-      for (const id of record.eventIds) replay.events.delete(id);
+      for (const id of record.eventIds) replay.events.remove(id);
       break;
   }
 }

@@ -40,7 +40,7 @@ interface StoredBatchPayload {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Events per `HSET` when a turn of the event loop captured very many (a loop in a batch job). */
+/** Events per `HSET` when a replica writes what it held back (Redis reconnected, or lost its data). */
 const WRITE_CHUNK_EVENTS = 512;
 
 function detailOf(error: unknown): string {
@@ -64,6 +64,8 @@ function detailOf(error: unknown): string {
  * Redis unreachable: capture goes on into memory (within the queue limits; overflow is dropped and
  * reported), writes are replayed when Redis is back, and no new batch is sent meanwhile (sending
  * without Redis would skip the cross-replica dedupe). Nothing here blocks or throws into a request.
+ * Redis back without its data (no persistence, a flush): each replica says so and writes back the
+ * queued events and frozen batches it holds, so its work survives it dying afterwards.
  */
 export class RedisEventStore extends DurableEventStore {
   readonly replicaId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -80,18 +82,16 @@ export class RedisEventStore extends DurableEventStore {
   #timers: NodeJS.Timeout[] = [];
   /** Events not yet confirmed written (captured while Redis was down, or whose write failed). */
   readonly #unwritten = new Map<string, QueuedEvent>();
-  /**
-   * Captured while up and not sent yet: written as one `HSET` right after the current turn of the event
-   * loop. From `#toWriteHead` on; the ones before it were discarded before they were ever sent.
-   */
-  #toWrite: QueuedEvent[] = [];
-  #toWriteHead = 0;
-  #writeScheduled: NodeJS.Immediate | null = null;
   /** Batch key → this store's handle for the batch. */
   readonly #refs = new Map<string, string>();
   readonly #deletedEvents = new Set<string>();
   readonly #deletedBatches = new Set<string>();
-  readonly #batchSizes = new Map<string, number>();
+  /** Batch ref → the frozen batch, until acknowledged: written back if Redis loses it. */
+  readonly #frozen = new Map<string, StoredBatch>();
+  /** Batch key → a batch the engine froze while Redis was unreachable (see `frozen`). */
+  readonly #unrecorded = new Map<string, StoredBatch>();
+  /** The Redis generation token this replica last saw (null before the first connection). */
+  #generation: string | null = null;
 
   constructor(options: RedisEventStoreOptions) {
     super();
@@ -161,17 +161,15 @@ export class RedisEventStore extends DurableEventStore {
   }
 
   /**
-   * Queued in memory at once (the request never waits). Written to Redis in the background, together
-   * with every event captured in the same turn of the event loop: one command for all of them instead of
-   * a command per event. Nothing is lost by waiting for the turn to end: a capture never waited for
-   * Redis's reply either, so only what Redis acknowledged ever survived this process.
+   * Queued in memory at once (the request never waits), and handed to the connection's socket before
+   * this returns: a process killed right after `track()` still leaves the write with the operating
+   * system, which delivers it. Redis's reply is not awaited. One command per event, on purpose: events
+   * held back to share a command with the rest of the event-loop turn would die with the process.
    */
   append(entry: QueuedEvent): void {
     this.queue.append(entry);
     this.#unwritten.set(entry.event.id, entry);
-    if (!this.#up) return;
-    this.#toWrite.push(entry);
-    this.#writeScheduled ??= setImmediate(() => this.#flushWrites());
+    if (this.#up) this.#write([entry]);
   }
 
   /**
@@ -180,9 +178,7 @@ export class RedisEventStore extends DurableEventStore {
    */
   async take(limits: TakeLimits): Promise<QueuedEvent[]> {
     // Writes still awaiting their reply do not hold a batch back: they were sent on this connection
-    // before the freeze script, so Redis applies them first. Under steady load some always are. Those
-    // of this turn are sent now, for the same reason.
-    this.#flushWrites();
+    // before the freeze script, so Redis applies them first. Under steady load some always are.
     if (!this.#up || this.#client === null) {
       throw new Error(M.takeRefused(this.#problem ?? 'replaying'));
     }
@@ -226,35 +222,38 @@ export class RedisEventStore extends DurableEventStore {
     const entry = this.queue.shift();
     if (entry === undefined) return entry;
     this.#unwritten.delete(entry.event.id);
-    if (this.#toWrite[this.#toWriteHead] === entry) {
-      // Not sent yet (the oldest of this turn's writes, since the queue gives up its oldest): it never
-      // reaches Redis, so there is nothing to delete there.
-      this.#toWriteHead += 1;
-    } else {
-      this.#deletedEvents.add(entry.event.id);
-      void this.#flushDeletes();
-    }
+    this.#deletedEvents.add(entry.event.id);
+    void this.#flushDeletes();
     return entry;
   }
 
   /** A batch made without `take()` (the survivors of a partial rejection): recorded now. */
   override async frozen(batch: StoredBatch): Promise<void> {
-    if (this.#refs.has(batch.key) || !this.#up) return;
+    if (this.#refs.has(batch.key)) return;
+    if (!this.#up) {
+      // A take cut short by the disconnection (or a split while down): its events are still queued in
+      // Redis's copy, unless Redis comes back without its data; then it is written back as a batch.
+      this.#unrecorded.set(batch.key, batch);
+      return;
+    }
     await this.#freeze(batch);
   }
 
   override acknowledge(batch: StoredBatch): void {
     const ref = this.#refs.get(batch.key);
-    if (ref === undefined) return;
+    if (ref === undefined) {
+      this.#unrecorded.delete(batch.key);
+      return;
+    }
     this.#refs.delete(batch.key);
-    this.#batchSizes.delete(ref);
+    this.#frozen.delete(ref);
     this.#deletedBatches.add(ref);
     void this.#flushDeletes();
   }
 
   override status(): QueueStoreStatus {
     let depth = this.queue.size;
-    for (const size of this.#batchSizes.values()) depth += size;
+    for (const batch of this.#frozen.values()) depth += batch.entries.length;
     return { name: 'redis', up: this.#up, depth, problem: this.#up ? null : this.#problem };
   }
 
@@ -268,8 +267,6 @@ export class RedisEventStore extends DurableEventStore {
     for (const timer of this.#timers) clearInterval(timer);
     const client = this.#client;
     if (client === null) return;
-    // What this turn captured is kept in Redis for the next start or another replica, like the rest.
-    this.#flushWrites();
     if (!this.#up && this.#unwritten.size > 0) {
       this.hooks?.log(
         'error',
@@ -292,15 +289,24 @@ export class RedisEventStore extends DurableEventStore {
 
   async #onReady(): Promise<void> {
     if (this.#closed) return;
+    const client = this.#client!;
     const replayed = this.#unwritten.size + this.#deletedEvents.size + this.#deletedBatches.size;
     try {
+      const generation = await this.#currentGeneration(client);
       await this.#renewLease({ force: true });
-      if (this.#unwritten.size > 0) {
+      // A token other than the one seen before: Redis lost its data (see RedisKeys.generation).
+      if (this.#generation !== null && generation !== this.#generation) {
+        const { events, batches } = await this.#writeBack(client);
+        this.hooks?.log('warn', M.lostData(events, batches));
+      } else if (this.#unwritten.size > 0) {
         const entries = [...this.#unwritten.values()];
         await Promise.all(this.#hset(entries, 0));
         for (const entry of entries) this.#unwritten.delete(entry.event.id);
       }
       await this.#flushDeletes();
+      // Only now: a write-back cut short by another disconnection is tried again on the next connection.
+      this.#generation = generation;
+      this.#unrecorded.clear();
     } catch (error) {
       this.#onDown(detailOf(error));
       return;
@@ -311,9 +317,7 @@ export class RedisEventStore extends DurableEventStore {
     this.#readyAt = performance.now();
     // Captured during the replay above (the store was not up yet, so nothing wrote them): written now,
     // before any batch can be taken.
-    this.#toWrite = [...this.#unwritten.values()];
-    this.#toWriteHead = 0;
-    this.#flushWrites();
+    if (this.#unwritten.size > 0) this.#write([...this.#unwritten.values()]);
     if (wasDown) this.hooks?.log('warn', M.up(replayed));
     this.hooks?.wake();
   }
@@ -339,22 +343,9 @@ export class RedisEventStore extends DurableEventStore {
       });
   }
 
-  /**
-   * Sends this turn's captures now: at the end of the turn, and before any command that must find them
-   * in Redis (a freeze, a delete, the lease given up on close). Commands on one connection are applied
-   * in the order they were sent. While Redis is down nothing is sent; `#unwritten` replays them.
-   */
-  #flushWrites(): void {
-    if (this.#writeScheduled !== null) {
-      clearImmediate(this.#writeScheduled);
-      this.#writeScheduled = null;
-    }
-    const entries = this.#toWrite;
-    const from = this.#toWriteHead;
-    this.#toWrite = [];
-    this.#toWriteHead = 0;
-    if (from >= entries.length || !this.#up || this.#client === null) return;
-    for (const written of this.#hset(entries, from)) {
+  /** Sends `entries` now; each leaves `#unwritten` once Redis confirms it. Nothing is sent while Redis is down. */
+  #write(entries: readonly QueuedEvent[]): void {
+    for (const written of this.#hset(entries, 0)) {
       written.then(
         (events) => {
           // Discarded meanwhile: its delete was queued behind this write, on the same connection.
@@ -379,9 +370,60 @@ export class RedisEventStore extends DurableEventStore {
     return commands;
   }
 
-  async #freeze(batch: StoredBatch): Promise<void> {
+  /** Redis's generation token, set now if it has none (a first start, or a restart that lost it). */
+  async #currentGeneration(client: Redis): Promise<string> {
+    const key = this.#keys.generation;
+    const results = await client.multi().set(key, randomBytes(8).toString('hex'), 'NX').get(key).exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+    return results?.[1]?.[1] as string;
+  }
+
+  /**
+   * Writes everything this replica holds back into a Redis that lost it: its queued events and its
+   * frozen batches (same ref, key and bytes), so a replica that dies after the restart still leaves
+   * its work for another to adopt. Events captured meanwhile stay in `#unwritten` and follow.
+   */
+  async #writeBack(client: Redis): Promise<{ events: number; batches: number }> {
+    const events = [...this.queue.entries()];
+    for (const batch of this.#unrecorded.values()) {
+      const ref = this.#nextRef();
+      this.#refs.set(batch.key, ref);
+      this.#frozen.set(ref, batch);
+    }
+    this.#unrecorded.clear();
+    const batches = [...this.#frozen];
+    const pipeline = client.pipeline();
+    for (let from = 0; from < events.length; from += WRITE_CHUNK_EVENTS) {
+      const chunk = events.slice(from, from + WRITE_CHUNK_EVENTS);
+      pipeline.hset(
+        this.#keys.events(this.replicaId),
+        ...chunk.flatMap((entry) => [entry.event.id, encodeEventPayload(entry)]),
+      );
+    }
+    for (const [ref, batch] of batches) {
+      const payload: StoredBatchPayload = {
+        key: batch.key,
+        body: batch.body.toString('utf8'),
+        events: batch.entries.map(storedFromQueued),
+      };
+      pipeline.hset(this.#keys.batches(this.replicaId), ref, JSON.stringify(payload));
+    }
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+    for (const entry of events) this.#unwritten.delete(entry.event.id);
+    return { events: events.length, batches: batches.length };
+  }
+
+  /** A handle for the next batch this replica records, unique across replicas. */
+  #nextRef(): string {
     this.#batchSeq += 1;
-    const ref = `${this.replicaId}.${this.#batchSeq}`;
+    return `${this.replicaId}.${this.#batchSeq}`;
+  }
+
+  async #freeze(batch: StoredBatch): Promise<void> {
+    const ref = this.#nextRef();
     const events = batch.entries.map(storedFromQueued);
     const payload: StoredBatchPayload = { key: batch.key, body: batch.body.toString('utf8'), events };
     const keys = [this.#keys.events(this.replicaId), this.#keys.batches(this.replicaId)];
@@ -394,7 +436,7 @@ export class RedisEventStore extends DurableEventStore {
       ...events.map((event) => event.id),
     );
     this.#refs.set(batch.key, ref);
-    this.#batchSizes.set(ref, events.length);
+    this.#frozen.set(ref, batch);
   }
 
   async #flushDeletes(): Promise<void> {
@@ -446,13 +488,14 @@ export class RedisEventStore extends DurableEventStore {
       if (kind === 'e') events.push(decodeEventPayload(ref, payload));
       else {
         const batch = JSON.parse(payload) as StoredBatchPayload;
-        this.#refs.set(batch.key, ref);
-        this.#batchSizes.set(ref, batch.events.length);
-        batches.push({
+        const adopted: StoredBatch = {
           key: batch.key,
           body: Buffer.from(batch.body, 'utf8'),
           entries: batch.events.map(queuedFromStored),
-        });
+        };
+        this.#refs.set(batch.key, ref);
+        this.#frozen.set(ref, adopted);
+        batches.push(adopted);
       }
     }
     events.sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq);

@@ -9,6 +9,15 @@ export class RedisKeys {
     this.tag = `{${prefix}}`;
   }
 
+  /**
+   * A token set by the first replica to reach a Redis without one. A Redis that comes back without the
+   * token a replica saw before (a restart without persistence, a flush, an eviction) lost every
+   * replica's work with it.
+   */
+  get generation(): string {
+    return `${this.tag}:generation`;
+  }
+
   /** The set of replica ids that may hold work. */
   get replicas(): string {
     return `${this.tag}:replicas`;

@@ -5,6 +5,11 @@ export const RedisStoreMessages = {
     `(what does not fit is dropped and reported), and no new batch is sent until Redis is back.`,
   up: (replayed: number) =>
     `RedisEventStore: Redis is reachable again; ${replayed} writes held in memory were replayed and sending resumes.`,
+  lostData: (events: number, batches: number) =>
+    `RedisEventStore: Redis came back without its data (restarted without persistence, or flushed). This ` +
+    `replica wrote back the ${events} queued events and ${batches} frozen batches it holds; work only Redis held ` +
+    `(a replica that had already stopped) is gone, and explicit idempotency keys claimed before are forgotten. ` +
+    `Turn on persistence (appendonly yes) to keep them across a restart.`,
   adopted: (events: number, batches: number) =>
     `RedisEventStore: took over ${events} queued events and ${batches} frozen batches from a replica that stopped ` +
     `renewing its lease; batches are resent under their original Idempotency-Key.`,

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog } from '../../../lib/stores/file/event-log.js';
 import type { EventLogOptions } from '../../../lib/stores/file/event-log.js';
+import type { StoredEvent } from '../../../lib/stores/stored-records.js';
 import { FillingDisk } from '../support/filling-disk.js';
 import { storedBatch, storedEvent } from '../support/stored-event.js';
 
@@ -29,6 +30,12 @@ function openLog(dir: string, options: Partial<EventLogOptions> = {}) {
   const opened = EventLog.open({ directory: dir, segmentBytes: 1024 * 1024, syncIntervalMs: 50, ...options });
   open.push(opened.log);
   return opened;
+}
+
+/** The queued events a reopened log recovered, read back from disk as the store reads them. */
+function recoveredEvents({ log, recovered }: ReturnType<typeof openLog>): StoredEvent[] {
+  expect(log.queuedCount).toBe(recovered.queued.count);
+  return log.readQueued(0, recovered.queued.count);
 }
 
 afterEach(() => {
@@ -52,7 +59,7 @@ describe('EventLog', () => {
     open.pop();
 
     const reopened = openLog(dir);
-    expect(reopened.recovered.events.map((event) => event.id)).toEqual([e!.id]);
+    expect(recoveredEvents(reopened).map((event) => event.id)).toEqual([e!.id]);
     expect(reopened.recovered.batches).toHaveLength(1);
     const batch = reopened.recovered.batches[0]!;
     expect(batch.key).toBe(inFlight.key);
@@ -137,7 +144,7 @@ describe('EventLog', () => {
     appendFileSync(join(dir, segment), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 1, 0x5b]));
 
     const reopened = openLog(dir);
-    expect(reopened.recovered.events.map((event) => event.id)).toEqual([kept.id]);
+    expect(recoveredEvents(reopened).map((event) => event.id)).toEqual([kept.id]);
     expect(reopened.tornTails).toEqual([
       { file: join(dir, segment), offset: before, bytes: 10, problem: 'truncated_record' },
     ]);
@@ -162,7 +169,7 @@ describe('EventLog', () => {
     bytes[size - 2] ^= 0xff;
     writeFileSync(segment, bytes);
     const reopened = openLog(dir);
-    expect(reopened.recovered.events.map((event) => event.id)).toEqual([first.id]);
+    expect(recoveredEvents(reopened).map((event) => event.id)).toEqual([first.id]);
     expect(reopened.tornTails[0]!.problem).toBe('bad_checksum');
   });
 
@@ -221,7 +228,38 @@ describe('EventLog', () => {
     open.pop();
     const reopened = openLog(dir);
     expect(reopened.tornTails).toEqual([]);
-    expect(reopened.recovered.events.map((event) => event.id)).toEqual([first.id, later.id]);
+    expect(recoveredEvents(reopened).map((event) => event.id)).toEqual([first.id, later.id]);
+  });
+
+  it('recovers queued events in the order they were captured after compaction carried the oldest forward', () => {
+    const dir = directory();
+    const { log } = openLog(dir, { segmentBytes: 4096 });
+    const first: StoredEvent[] = [];
+    while (log.segmentCount < 2) {
+      const event = storedEvent();
+      first.push(event);
+      log.appendEvent(event);
+    }
+    // All but the last two events of the first segment are delivered: it is mostly dead.
+    const delivered = storedBatch(log.nextBatchId(), first.slice(0, -2));
+    log.appendBatch(delivered);
+    log.batchDone(delivered.id);
+    const newer: StoredEvent[] = [];
+    while (log.segmentCount < 3 && readdirSync(dir).includes('segment-0000000001.log')) {
+      const event = storedEvent();
+      newer.push(event);
+      log.appendEvent(event);
+    }
+    // Rolling copied the two left in the first segment to the newest and deleted the first: on disk their
+    // only records now follow the newer events.
+    expect(readdirSync(dir)).not.toContain('segment-0000000001.log');
+    log.close();
+    open.pop();
+
+    const reopened = openLog(dir, { segmentBytes: 4096 });
+    expect(recoveredEvents(reopened).map((event) => event.id)).toEqual(
+      [...first.slice(-2), ...newer].map((event) => event.id),
+    );
   });
 
   it('deletes segments once nothing in them is live, and carries a long-lived batch forward', () => {
@@ -245,6 +283,6 @@ describe('EventLog', () => {
     open.pop();
     const reopened = openLog(dir, { segmentBytes: 4096 });
     expect(reopened.recovered.batches.map((batch) => batch.key)).toEqual([stuckBatch.key]);
-    expect(reopened.recovered.events).toEqual([]);
+    expect(recoveredEvents(reopened)).toEqual([]);
   });
 });

@@ -1,42 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { closeSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeliveryEngine, SpotzeeConfigurationError } from '../../../lib/delivery/index.js';
-import type { DeliveryOptions } from '../../../lib/delivery/index.js';
-import { SpotzeeEmulator } from '../../../lib/emulator/index.js';
+import { SpotzeeConfigurationError } from '../../../lib/delivery/index.js';
 import { FileEventStore } from '../../../lib/stores/file/index.js';
 import { FillingDisk } from '../support/filling-disk.js';
-import { RecordingLogger } from '../../support/recording-logger.js';
-import { event, expectInvariant, FAST_OPTIONS, TEST_KEY } from '../../delivery/support/engine-harness.js';
+import { fileStoreFixtures } from '../support/file-store-fixtures.js';
+import { event, expectInvariant } from '../../delivery/support/engine-harness.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function emulator(): Promise<SpotzeeEmulator> {
-  const started = await SpotzeeEmulator.start({ apiKeys: [TEST_KEY] });
-  cleanups.push(() => started.stop());
-  return started;
-}
-
-function directory(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'spz-store-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function engineOn(baseUrl: string, store: FileEventStore, options: DeliveryOptions = {}) {
-  const logger = new RecordingLogger();
-  const engine = new DeliveryEngine(
-    { apiKey: TEST_KEY, baseUrl, logger, ...FAST_OPTIONS, ...options },
-    { queue: store },
-  );
-  cleanups.push(() => engine.close({ deadlineMs: 0 }).then(() => undefined));
-  return { engine, logger };
-}
+const { emulator, directory, engineOn } = fileStoreFixtures();
 
 describe('FileEventStore in the engine', () => {
   it('delivers as the memory store does, and leaves nothing on disk once everything is delivered', async () => {

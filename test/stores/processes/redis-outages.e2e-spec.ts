@@ -82,7 +82,7 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
     expect(duplicates(emulator())).toEqual([]);
     expect([...arrivals(emulator()).keys()].filter((uid) => !captured.has(uid))).toEqual([]);
     // Both replicas stayed alive throughout: neither may take the other's work over because Redis lost time.
-    for (const replica of replicas) expect(replica.child.log).not.toMatch(/took over/);
+    for (const replica of replicas) expect(replica.child.log).not.toMatch(/took over|came back without its data/);
     for (const { stats } of reports) {
       expect(stats.captured).toBe(
         stats.delivered + stats.rejected + stats.dropped + stats.deduplicated + stats.pending,
@@ -91,6 +91,83 @@ describeWithRedis('RedisEventStore: Redis itself goes away', () => {
     }
     expect(reports.reduce((sum, { stats }) => sum + stats.captured, 0)).toBe(captured.size);
     await Promise.all(replicas.map((replica) => replica.terminate()));
+  }, 120_000);
+
+  it('restarted without persistence (SIGKILL, same port, back empty): each replica says Redis lost its data and writes back what it holds, so a replica killed afterwards loses nothing', async () => {
+    const server = (redis = await TestRedisServer.start());
+    const [a, b] = await Promise.all(
+      ['A', 'B'].map((run) =>
+        StoreAppProcess.start(
+          libraryDir(),
+          emulator(),
+          { RUN: run, STORE: 'redis', REDIS_URL: server.url, REDIS_PREFIX: 'empty', LEASE_MS: String(LEASE_MS) },
+          OPTIONS,
+        ),
+      ),
+    );
+    const replicas = [a!, b!];
+    apps.push(...replicas);
+    for (const replica of replicas) await replica.post('/load/start?perTick=1&everyMs=2');
+    const orders = replicas.map((replica, i) => new OrderLoad(replica, 2, `${'AB'[i]!}-http`));
+    await emulator().waitForEvents(200, { timeoutMs: 30_000 });
+
+    // Spotzee stops answering, so both replicas hold work when Redis loses it: queued events, and
+    // frozen batches waiting for a retry.
+    await emulator().down();
+    for (const replica of replicas) {
+      for (let report = await replica.report(); report.stats.pending < 200; report = await replica.report()) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+
+    await server.stop();
+    const down = /RedisEventStore: Redis is unreachable \([^)]+\)\. Events are held in memory/;
+    await waitFor(() => replicas.every((replica) => down.test(replica.child.log)), 'both replicas said so', 30_000);
+    for (const { health } of await Promise.all(replicas.map((replica) => replica.report()))) {
+      expect(health).toMatchObject({ healthy: false, store: { name: 'redis', up: false } });
+    }
+    await server.start();
+    const lost =
+      /RedisEventStore: Redis came back without its data \(restarted without persistence, or flushed\)\. This replica wrote back the (\d+) queued events and (\d+) frozen batches it holds/;
+    await waitFor(() => replicas.every((replica) => lost.test(replica.child.log)), 'both replicas said so', 30_000);
+    for (const replica of replicas) {
+      const [, events, batches] = lost.exec(replica.child.log)!;
+      expect(Number(events) + Number(batches)).toBeGreaterThan(0);
+    }
+    const back = /RedisEventStore: Redis is reachable again/;
+    await waitFor(() => replicas.every((replica) => back.test(replica.child.log)), 'both replicas resumed', 30_000);
+    for (const { health } of await Promise.all(replicas.map((replica) => replica.report()))) {
+      expect(health).toMatchObject({ store: { name: 'redis', up: true } });
+    }
+
+    // A dies holding everything it captured before the restart (Spotzee is still down): what it wrote
+    // back is all that is left of that work, and B must adopt it.
+    await a!.post('/load/stop');
+    await orders[0]!.stop();
+    await a!.report();
+    await a!.kill();
+    await emulator().up();
+    const adopted = /took over (\d+) queued events and (\d+) frozen batches/;
+    await waitFor(() => adopted.test(b!.child.log), 'B adopted what A left', 30_000);
+    await b!.post('/load/stop');
+    await orders[1]!.stop();
+    const { stats } = await settled(b!);
+
+    const captured = new Set([...a!.captured, ...b!.captured]);
+    await waitFor(() => missing(emulator(), captured).length === 0, 'every captured event delivered', 10_000).catch(
+      () => undefined,
+    );
+    expect(missing(emulator(), captured).length).toBe(0);
+    // A's frozen batches came back from its write-back, and were resent by B under their frozen key.
+    expect(Number(adopted.exec(b!.child.log)![2])).toBeGreaterThan(0);
+    expect(duplicates(emulator())).toEqual([]);
+    expect([...arrivals(emulator()).keys()].filter((uid) => !captured.has(uid))).toEqual([]);
+    expect(emulator().stats().idempotencyMismatches).toBe(0);
+    expect(stats.captured).toBe(stats.delivered + stats.rejected + stats.dropped + stats.deduplicated + stats.pending);
+    expect(stats).toMatchObject({ dropped: 0, rejected: 0, pending: 0, store: { up: true, depth: 0 } });
+    // B counts what it captured and what it adopted from A: together, every event either one reported.
+    expect(stats.delivered).toBeGreaterThan(b!.captured.length);
+    await b!.terminate();
   }, 120_000);
 
   it('down at start-up: the app starts, says so, bounds what it holds, reports each drop, and delivers the rest once Redis is up', async () => {

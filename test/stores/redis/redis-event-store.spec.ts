@@ -126,6 +126,53 @@ describeWithRedis('RedisEventStore (a real redis-server)', () => {
     expectInvariant(engine);
   }, 30_000);
 
+  it('writes back what it holds when Redis comes back without its data (a flush), and delivers it once', async () => {
+    const { engine, store, logger } = replica({ maxBatchEvents: 25 });
+    await up(engine);
+    // Spotzee refuses connections: batches are frozen and wait for a retry, the rest stays queued.
+    await spotzee.down();
+    engine.start();
+    for (let i = 0; i < 120; i++) engine.capture(event());
+    const client = new Redis(redis.url);
+    /** Events the replica's hashes hold: queued ones, and those in its frozen batches. */
+    const inRedis = async (): Promise<{ queued: number; batches: number; batched: number }> => {
+      const queued = await client.hlen(`{${prefix}}:events:${store.replicaId}`);
+      const batches = Object.values(await client.hgetall(`{${prefix}}:batches:${store.replicaId}`));
+      const batched = batches.reduce((sum, payload) => sum + (JSON.parse(payload) as { events: [] }).events.length, 0);
+      return { queued, batches: batches.length, batched };
+    };
+    try {
+      for (let held = await inRedis(); held.batches === 0 || held.queued + held.batched < 120; held = await inRedis()) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Redis loses everything, and the replica's connection with it, in one step (nothing written between).
+      const [flushed, killed] = (await client
+        .multi()
+        .flushall()
+        .client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes')
+        .exec())!;
+      expect([flushed![1], killed![1]]).toEqual(['OK', 1]);
+      await eventually(
+        () => /Redis came back without its data/.test(logger.messages('warn').join('\n')),
+        'the store said so',
+        20_000,
+      );
+      expect(logger.messages('warn').join('\n')).toMatch(
+        /wrote back the \d+ queued events and [1-9]\d* frozen batches/,
+      );
+      const held = await inRedis();
+      expect(held.batches).toBeGreaterThan(0);
+      expect(held.queued + held.batched).toBe(120);
+    } finally {
+      client.disconnect();
+    }
+    await spotzee.up();
+    await eventually(() => engine.stats().delivered === 120, 'delivered once Spotzee is back', 20_000);
+    expect(new Set(spotzee.events.map((received) => received.event.external_id)).size).toBe(120);
+    expect(spotzee.events).toHaveLength(120);
+    expectInvariant(engine);
+  }, 30_000);
+
   it('starts with Redis down, bounded by the queue limits, and drops the overflow with a report', async () => {
     await redis.stop();
     const { engine } = replica({ maxQueueEvents: 10 });
