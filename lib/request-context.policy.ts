@@ -85,7 +85,7 @@ function dependencies(wrapper: WrapperLike): unknown[] {
     );
   }
   const metatype = wrapper.metatype;
-  if (typeof metatype !== 'function' || isMarked(metatype)) {
+  if (typeof metatype !== 'function') {
     return [];
   }
   // Constructor parameters by type, overridden by `@Inject(token)`, then `@Inject()` properties.

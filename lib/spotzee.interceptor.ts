@@ -49,12 +49,14 @@ const MAPPER_FAILURE: Record<Mapper, RejectionReason> = {
  * when the response finishes with a status below 400 (the final one, after exception filters),
  * RPC/GraphQL/WebSocket when the handler completes without error.
  *
- * Only tracked requests pay. The module opens each HTTP request's context where the server hands the
- * request over (see `SpotzeeRequestListener`): a plain object, no observable, no response listener
- * until the request holds its first event. No interceptor runs on undecorated routes. `@EmitsEvent`
- * puts its own hook on its handler, innermost, which reads the handler's own result (whatever other
- * interceptors wrap around it), asks this class to capture, and gives RPC, GraphQL and WebSocket
- * calls their own context whose verdict is the handler's completion.
+ * Only tracked requests pay. When the app can track during requests (`requestContext`), the module
+ * opens each HTTP request's context where the server hands the request over (see
+ * `SpotzeeRequestListener`): a plain object, no observable, no response listener until the request
+ * holds its first event. No interceptor runs on any HTTP route: a decorated route's method captures
+ * from its own result (`wrapDecoratedRoute`, `runDecoratedRoute`), in the request's context or one it
+ * opens. On RPC, GraphQL and WebSocket handlers `@EmitsEvent` puts its own hook, innermost, which reads
+ * the handler's own result (whatever other interceptors wrap around it), asks this class to capture,
+ * and gives the call its own context whose verdict is the handler's completion.
  *
  * It never changes the handler's result or error, and nothing it does can fail the request.
  * `@UseInterceptors(SpotzeeInterceptor)` opens a context for one controller or handler: what

@@ -22,9 +22,11 @@ import { SpotzeeTracker } from './spotzee.tracker.js';
 /**
  * Sends the application's domain events to Spotzee.
  *
- * No interceptor is registered globally: every HTTP request's context is opened by
- * `SpotzeeRequestListener` where the server hands the request over, `SpotzeeHandlerGuard` tells it
- * the handler it reached, and only `@EmitsEvent` handlers run an interceptor (their hook).
+ * No interceptor runs on HTTP routes. When some class of the app is given the tracker
+ * (`requestContext`), every HTTP request's context is opened by `SpotzeeRequestListener` where the
+ * server hands the request over and `SpotzeeHandlerGuard` tells it the handler it reached; decorated
+ * routes capture from their own method either way, and only RPC, GraphQL and WebSocket handlers with
+ * `@EmitsEvent` run an interceptor (their hook).
  *
  * @example
  * SpotzeeModule.forRoot({ apiKey: process.env.SPOTZEE_API_KEY })

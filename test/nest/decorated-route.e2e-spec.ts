@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { EMULATOR_API_KEY, SpotzeeEmulator } from '../../lib/emulator/index.js';
+import { EMULATOR_API_KEY } from '../../lib/emulator/index.js';
 import { SpotzeeModule, SpotzeeTracker, type SpotzeeModuleOptions } from '../../lib/index.js';
 import { eventually } from '../support/eventually.js';
 import { startApp } from '../support/loopback-app.js';
+import { suiteEmulator } from '../support/suite-emulator.js';
 import { PLATFORMS } from '../support/platforms.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 import { libraryBuiltOnce } from '../stores/processes/support/store-app-process.js';
@@ -24,17 +25,7 @@ import {
  * application can track during them: `requestContext`.
  */
 describe.each(PLATFORMS)('decorated routes on %s', (platform, createAdapter) => {
-  let emulator: SpotzeeEmulator;
-
-  beforeAll(async () => {
-    emulator = await SpotzeeEmulator.start();
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-  });
-
-  beforeEach(() => emulator.reset());
+  const emulator = suiteEmulator();
 
   async function start(
     imports: unknown[],
@@ -46,7 +37,7 @@ describe.each(PLATFORMS)('decorated routes on %s', (platform, createAdapter) => 
         imports: [
           SpotzeeModule.forRoot({
             apiKey: EMULATOR_API_KEY,
-            baseUrl: emulator.baseUrl,
+            baseUrl: emulator().baseUrl,
             flushIntervalMs: 60_000,
             logger,
             ...options,
@@ -95,7 +86,7 @@ describe.each(PLATFORMS)('decorated routes on %s', (platform, createAdapter) => 
       for (const kind of ['value', 'promise', 'observable', 'enveloped']) {
         expect((await post(url, tracker, `/routes/${kind}`)).status).toBe(201);
       }
-      expect(emulator.events.map(({ event }) => [event.anonymous_id, event.data])).toEqual([
+      expect(emulator().events.map(({ event }) => [event.anonymous_id, event.data])).toEqual([
         ['anon_1', { order_id: 'ord_value', total: 42, source: 'value', route: 'DecoratedRoutesController' }],
         ['anon_1', { order_id: 'ord_promise', total: 42, source: 'promise', route: 'DecoratedRoutesController' }],
         // An Observable's last value, as Nest would answer with it.
@@ -129,14 +120,14 @@ describe.each(PLATFORMS)('decorated routes on %s', (platform, createAdapter) => 
       expect(receivedArguments.get('manual')).toHaveLength(2);
       const failed = await post(url, tracker, '/routes/manual', { fail: true });
       expect(failed.status).toBe(409);
-      expect(emulator.events.map(({ event }) => event.data?.['order_id'])).toEqual(['ord_manual']);
+      expect(emulator().events.map(({ event }) => event.data?.['order_id'])).toEqual(['ord_manual']);
       expect(tracker.stats().discarded - discardedBefore).toBe(1);
     });
 
     it('sends nothing for a route that throws, and its error reaches the client', async () => {
       const capturedBefore = tracker.stats().captured;
       expect((await post(url, tracker, '/routes/throws')).status).toBe(500);
-      expect(emulator.events).toEqual([]);
+      expect(emulator().events).toEqual([]);
       expect(tracker.stats().captured).toBe(capturedBefore);
     });
 
@@ -155,7 +146,7 @@ describe.each(PLATFORMS)('decorated routes on %s', (platform, createAdapter) => 
       ]);
       // A tracker looked up at run time is outside any request: its event is sent although the request fails.
       expect((await post(url, tracker, '/lookup/fails')).status).toBe(500);
-      expect(emulator.events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([
+      expect(emulator().events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([
         ['looked_up', 'anon_lookup'],
       ]);
     });
@@ -177,14 +168,14 @@ describe.each(PLATFORMS)('decorated routes on %s', (platform, createAdapter) => 
     it('holds a track() through a tracker looked up at run time, and discards it with the failed request', async () => {
       const discardedBefore = tracker.stats().discarded;
       expect((await post(url, tracker, '/lookup/fails')).status).toBe(500);
-      expect(emulator.events).toEqual([]);
+      expect(emulator().events).toEqual([]);
       expect(tracker.stats().discarded - discardedBefore).toBe(1);
     });
 
     it('captures decorated routes the same way', async () => {
       expect((await post(url, tracker, '/routes/promise')).status).toBe(201);
       expect((await post(url, tracker, '/routes/enveloped')).status).toBe(201);
-      expect(emulator.events.map(({ event }) => [event.anonymous_id, event.data?.['order_id']])).toEqual([
+      expect(emulator().events.map(({ event }) => [event.anonymous_id, event.data?.['order_id']])).toEqual([
         ['anon_1', 'ord_promise'],
         ['anon_1', 'ord_enveloped'],
       ]);
@@ -212,7 +203,7 @@ describe.each(PLATFORMS)('decorated routes on %s', (platform, createAdapter) => 
       const discardedBefore = tracker.stats().discarded;
       expect((await post(url, tracker, '/billing/charge')).status).toBe(500);
       expect((await post(url, tracker, '/routes/value')).status).toBe(201);
-      expect(emulator.events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([
+      expect(emulator().events.map(({ event }) => [event.name, event.anonymous_id])).toEqual([
         ['order_placed', 'anon_1'],
       ]);
       expect(tracker.stats().discarded - discardedBefore).toBe(1);
@@ -227,17 +218,7 @@ describe.each(PLATFORMS)('decorated routes on %s', (platform, createAdapter) => 
  */
 describe('a decorated route reached through Fastify inject()', () => {
   const libraryDir = libraryBuiltOnce();
-  let emulator: SpotzeeEmulator;
-
-  beforeAll(async () => {
-    emulator = await SpotzeeEmulator.start();
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-  });
-
-  beforeEach(() => emulator.reset());
+  const emulator = suiteEmulator();
 
   it.each(['auto', 'always'])(
     "is captured with the request's contact and follows its verdict (requestContext: '%s')",
@@ -249,7 +230,7 @@ describe('a decorated route reached through Fastify inject()', () => {
           env: {
             ...process.env,
             SPOTZEE_LIBRARY_DIR: libraryDir(),
-            SPOTZEE_BASE_URL: emulator.baseUrl,
+            SPOTZEE_BASE_URL: emulator().baseUrl,
             REQUEST_CONTEXT: requestContext,
           },
           timeout: 60_000,
@@ -263,7 +244,7 @@ describe('a decorated route reached through Fastify inject()', () => {
         rejected: 0,
         dropped: 0,
       });
-      expect(emulator.events.map(({ event }) => [event.anonymous_id, event.data])).toEqual([
+      expect(emulator().events.map(({ event }) => [event.anonymous_id, event.data])).toEqual([
         ['anon_injected', { order_id: 'ord_injected', total: 12 }],
       ]);
     },
