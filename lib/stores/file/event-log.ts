@@ -4,6 +4,8 @@ import { DirectoryLock } from './directory-lock.js';
 import { FileStoreMessages as M } from './file-store.messages.js';
 import { openLogFile } from './log-file.js';
 import type { LogFile, LogFileOpener } from './log-file.js';
+import { EventFrameEncoder } from './event-frame.js';
+import type { EventFields } from './event-frame.js';
 import { encodeRecord, RecordType } from './log-record.js';
 import type { LogRecord } from './log-record.js';
 import { decodeRecord, RecordType as Type } from './log-record.js';
@@ -80,6 +82,7 @@ export class EventLog {
   #queued = new QueuedLocations();
   readonly #batches = new Map<string, RecordLocation>();
   readonly #batchSizes = new Map<string, number>();
+  readonly #events = new EventFrameEncoder();
   /** Events sent in a batch whose record the disk refused: live on disk until that batch is done. */
   readonly #unrecorded = new Map<string, RecordLocation>();
   /** Bytes per segment on disk. */
@@ -217,9 +220,21 @@ export class EventLog {
 
   /** Writes a captured event; false when the disk refused it (the caller reports it dropped). */
   appendEvent(event: StoredEvent): boolean {
-    const at = this.#append({ type: RecordType.Event, event });
+    return this.appendCaptured(event, event.seq, event.enqueuedAt);
+  }
+
+  /**
+   * `appendEvent` for the capture path, which holds the event and its queue position apart: one
+   * `write` of a frame encoded into a reused buffer, and no object built for the record.
+   */
+  appendCaptured(event: EventFields, seq: number, enqueuedAt: number): boolean {
+    if (this.#closed) return false;
+    const frame =
+      this.#events.encode(event, seq, enqueuedAt) ??
+      encodeRecord({ type: RecordType.Event, event: { ...event, seq, enqueuedAt } });
+    const at = this.#appendFrame(frame, true);
     if (at === null) return false;
-    this.#queued.push(at, event.seq);
+    this.#queued.push(at, seq);
     return true;
   }
 
@@ -347,10 +362,11 @@ export class EventLog {
   #append(record: LogRecord): RecordLocation | null {
     if (this.#closed) return null;
     const live = record.type === RecordType.Event || record.type === RecordType.Batch;
-    return this.#appendFrame(encodeRecord(record), { live });
+    return this.#appendFrame(encodeRecord(record), live);
   }
 
-  #appendFrame(frame: Buffer, { live, retried = false }: { live: boolean; retried?: boolean }): RecordLocation | null {
+  /** `frame` may be the event encoder's reused buffer: nothing here encodes another event before writing it. */
+  #appendFrame(frame: Buffer, live: boolean, retried = false): RecordLocation | null {
     const file = this.#active;
     const segment = this.#segments.at(-1)!;
     const position = file.size;
@@ -364,7 +380,7 @@ export class EventLog {
       } catch {
         // Shrinking needs no space; if even that fails, recovery cuts the torn tail at the next start.
       }
-      if (!retried && this.#rollDeadLog()) return this.#appendFrame(frame, { live, retried: true });
+      if (!retried && this.#rollDeadLog()) return this.#appendFrame(frame, live, true);
       const detail = errorDetail(error);
       if (this.#writeError === null) this.#onProblem(M.writeFailed(this.directory, detail), 'error');
       this.#writeError = detail;
@@ -477,7 +493,7 @@ export class EventLog {
     const copy = (at: RecordLocation): RecordLocation | null => {
       const frame = Buffer.allocUnsafe(at.length);
       readSync(fd, frame, 0, at.length, at.offset);
-      const moved = this.#appendFrame(frame, { live: true });
+      const moved = this.#appendFrame(frame, true);
       if (moved === null) return null;
       // The copy is live in the newest segment; the original no longer counts.
       oldest.live -= 1;

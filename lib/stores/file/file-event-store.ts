@@ -143,7 +143,7 @@ export class FileEventStore extends DurableEventStore {
   /** Written (synchronously) before it is queued; a refused write throws, and the engine reports the drop. */
   append(entry: QueuedEvent): void {
     const log = this.#requireLog();
-    if (!log.appendEvent(storedFromQueued(entry))) {
+    if (!log.appendCaptured(entry.event, entry.seq, entry.enqueuedAt)) {
       throw new Error(M.notWritten(log.writeError ?? 'unknown error'));
     }
     if (this.#spilled === 0 && this.queue.size < this.#memoryEvents) {

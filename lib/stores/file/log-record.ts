@@ -1,20 +1,20 @@
 import { crc32 } from 'node:zlib';
 import type { StoredBatch, StoredEvent } from '../stored-records.js';
+import { decodeEventFrame, EVENT_FRAME } from './event-frame.js';
+import { FRAME_HEADER_BYTES, sealFrame } from './log-frame.js';
 
 /**
- * One framed record of the append-only log:
- *
- *     length (u32 LE, payload bytes) | crc32 (u32 LE, over type + payload) | type (u8) | payload (JSON)
+ * The records of the append-only log, each one frame (`log-frame.ts`) with a JSON payload, except:
  *
  * A batch whose body is its events' JSON joined (every batch the engine freezes) is written as
  * `BatchBody`: a JSON header, a newline, then the body's bytes as they are sent, each event's JSON
  * given by its byte length in the body rather than a second, escaped copy. That is about a third of
  * the bytes, and no escaping of the body, on every batch of a drain.
  *
- * The checksum is what tells a torn write (the process or machine died mid-record) from a record, so
- * recovery can stop at the last whole record instead of reading garbage as an event.
+ * A captured event is written as a binary frame of its own (`event-frame.ts`), the hot path of every
+ * `track()`; the JSON form below is kept for the rare event whose fields hold a surrogate, and read
+ * back as before.
  */
-const FRAME_HEADER_BYTES = 9;
 
 /** Refuses lengths no record can have, so a corrupt length never makes recovery allocate gigabytes. */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -132,13 +132,10 @@ function encodeBatchBody(batch: StoredBatch, lengths: number[]): Buffer {
   const headerBytes = Buffer.byteLength(header);
   const length = headerBytes + 1 + body.length;
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  frame.writeUInt8(BATCH_BODY_FRAME, 8);
   frame.write(header, FRAME_HEADER_BYTES, 'utf8');
   frame[FRAME_HEADER_BYTES + headerBytes] = NEWLINE;
   body.copy(frame, FRAME_HEADER_BYTES + headerBytes + 1);
-  frame.writeUInt32LE(length, 0);
-  frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
-  return frame;
+  return sealFrame(frame, BATCH_BODY_FRAME);
 }
 
 /** The record as the bytes appended to the log. */
@@ -150,11 +147,8 @@ export function encodeRecord(record: LogRecord): Buffer {
   const payload = payloadOf(record);
   const length = Buffer.byteLength(payload);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  frame.writeUInt8(record.type, 8);
   frame.write(payload, FRAME_HEADER_BYTES, 'utf8');
-  frame.writeUInt32LE(length, 0);
-  frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
-  return frame;
+  return sealFrame(frame, record.type);
 }
 
 /** Why reading stopped before the end of the bytes. */
@@ -172,8 +166,15 @@ export function decodeRecord(bytes: Buffer, offset: number): DecodeResult {
   if (crc32(bytes.subarray(offset + 8, end)) !== bytes.readUInt32LE(offset + 4)) {
     return { ok: false, problem: 'bad_checksum' };
   }
-  if (bytes.readUInt8(offset + 8) === BATCH_BODY_FRAME) return decodeBatchBody(bytes, offset + FRAME_HEADER_BYTES, end);
-  const type = bytes.readUInt8(offset + 8) as RecordType;
+  const frameType = bytes.readUInt8(offset + 8);
+  if (frameType === EVENT_FRAME) {
+    const event = decodeEventFrame(bytes, offset + FRAME_HEADER_BYTES, end);
+    return event === null
+      ? { ok: false, problem: 'bad_payload' }
+      : { ok: true, record: { type: RecordType.Event, event }, next: end };
+  }
+  if (frameType === BATCH_BODY_FRAME) return decodeBatchBody(bytes, offset + FRAME_HEADER_BYTES, end);
+  const type = frameType as RecordType;
   try {
     const payload: unknown = JSON.parse(bytes.toString('utf8', offset + FRAME_HEADER_BYTES, end));
     const record = recordFromPayload(type, payload);

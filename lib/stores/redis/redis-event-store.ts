@@ -14,6 +14,7 @@ import type {
 } from '../../delivery/queue/event-queue-store.js';
 import type { StoredEvent } from '../stored-records.js';
 import { queuedFromStored, storedFromQueued } from '../stored-records.js';
+import { decodeEventPayload, encodeEventPayload } from './redis-event-payload.js';
 import { RedisKeys } from './redis-keys.js';
 import { ADOPT_SCRIPT, CLAIM_KEYS_SCRIPT, FREEZE_SCRIPT } from './redis-scripts.js';
 import { RedisStoreMessages as M } from './redis-store.messages.js';
@@ -39,8 +40,8 @@ interface StoredBatchPayload {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Events per `HSET` when a replica writes its queue back into a Redis that lost it. */
-const WRITE_BACK_CHUNK = 1000;
+/** Events per `HSET` when a replica writes what it held back (Redis reconnected, or lost its data). */
+const WRITE_CHUNK_EVENTS = 512;
 
 function detailOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -80,7 +81,7 @@ export class RedisEventStore extends DurableEventStore {
   #batchSeq = 0;
   #timers: NodeJS.Timeout[] = [];
   /** Events not yet confirmed written (captured while Redis was down, or whose write failed). */
-  readonly #unwritten = new Map<string, StoredEvent>();
+  readonly #unwritten = new Map<string, QueuedEvent>();
   /** Batch key → this store's handle for the batch. */
   readonly #refs = new Map<string, string>();
   readonly #deletedEvents = new Set<string>();
@@ -159,12 +160,16 @@ export class RedisEventStore extends DurableEventStore {
     return { events: [], batches: [] };
   }
 
-  /** Queued in memory at once (the request never waits); written to Redis in the background. */
+  /**
+   * Queued in memory at once (the request never waits), and handed to the connection's socket before
+   * this returns: a process killed right after `track()` still leaves the write with the operating
+   * system, which delivers it. Redis's reply is not awaited. One command per event, on purpose: events
+   * held back to share a command with the rest of the event-loop turn would die with the process.
+   */
   append(entry: QueuedEvent): void {
     this.queue.append(entry);
-    const stored = storedFromQueued(entry);
-    this.#unwritten.set(stored.id, stored);
-    if (this.#up) this.#writeEvent(stored);
+    this.#unwritten.set(entry.event.id, entry);
+    if (this.#up) this.#write([entry]);
   }
 
   /**
@@ -215,11 +220,10 @@ export class RedisEventStore extends DurableEventStore {
   /** Queued events discarded (drop-oldest, or the deadline): removed from Redis too. */
   shift(): QueuedEvent | undefined {
     const entry = this.queue.shift();
-    if (entry !== undefined) {
-      this.#unwritten.delete(entry.event.id);
-      this.#deletedEvents.add(entry.event.id);
-      void this.#flushDeletes();
-    }
+    if (entry === undefined) return entry;
+    this.#unwritten.delete(entry.event.id);
+    this.#deletedEvents.add(entry.event.id);
+    void this.#flushDeletes();
     return entry;
   }
 
@@ -295,12 +299,9 @@ export class RedisEventStore extends DurableEventStore {
         const { events, batches } = await this.#writeBack(client);
         this.hooks?.log('warn', M.lostData(events, batches));
       } else if (this.#unwritten.size > 0) {
-        const events = [...this.#unwritten.values()];
-        await client.hset(
-          this.#keys.events(this.replicaId),
-          ...events.flatMap((event) => [event.id, JSON.stringify(event)]),
-        );
-        for (const event of events) this.#unwritten.delete(event.id);
+        const entries = [...this.#unwritten.values()];
+        await Promise.all(this.#hset(entries, 0));
+        for (const entry of entries) this.#unwritten.delete(entry.event.id);
       }
       await this.#flushDeletes();
       // Only now: a write-back cut short by another disconnection is tried again on the next connection.
@@ -316,7 +317,7 @@ export class RedisEventStore extends DurableEventStore {
     this.#readyAt = performance.now();
     // Captured during the replay above (the store was not up yet, so nothing wrote them): written now,
     // before any batch can be taken.
-    for (const event of this.#unwritten.values()) this.#writeEvent(event);
+    if (this.#unwritten.size > 0) this.#write([...this.#unwritten.values()]);
     if (wasDown) this.hooks?.log('warn', M.up(replayed));
     this.hooks?.wake();
   }
@@ -342,6 +343,33 @@ export class RedisEventStore extends DurableEventStore {
       });
   }
 
+  /** Sends `entries` now; each leaves `#unwritten` once Redis confirms it. Nothing is sent while Redis is down. */
+  #write(entries: readonly QueuedEvent[]): void {
+    for (const written of this.#hset(entries, 0)) {
+      written.then(
+        (events) => {
+          // Discarded meanwhile: its delete was queued behind this write, on the same connection.
+          for (const entry of events) this.#unwritten.delete(entry.event.id);
+        },
+        (error: unknown) => this.#onDown(detailOf(error)),
+      );
+    }
+  }
+
+  /** `HSET`s of the events from `from` on, a bounded number per command; each resolves to its events. */
+  #hset(entries: readonly QueuedEvent[], from: number): Promise<readonly QueuedEvent[]>[] {
+    const client = this.#client!;
+    const key = this.#keys.events(this.replicaId);
+    const commands: Promise<readonly QueuedEvent[]>[] = [];
+    for (let start = from; start < entries.length; start += WRITE_CHUNK_EVENTS) {
+      const chunk = entries.slice(start, start + WRITE_CHUNK_EVENTS);
+      const fields: string[] = [];
+      for (const entry of chunk) fields.push(entry.event.id, encodeEventPayload(entry));
+      commands.push(client.hset(key, ...fields).then(() => chunk));
+    }
+    return commands;
+  }
+
   /** Redis's generation token, set now if it has none (a first start, or a restart that lost it). */
   async #currentGeneration(client: Redis): Promise<string> {
     const key = this.#keys.generation;
@@ -357,7 +385,7 @@ export class RedisEventStore extends DurableEventStore {
    * its work for another to adopt. Events captured meanwhile stay in `#unwritten` and follow.
    */
   async #writeBack(client: Redis): Promise<{ events: number; batches: number }> {
-    const events = [...this.queue.entries()].map(storedFromQueued);
+    const events = [...this.queue.entries()];
     for (const batch of this.#unrecorded.values()) {
       const ref = this.#nextRef();
       this.#refs.set(batch.key, ref);
@@ -366,9 +394,12 @@ export class RedisEventStore extends DurableEventStore {
     this.#unrecorded.clear();
     const batches = [...this.#frozen];
     const pipeline = client.pipeline();
-    for (let from = 0; from < events.length; from += WRITE_BACK_CHUNK) {
-      const chunk = events.slice(from, from + WRITE_BACK_CHUNK);
-      pipeline.hset(this.#keys.events(this.replicaId), ...chunk.flatMap((event) => [event.id, JSON.stringify(event)]));
+    for (let from = 0; from < events.length; from += WRITE_CHUNK_EVENTS) {
+      const chunk = events.slice(from, from + WRITE_CHUNK_EVENTS);
+      pipeline.hset(
+        this.#keys.events(this.replicaId),
+        ...chunk.flatMap((entry) => [entry.event.id, encodeEventPayload(entry)]),
+      );
     }
     for (const [ref, batch] of batches) {
       const payload: StoredBatchPayload = {
@@ -381,18 +412,8 @@ export class RedisEventStore extends DurableEventStore {
     const results = await pipeline.exec();
     const failed = results?.find(([error]) => error !== null);
     if (failed) throw failed[0];
-    for (const event of events) this.#unwritten.delete(event.id);
+    for (const entry of events) this.#unwritten.delete(entry.event.id);
     return { events: events.length, batches: batches.length };
-  }
-
-  #writeEvent(event: StoredEvent): void {
-    this.#client!.hset(this.#keys.events(this.replicaId), event.id, JSON.stringify(event)).then(
-      () => {
-        // Discarded meanwhile: its delete was queued behind this write, on the same connection.
-        this.#unwritten.delete(event.id);
-      },
-      (error: unknown) => this.#onDown(detailOf(error)),
-    );
   }
 
   /** A handle for the next batch this replica records, unique across replicas. */
@@ -464,7 +485,7 @@ export class RedisEventStore extends DurableEventStore {
     const batches: StoredBatch[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const [kind, ref, payload] = [flat[i], flat[i + 1]!, flat[i + 2]!];
-      if (kind === 'e') events.push(JSON.parse(payload) as StoredEvent);
+      if (kind === 'e') events.push(decodeEventPayload(ref, payload));
       else {
         const batch = JSON.parse(payload) as StoredBatchPayload;
         const adopted: StoredBatch = {
