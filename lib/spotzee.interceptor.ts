@@ -87,10 +87,19 @@ export class SpotzeeInterceptor implements NestInterceptor, DecoratedRouteOpener
    * joinable (a `track()` in middleware stays outside it) until its handler is reached.
    */
   openHttpRequest(request: object, response: NativeResponse): RequestEventsContext {
-    const scope = new RequestScope(this, undefined, request, response);
-    const events = new RequestEventsContext(request, scope, this.settings);
+    return this.openScope(undefined, request, response);
+  }
+
+  /** A request's context and what it knows of the request; a response is listened to now if eager. */
+  private openScope(
+    context: ExecutionContext | undefined,
+    key: object,
+    response: NativeResponse | undefined,
+  ): RequestEventsContext {
+    const scope = new RequestScope(this, context, key, response);
+    const events = new RequestEventsContext(key, scope, this.settings);
     scope.events = events;
-    if (this.listensEagerly) {
+    if (response && this.listensEagerly) {
       scope.listen(events);
     }
     return events;
@@ -111,14 +120,7 @@ export class SpotzeeInterceptor implements NestInterceptor, DecoratedRouteOpener
    */
   openDecoratedRoute(call: DecoratedRouteCall): unknown {
     const context = call.context;
-    const key = this.requestKey(context);
-    const response = this.nativeResponse(context);
-    const scope = new RequestScope(this, context, key, response);
-    const events = new RequestEventsContext(key, scope, this.settings);
-    scope.events = events;
-    if (response && this.listensEagerly) {
-      scope.listen(events);
-    }
+    const events = this.openScope(context, this.requestKey(context), this.nativeResponse(context));
     if (!this.runtime.requestContexts.enabled) {
       // Nothing below the route joins it (no class tracks during requests): no async context is needed.
       return this.runDecoratedRoute(events, context, call);
@@ -165,16 +167,11 @@ export class SpotzeeInterceptor implements NestInterceptor, DecoratedRouteOpener
       return decorated ? this.observeHandler(current, context, next) : next.handle();
     }
     const response = context.getType() === 'http' ? this.nativeResponse(context) : undefined;
-    const scope = new RequestScope(this, context, key, response);
-    const events = new RequestEventsContext(key, scope, this.settings);
-    scope.events = events;
+    const events = this.openScope(context, key, response);
     const handler: CallHandler = decorated ? new ObservedHandler(this, events, context, next) : next;
     // `next.handle()` must be called, not only subscribed, inside run(): Nest binds the handler's
     // async scope at the call, and that scope is what services see after their awaits.
     if (response) {
-      if (this.listensEagerly) {
-        scope.listen(events);
-      }
       // The response's `finish` gives the verdict: nothing of ours observes the handler. Subscribing
       // inside the context too keeps it for work the handler's observable starts then (SSE, timers).
       const handled = requestEventsStorage.run(events, handle, handler);
