@@ -221,7 +221,7 @@ describe('a decorated route reached through Fastify inject()', () => {
   const emulator = suiteEmulator();
 
   it.each(['auto', 'always'])(
-    "is captured with the request's contact and follows its verdict (requestContext: '%s')",
+    "is captured with the request's contact, and a route that throws sends nothing (requestContext: '%s')",
     async (requestContext) => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
