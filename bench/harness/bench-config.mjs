@@ -62,7 +62,7 @@ export function readConfig(argv = process.argv.slice(2)) {
       batchSize: 100,
     },
     overhead: {
-      seconds: number('BENCH_OVERHEAD_SECONDS', 4),
+      seconds: number('BENCH_OVERHEAD_SECONDS', 3),
       warmupSeconds: number('BENCH_OVERHEAD_WARMUP_SECONDS', 3),
       connections: Math.round(number('BENCH_OVERHEAD_CONNECTIONS', 32)),
     },

@@ -136,7 +136,9 @@ export function renderMarkdown(run) {
         rows,
       ),
       '',
-      'Each variant against the same app without the module (per round, median and range; CPU per request inverted, so 1.00× = free):',
+      c.paired
+        ? `Each variant against the run of the same app without the module it was paired with, back to back (median and range over rounds; CPU per request inverted, so 1.00× = free). ${c.pinned ? `The apps ran pinned to CPU ${c.pinned.apps}, autocannon and the sink to CPUs ${c.pinned.others}.` : 'Processes were not pinned to CPUs.'} The no-module row above is the median of each round's paired runs.`
+        : 'Each variant against the same app without the module (per round, median and range; CPU per request inverted, so 1.00× = free):',
       '',
       table(
         ['Platform', 'Route', 'req/s vs no module', 'app CPU vs no module', 'target'],

@@ -86,17 +86,6 @@ export function evaluateTargets(results) {
           `${times(decorated)} (app CPU per request: ${times(cpuDecorated)})`,
         ),
       );
-      const r = ratios.decoratedVsUndecorated?.median;
-      const cpu = ratios.cpuDecoratedVsUndecorated?.median;
-      targets.push(
-        check(
-          `overhead-${platform}`,
-          `Decorated route ≥ 0.97× undecorated req/s (${platform})`,
-          r,
-          r >= 0.97,
-          `${times(r)} (app CPU per request: ${times(cpu)})`,
-        ),
-      );
     }
   }
   const fileOutage = results.outage?.results?.['spotzee-file'];

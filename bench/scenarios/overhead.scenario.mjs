@@ -1,7 +1,13 @@
 // Request overhead: req/s and p99 latency of the same Nest route with and without @EmitsEvent, on
 // Express and Fastify. The apps run in child processes (autocannon runs here, so the load generator
-// never shares the app's event loop) and stay up across rounds; variants rotate per round and the
-// platform order alternates.
+// never shares the app's event loop) and stay up across rounds.
+//
+// This machine's speed drifts by tens of percent over seconds, so every run with the module is paired
+// with a run of the app without it, back to back (which goes first alternates), and each ratio is
+// taken within its pair. Where the machine has two or more CPUs, the apps share one of them and the
+// load generator and the sink get the others, so that neither steals the app's CPU at random moments.
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
 import { forkChild } from '../harness/child-process.mjs';
 import { profileArgs } from '../harness/cpu-profile.mjs';
@@ -44,9 +50,30 @@ function load(url, seconds, connections) {
   return autocannon({ url, ...REQUEST, connections, duration: seconds, pipelining: 1 });
 }
 
+/**
+ * Pins every thread of `pid` to `cpus` (a taskset list); false where taskset is missing or refuses.
+ * Pinning only moves processes between CPUs: it never changes what a run measures, only its noise.
+ */
+function pin(pid, cpus) {
+  try {
+    execFileSync('taskset', ['-a', '-pc', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU 0 for the apps, the rest for autocannon (this process) and the sink; null on one CPU. */
+function cpuPlan() {
+  const count = availableParallelism();
+  return count >= 2 ? { apps: '0', others: `1-${count - 1}`, all: `0-${count - 1}` } : null;
+}
+
 export async function runOverhead(config, log) {
   const { seconds, warmupSeconds, connections } = config.overhead;
   const sink = await startSink('overhead-sink');
+  const plan = cpuPlan();
+  const pinned = plan !== null && pin(process.pid, plan.others) && pin(sink.pid, plan.others);
   const apps = {};
   try {
     for (const platform of PLATFORMS) {
@@ -57,9 +84,15 @@ export async function runOverhead(config, log) {
           execArgv: shape === 'baseline' ? [] : profileArgs(config, `overhead-${platform}`, shape),
         });
         const { url } = await child.next('ready', 60_000);
+        if (pinned) pin(child.pid, plan.apps);
         apps[`${platform}/${shape}`] = { child, url };
       }
     }
+    log(
+      pinned
+        ? `overhead: apps pinned to CPU ${plan.apps}, autocannon and the sink to CPUs ${plan.others}`
+        : 'overhead: processes not pinned (one CPU, or no taskset)',
+    );
     for (const platform of PLATFORMS) {
       for (const [variant, { app, path }] of Object.entries(VARIANTS)) {
         const result = await load(apps[`${platform}/${app}`].url + path, warmupSeconds, connections);
@@ -67,58 +100,88 @@ export async function runOverhead(config, log) {
       }
     }
 
+    /** One autocannon run of `variant`, with the app CPU it cost and the events it delivered. */
+    async function measure(platform, variant) {
+      const { app, path } = VARIANTS[variant];
+      const target = apps[`${platform}/${app}`];
+      const withModule = app !== 'baseline';
+      const spotzeeApp = apps[`${platform}/${withModule ? app : 'spotzee'}`].child;
+      // Every run starts with an empty delivery queue, so one run's backlog never slows the next.
+      const before = await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
+      const cpuBefore = withModule ? before.cpuUs : (await target.child.request({ type: 'flush' }, 'flush-ok')).cpuUs;
+      await sink.reset(['spotzee']);
+      const result = await load(target.url + path, seconds, connections);
+      // The app's CPU time per request, delivery of the run's events included: far less sensitive
+      // to other load on the machine than req/s, which also depends on the load generator's share.
+      const after = await target.child.request({ type: 'flush' }, 'flush-ok');
+      const afterSpotzee = withModule ? after : await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
+      const received = (await sink.stats()).spotzee?.events ?? 0;
+      const responses = result['2xx'] + result.non2xx;
+      const run = {
+        reqPerSec: result.requests.average,
+        p99Ms: result.latency.p99,
+        p50Ms: result.latency.p50,
+        responses2xx: result['2xx'],
+        non2xx: result.non2xx,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        cpuUsPerRequest: responses ? (after.cpuUs - cpuBefore) / responses : null,
+        eventsDelivered: afterSpotzee.stats.delivered - before.stats.delivered,
+        eventsAtSink: received,
+      };
+      return run;
+    }
+
     const rounds = [];
-    const orders = interleave(Object.keys(VARIANTS), config.rounds);
+    const measured = Object.keys(VARIANTS).filter((variant) => variant !== 'baseline');
+    const orders = interleave(measured, config.rounds);
     for (let index = 0; index < config.rounds; index++) {
       const platforms = index % 2 ? [...PLATFORMS].reverse() : PLATFORMS;
-      const round = { results: {} };
+      const round = { results: {}, pairedBaseline: {} };
       for (const platform of platforms) {
         round.results[platform] = {};
-        for (const variant of orders[index]) {
-          const { app, path } = VARIANTS[variant];
-          const target = apps[`${platform}/${app}`];
-          const withModule = app !== 'baseline';
-          const spotzeeApp = apps[`${platform}/${withModule ? app : 'spotzee'}`].child;
-          // Every run starts with an empty delivery queue, so one run's backlog never slows the next.
-          const before = await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
-          const cpuBefore = withModule
-            ? before.cpuUs
-            : (await target.child.request({ type: 'flush' }, 'flush-ok')).cpuUs;
-          await sink.reset(['spotzee']);
-          const result = await load(target.url + path, seconds, connections);
-          // The app's CPU time per request, delivery of the run's events included: far less sensitive
-          // to other load on the machine than req/s, which also depends on the load generator's share.
-          const after = await target.child.request({ type: 'flush' }, 'flush-ok');
-          const afterSpotzee = withModule ? after : await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
-          const received = (await sink.stats()).spotzee?.events ?? 0;
-          const responses = result['2xx'] + result.non2xx;
-          round.results[platform][variant] = {
-            reqPerSec: result.requests.average,
-            p99Ms: result.latency.p99,
-            p50Ms: result.latency.p50,
-            responses2xx: result['2xx'],
-            non2xx: result.non2xx,
-            errors: result.errors,
-            timeouts: result.timeouts,
-            cpuUsPerRequest: responses ? (after.cpuUs - cpuBefore) / responses : null,
-            eventsDelivered: afterSpotzee.stats.delivered - before.stats.delivered,
-            eventsAtSink: received,
-          };
-          const cpu = round.results[platform][variant].cpuUsPerRequest;
+        round.pairedBaseline[platform] = {};
+        const baselines = [];
+        for (const [position, variant] of orders[index].entries()) {
+          // Back to back with a run of the app without the module; which goes first alternates.
+          const baselineFirst = (index + position) % 2 === 0;
+          const first = await measure(platform, baselineFirst ? 'baseline' : variant);
+          const second = await measure(platform, baselineFirst ? variant : 'baseline');
+          const [base, run] = baselineFirst ? [first, second] : [second, first];
+          baselines.push(base);
+          round.results[platform][variant] = run;
+          round.pairedBaseline[platform][variant] = base;
+          const cpu = run.cpuUsPerRequest;
           log(
-            `overhead round ${index + 1} ${platform} ${variant}: ${result.requests.average.toFixed(0)} req/s, ` +
-              `p99 ${result.latency.p99} ms, ${cpu?.toFixed(0)} µs CPU/request, ${received} events at the sink for ${result['2xx']} 2xx`,
+            `overhead round ${index + 1} ${platform} ${variant}: ${run.reqPerSec.toFixed(0)} req/s ` +
+              `(paired baseline ${base.reqPerSec.toFixed(0)}, ${ratio(run.reqPerSec, base.reqPerSec).toFixed(2)}×), ` +
+              `p99 ${run.p99Ms} ms, ${cpu?.toFixed(0)} µs CPU/request (baseline ${base.cpuUsPerRequest?.toFixed(0)}), ` +
+              `${run.eventsAtSink} events at the sink for ${run.responses2xx} 2xx`,
           );
         }
+        // The round's baseline row: its median run, for the table of absolute figures.
+        round.results[platform].baseline = medianRun(baselines);
       }
       rounds.push(round);
     }
     const strayRequests = (await sink.stats()).unrouted?.requests ?? 0;
-    return { config: config.overhead, variants: VARIANTS, rounds, strayRequests, ...summarizeOverhead(rounds) };
+    return {
+      config: { ...config.overhead, pinned: pinned ? plan : null, paired: true },
+      variants: VARIANTS,
+      rounds,
+      strayRequests,
+      ...summarizeOverhead(rounds),
+    };
   } finally {
     await Promise.all(Object.values(apps).map(({ child }) => child.stop()));
     await sink.stop();
+    if (pinned) pin(process.pid, plan.all);
   }
+}
+
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function summarizeOverhead(rounds) {
@@ -136,9 +199,25 @@ function summarizeOverhead(rounds) {
         eventsMatchResponses: runs.every((r) => !DECORATED.has(variant) || r.eventsAtSink >= r.responses2xx),
       };
     }
-    // Per-round ratios first, then their median: both runs of a round saw the same machine weather.
+    // Each run against the baseline run it was paired with (both saw the same machine weather), then
+    // the median over rounds. Two variants compare through their pairs: (a / its baseline) / (b / its).
+    const vsBaseline = (variant, key) => (r) =>
+      ratio(r.results[platform][variant][key], r.pairedBaseline[platform][variant][key]);
     const perRound = (a, b, key = 'reqPerSec') =>
-      summarize(rounds.map((r) => ratio(r.results[platform][a][key], r.results[platform][b][key])));
+      summarize(
+        rounds.map((r) => {
+          if (b === 'baseline') return vsBaseline(a, key)(r);
+          return ratio(vsBaseline(a, key)(r), vsBaseline(b, key)(r));
+        }),
+      );
+    const cpuPerRound = (variant, against = 'baseline') =>
+      summarize(
+        rounds.map((r) => {
+          const cost = (v) =>
+            ratio(r.pairedBaseline[platform][v].cpuUsPerRequest, r.results[platform][v].cpuUsPerRequest);
+          return against === 'baseline' ? cost(variant) : ratio(cost(variant), cost(against));
+        }),
+      );
     ratios[platform] = {
       decoratedVsUndecorated: perRound('decorated', 'undecorated'),
       decoratedVsBaseline: perRound('decorated', 'baseline'),
@@ -147,12 +226,12 @@ function summarizeOverhead(rounds) {
       undecoratedContextsVsBaseline: perRound('undecoratedContexts', 'baseline'),
       decoratedContextsVsBaseline: perRound('decoratedContexts', 'baseline'),
       // CPU per request, inverted so that, like req/s, 1.00× means no overhead and lower is worse.
-      cpuDecoratedVsUndecorated: perRound('undecorated', 'decorated', 'cpuUsPerRequest'),
-      cpuDecoratedVsBaseline: perRound('baseline', 'decorated', 'cpuUsPerRequest'),
-      cpuUndecoratedVsBaseline: perRound('baseline', 'undecorated', 'cpuUsPerRequest'),
-      cpuUndecoratedVsPassthrough: perRound('passthrough', 'undecorated', 'cpuUsPerRequest'),
-      cpuUndecoratedContextsVsBaseline: perRound('baseline', 'undecoratedContexts', 'cpuUsPerRequest'),
-      cpuDecoratedContextsVsBaseline: perRound('baseline', 'decoratedContexts', 'cpuUsPerRequest'),
+      cpuDecoratedVsUndecorated: cpuPerRound('decorated', 'undecorated'),
+      cpuDecoratedVsBaseline: cpuPerRound('decorated'),
+      cpuUndecoratedVsBaseline: cpuPerRound('undecorated'),
+      cpuUndecoratedVsPassthrough: cpuPerRound('undecorated', 'passthrough'),
+      cpuUndecoratedContextsVsBaseline: cpuPerRound('undecoratedContexts'),
+      cpuDecoratedContextsVsBaseline: cpuPerRound('decoratedContexts'),
     };
   }
   return { summary, ratios };

@@ -8,6 +8,8 @@ export async function startSink(name = 'sink') {
   return {
     port,
     origin,
+    /** For pinning the sink to a CPU. */
+    pid: child.pid,
     reset: (libs) => child.request({ type: 'reset', libs }, 'reset-ok'),
     /** Arms a 'reached' notification for when `unique` distinct events of `lib` have arrived. */
     async expect(lib, unique) {
