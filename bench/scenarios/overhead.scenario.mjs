@@ -117,7 +117,7 @@ export async function runOverhead(config, log) {
       const afterSpotzee = withModule ? after : await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
       const received = (await sink.stats()).spotzee?.events ?? 0;
       const responses = result['2xx'] + result.non2xx;
-      const run = {
+      return {
         reqPerSec: result.requests.average,
         p99Ms: result.latency.p99,
         p50Ms: result.latency.p50,
@@ -129,7 +129,6 @@ export async function runOverhead(config, log) {
         eventsDelivered: afterSpotzee.stats.delivered - before.stats.delivered,
         eventsAtSink: received,
       };
-      return run;
     }
 
     const rounds = [];
