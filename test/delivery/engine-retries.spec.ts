@@ -190,10 +190,15 @@ describe('retries', () => {
         /giving up after retrying for \d+\.\d\d s \(retryForMs; \d+ failed attempts\), its events are dropped/,
       ),
     ]);
-    // The last attempt went out no earlier than the budget's end: the whole budget was used.
+    // The whole budget was used: the drop came only once 300 ms had passed since the first failure,
+    // and the last attempt went out at most one backoff (40 ms) before the budget's end. Usually it
+    // goes out at the end itself; on a loaded machine an attempt launched earlier may still be in
+    // flight when the budget ends, and its failure is then the last one.
+    const spentSeconds = Number(/retrying for (\d+\.\d\d) s/.exec(harness.outcomes[0]!.message)![1]);
+    expect(spentSeconds).toBeGreaterThanOrEqual(0.3);
     const requests = arrivals(harness);
     const span = requests.at(-1)!.receivedAt.getTime() - requests[0]!.receivedAt.getTime();
-    expect(span).toBeGreaterThanOrEqual(299);
+    expect(span).toBeGreaterThanOrEqual(300 - 40);
     expect(new Set(requests.map((r) => r.idempotencyKey)).size).toBe(1);
   });
 
