@@ -122,7 +122,7 @@ export function renderMarkdown(run) {
     }
     out.push(
       '',
-      `### 3. Request overhead (autocannon, ${c.connections} connections, ${c.seconds} s per run, \`POST /orders\`)`,
+      `### 3. Request overhead (autocannon, ${c.connections} connections, ${c.seconds} s per run${c.slices > 1 ? ` in ${c.slices} interleaved slices` : ''}, \`POST /orders\`)`,
       '',
       table(
         [
@@ -137,7 +137,7 @@ export function renderMarkdown(run) {
       ),
       '',
       c.paired
-        ? `Each variant against the run of the same app without the module it was paired with, back to back (median and range over rounds; CPU per request inverted, so 1.00× = free). ${c.pinned ? `The apps ran pinned to CPU ${c.pinned.apps}, autocannon and the sink to CPUs ${c.pinned.others}.` : 'Processes were not pinned to CPUs.'} The no-module row above is the median of each round's paired runs.`
+        ? `Each variant against the run of the same app without the module it was paired with${c.slices > 1 ? ', their slices interleaved' : ', back to back'} (median and range over rounds; CPU per request inverted, so 1.00× = free). ${c.pinned ? `The apps ran pinned to CPU ${c.pinned.apps}, autocannon and the sink to CPUs ${c.pinned.others}.` : 'Processes were not pinned to CPUs.'} The no-module row above is the median of each round's paired runs.`
         : 'Each variant against the same app without the module (per round, median and range; CPU per request inverted, so 1.00× = free):',
       '',
       table(

@@ -1,11 +1,12 @@
 // Request overhead: req/s and p99 latency of the same Nest route with and without @EmitsEvent, on
 // Express and Fastify. The apps run in child processes (autocannon runs here, so the load generator
-// never shares the app's event loop) and stay up across rounds.
+// never shares the app's event loop), fresh ones for every round.
 //
 // This machine's speed drifts by tens of percent over seconds, so every run with the module is paired
-// with a run of the app without it, back to back (which goes first alternates), and each ratio is
-// taken within its pair. Where the machine has two or more CPUs, the apps share one of them and the
-// load generator and the sink get the others, so that neither steals the app's CPU at random moments.
+// with a run of the app without it, the two cut into short slices and interleaved (which starts
+// alternates), and each ratio is taken within its pair. Where the machine has two or more CPUs, the
+// apps share one of them and the load generator and the sink get the others, so that neither steals
+// the app's CPU at random moments.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
@@ -70,71 +71,107 @@ function cpuPlan() {
 }
 
 export async function runOverhead(config, log) {
-  const { seconds, warmupSeconds, connections } = config.overhead;
+  const { seconds, slices, warmupSeconds, connections } = config.overhead;
   const sink = await startSink('overhead-sink');
   const plan = cpuPlan();
   const pinned = plan !== null && pin(process.pid, plan.others) && pin(sink.pid, plan.others);
-  const apps = {};
-  try {
+  let apps = {};
+  log(
+    pinned
+      ? `overhead: apps pinned to CPU ${plan.apps}, autocannon and the sink to CPUs ${plan.others}`
+      : 'overhead: processes not pinned (one CPU, or no taskset)',
+  );
+
+  /**
+   * Fresh app processes for a round, warmed up. A process keeps what it drew at start for its whole
+   * life (memory layout, JIT decisions): two processes running the same code can differ by 10% for
+   * as long as they live, so apps kept across rounds would repeat one draw in every round.
+   */
+  async function startApps(round) {
+    // Each child is recorded before it is awaited, so that `stopApps()` stops it whatever happens next.
+    const started = (apps = {});
     for (const platform of PLATFORMS) {
       for (const shape of SHAPES) {
         const child = forkChild('scenarios/overhead.app.mjs', {
           name: `overhead-${platform}-${shape}`,
           args: [`--platform=${platform}`, `--variant=${shape}`, `--origin=${sink.origin}`],
-          execArgv: shape === 'baseline' ? [] : profileArgs(config, `overhead-${platform}`, shape),
+          execArgv: shape === 'baseline' ? [] : profileArgs(config, `overhead-${platform}`, shape, round),
         });
-        const { url } = await child.next('ready', 60_000);
+        started[`${platform}/${shape}`] = { child, url: null };
+        started[`${platform}/${shape}`].url = (await child.next('ready', 60_000)).url;
         if (pinned) pin(child.pid, plan.apps);
-        apps[`${platform}/${shape}`] = { child, url };
       }
     }
-    log(
-      pinned
-        ? `overhead: apps pinned to CPU ${plan.apps}, autocannon and the sink to CPUs ${plan.others}`
-        : 'overhead: processes not pinned (one CPU, or no taskset)',
-    );
     for (const platform of PLATFORMS) {
       for (const [variant, { app, path }] of Object.entries(VARIANTS)) {
-        const result = await load(apps[`${platform}/${app}`].url + path, warmupSeconds, connections);
-        log(`overhead warm-up ${platform} ${variant}: ${result.requests.average.toFixed(0)} req/s`);
+        const result = await load(started[`${platform}/${app}`].url + path, warmupSeconds, connections);
+        log(`overhead round ${round + 1} warm-up ${platform} ${variant}: ${result.requests.average.toFixed(0)} req/s`);
       }
     }
+  }
 
-    /** One autocannon run of `variant`, with the app CPU it cost and the events it delivered. */
-    async function measure(platform, variant) {
+  async function stopApps() {
+    await Promise.all(Object.values(apps).map(({ child }) => child.stop()));
+    apps = {};
+  }
+
+  try {
+    /** One autocannon slice of `variant`, with the app CPU it cost and the events it delivered. */
+    async function measureSlice(platform, variant, sliceSeconds) {
       const { app, path } = VARIANTS[variant];
       const target = apps[`${platform}/${app}`];
       const withModule = app !== 'baseline';
       const spotzeeApp = apps[`${platform}/${withModule ? app : 'spotzee'}`].child;
-      // Every run starts with an empty delivery queue, so one run's backlog never slows the next.
-      const before = await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
-      const cpuBefore = withModule ? before.cpuUs : (await target.child.request({ type: 'flush' }, 'flush-ok')).cpuUs;
+      // Every slice starts with every app's delivery queue empty, so no slice's backlog is delivered
+      // on the measured app's CPU during the next one, whichever app it came from.
+      const flushed = await Promise.all(
+        SHAPES.map((shape) => apps[`${platform}/${shape}`].child.request({ type: 'flush' }, 'flush-ok')),
+      );
+      const before = flushed[SHAPES.indexOf(withModule ? app : 'spotzee')];
+      const cpuBefore = flushed[SHAPES.indexOf(app)].cpuUs;
       await sink.reset(['spotzee']);
-      const result = await load(target.url + path, seconds, connections);
-      // The app's CPU time per request, delivery of the run's events included: far less sensitive
-      // to other load on the machine than req/s, which also depends on the load generator's share.
+      const result = await load(target.url + path, sliceSeconds, connections);
+      // The app's CPU time, delivery of the slice's events included: far less sensitive to other
+      // load on the machine than req/s, which also depends on the load generator's share.
       const after = await target.child.request({ type: 'flush' }, 'flush-ok');
       const afterSpotzee = withModule ? after : await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
-      const received = (await sink.stats()).spotzee?.events ?? 0;
-      const responses = result['2xx'] + result.non2xx;
       return {
-        reqPerSec: result.requests.average,
+        responses: result['2xx'] + result.non2xx,
+        seconds: result.duration,
         p99Ms: result.latency.p99,
         p50Ms: result.latency.p50,
         responses2xx: result['2xx'],
         non2xx: result.non2xx,
         errors: result.errors,
         timeouts: result.timeouts,
-        cpuUsPerRequest: responses ? (after.cpuUs - cpuBefore) / responses : null,
+        cpuUs: after.cpuUs - cpuBefore,
         eventsDelivered: afterSpotzee.stats.delivered - before.stats.delivered,
-        eventsAtSink: received,
+        eventsAtSink: (await sink.stats()).spotzee?.events ?? 0,
       };
+    }
+
+    /**
+     * A run of `variant` and a run of the app without the module, each `seconds` long, cut into
+     * `slices` slices per side and interleaved in Thue–Morse order (A B B A B A A B …): a drift of the
+     * machine's speed that is linear or quadratic over the pair falls equally on both sides. Which
+     * side starts alternates with `baselineFirst`.
+     */
+    async function measurePair(platform, variant, baselineFirst) {
+      const sides = { baseline: [], run: [] };
+      const sliceSeconds = seconds / slices;
+      for (let index = 0; index < 2 * slices; index++) {
+        const parity = popCount(index) % 2 === 0;
+        const side = parity === baselineFirst ? 'baseline' : 'run';
+        sides[side].push(await measureSlice(platform, side === 'baseline' ? 'baseline' : variant, sliceSeconds));
+      }
+      return { base: combineSlices(sides.baseline), run: combineSlices(sides.run) };
     }
 
     const rounds = [];
     const measured = Object.keys(VARIANTS).filter((variant) => variant !== 'baseline');
     const orders = interleave(measured, config.rounds);
     for (let index = 0; index < config.rounds; index++) {
+      await startApps(index);
       const platforms = index % 2 ? [...PLATFORMS].reverse() : PLATFORMS;
       const round = { results: {}, pairedBaseline: {} };
       for (const platform of platforms) {
@@ -143,10 +180,7 @@ export async function runOverhead(config, log) {
         const baselines = [];
         for (const [position, variant] of orders[index].entries()) {
           // Back to back with a run of the app without the module; which goes first alternates.
-          const baselineFirst = (index + position) % 2 === 0;
-          const first = await measure(platform, baselineFirst ? 'baseline' : variant);
-          const second = await measure(platform, baselineFirst ? variant : 'baseline');
-          const [base, run] = baselineFirst ? [first, second] : [second, first];
+          const { base, run } = await measurePair(platform, variant, (index + position) % 2 === 0);
           baselines.push(base);
           round.results[platform][variant] = run;
           round.pairedBaseline[platform][variant] = base;
@@ -162,6 +196,7 @@ export async function runOverhead(config, log) {
         round.results[platform].baseline = medianRun(baselines);
       }
       rounds.push(round);
+      await stopApps();
     }
     const strayRequests = (await sink.stats()).unrouted?.requests ?? 0;
     return {
@@ -172,10 +207,36 @@ export async function runOverhead(config, log) {
       ...summarizeOverhead(rounds),
     };
   } finally {
-    await Promise.all(Object.values(apps).map(({ child }) => child.stop()));
+    await stopApps();
     await sink.stop();
     if (pinned) pin(process.pid, plan.all);
   }
+}
+
+/** Bits set in a non-negative integer: its parity gives the Thue–Morse sequence. */
+function popCount(n) {
+  let count = 0;
+  for (let rest = n; rest > 0; rest >>= 1) count += rest & 1;
+  return count;
+}
+
+/** One side of a pair from its slices: totals over the slices, and the median slice's latencies. */
+function combineSlices(slices) {
+  const total = (key) => slices.reduce((sum, slice) => sum + slice[key], 0);
+  const responses = total('responses');
+  const elapsed = total('seconds');
+  return {
+    reqPerSec: elapsed > 0 ? responses / elapsed : null,
+    p99Ms: summarize(slices.map((slice) => slice.p99Ms)).median,
+    p50Ms: summarize(slices.map((slice) => slice.p50Ms)).median,
+    responses2xx: total('responses2xx'),
+    non2xx: total('non2xx'),
+    errors: total('errors'),
+    timeouts: total('timeouts'),
+    cpuUsPerRequest: responses ? total('cpuUs') / responses : null,
+    eventsDelivered: total('eventsDelivered'),
+    eventsAtSink: total('eventsAtSink'),
+  };
 }
 
 function medianRun(runs) {
