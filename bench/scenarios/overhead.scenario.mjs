@@ -83,9 +83,9 @@ export async function runOverhead(config, log) {
   );
 
   /**
-   * Fresh app processes for a round, warmed up. A process keeps what it drew at start for its whole
-   * life (memory layout, JIT decisions): two processes running the same code can differ by 10% for
-   * as long as they live, so apps kept across rounds would repeat one draw in every round.
+   * Fresh app processes for a round, warmed up, so that rounds are independent: apps kept across
+   * rounds would carry one process's state (memory layout, JIT decisions, what earlier rounds left in
+   * its heap) through every round, and the rounds' spread would no longer show how far a run moves.
    */
   async function startApps(round) {
     // Each child is recorded before it is awaited, so that `stopApps()` stops it whatever happens next.
@@ -179,7 +179,7 @@ export async function runOverhead(config, log) {
         round.pairedBaseline[platform] = {};
         const baselines = [];
         for (const [position, variant] of orders[index].entries()) {
-          // Back to back with a run of the app without the module; which goes first alternates.
+          // Interleaved with a run of the app without the module; which side starts alternates.
           const { base, run } = await measurePair(platform, variant, (index + position) % 2 === 0);
           baselines.push(base);
           round.results[platform][variant] = run;
