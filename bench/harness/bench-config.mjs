@@ -63,7 +63,6 @@ export function readConfig(argv = process.argv.slice(2)) {
     },
     overhead: {
       seconds: number('BENCH_OVERHEAD_SECONDS', 3),
-      slices: Math.max(1, Math.round(number('BENCH_OVERHEAD_SLICES', 4))),
       warmupSeconds: number('BENCH_OVERHEAD_WARMUP_SECONDS', 3),
       connections: Math.round(number('BENCH_OVERHEAD_CONNECTIONS', 32)),
     },

@@ -122,7 +122,7 @@ export function renderMarkdown(run) {
     }
     out.push(
       '',
-      `### 3. Request overhead (autocannon, ${c.connections} connections, ${c.seconds} s per run${c.slices > 1 ? ` in ${c.slices} interleaved slices` : ''}, \`POST /orders\`)`,
+      `### 3. Request overhead (autocannon, ${c.connections} connections per app, ${c.seconds} s per run${c.concurrent ? ', each run under load at the same time as the app without the module' : ''}, \`POST /orders\`)`,
       '',
       table(
         [
@@ -136,13 +136,22 @@ export function renderMarkdown(run) {
         rows,
       ),
       '',
-      c.paired
-        ? `Each variant against the run of the same app without the module it was paired with${c.slices > 1 ? ', their slices interleaved' : ', back to back'} (median and range over rounds; CPU per request inverted, so 1.00× = free). ${c.pinned ? `The apps ran pinned to CPU ${c.pinned.apps}, autocannon and the sink to CPUs ${c.pinned.others}.` : 'Processes were not pinned to CPUs.'} The no-module row above is the median of each round's paired runs.`
-        : 'Each variant against the same app without the module (per round, median and range; CPU per request inverted, so 1.00× = free):',
+      overheadMethod(c, results.overhead.busyShare),
       '',
       table(
         ['Platform', 'Route', 'req/s vs no module', 'app CPU vs no module', 'target'],
         Object.entries(ratios).flatMap(([platform, r]) => [
+          ...(r.twinVsBaseline
+            ? [
+                [
+                  platform,
+                  'a second process of the app without the module (the method’s resolution)',
+                  range(r.twinVsBaseline, times),
+                  range(r.cpuTwinVsBaseline, times),
+                  'reported',
+                ],
+              ]
+            : []),
           [
             platform,
             'without @EmitsEvent',
@@ -317,4 +326,29 @@ export function renderMarkdown(run) {
     }
   }
   return out.join('\n');
+}
+
+/** How the overhead section paired its runs, as the sentence under its table of absolute figures. */
+function overheadMethod(c, busyShare) {
+  const pinning = c.pinned
+    ? `The apps ran pinned to CPU ${c.pinned.apps}, autocannon and the sink to CPUs ${c.pinned.others}.`
+    : 'Processes were not pinned to CPUs.';
+  if (c.concurrent) {
+    const busy = busyShare?.median;
+    const limited =
+      c.pinned && busy !== undefined && busy < 0.9
+        ? ' **The apps left their CPU partly idle: the load generator limited the runs, so the ratios understate the differences.**'
+        : '';
+    return (
+      `Each variant under load at the same time as the same app without the module, both on one CPU, each ` +
+      `with its own autocannon and connections (median and range over rounds; CPU per request inverted, so ` +
+      `1.00× = free). ${pinning} Together the two apps of a pair used ${range(busyShare, (v) => dec(v, 2))} of a CPU ` +
+      `(their delivery tails included).${limited} The no-module row above is the median of each round's ` +
+      `paired runs; its absolute figures are for half a CPU.`
+    );
+  }
+  if (c.paired) {
+    return `Each variant against the run of the same app without the module it was paired with${c.slices > 1 ? ', their slices interleaved' : ', back to back'} (median and range over rounds; CPU per request inverted, so 1.00× = free). ${pinning} The no-module row above is the median of each round's paired runs.`;
+  }
+  return 'Each variant against the same app without the module (per round, median and range; CPU per request inverted, so 1.00× = free):';
 }

@@ -2,11 +2,14 @@
 // Express and Fastify. The apps run in child processes (autocannon runs here, so the load generator
 // never shares the app's event loop), fresh ones for every round.
 //
-// This machine's speed drifts by tens of percent over seconds, so every run with the module is paired
-// with a run of the app without it, the two cut into short slices and interleaved (which starts
-// alternates), and each ratio is taken within its pair. Where the machine has two or more CPUs, the
-// apps share one of them and the load generator and the sink get the others, so that neither steals
-// the app's CPU at random moments.
+// This machine's speed drifts by tens of percent from one second to the next, so runs taken one after
+// the other, even interleaved in short slices, compare the drift as much as the module. Every run with
+// the module is therefore paired with the app without it *under load at the same time*, both on the
+// same CPU: the two see the same machine at every instant, each gets half of that CPU while both are
+// busy, and each one's req/s is that half over its own cost per request. Their ratio is then the
+// ratio of their costs, whatever the machine's speed did meanwhile (two copies of the app without the
+// module read within ±3% of each other). Where the machine has two or more CPUs, the apps share CPU 0
+// and the load generator and the sink get the others, so that neither steals the apps' CPU.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
@@ -18,8 +21,12 @@ import { startSink } from '../sink/sink.client.mjs';
 export const PLATFORMS = ['express', 'fastify'];
 export const VARIANTS = {
   baseline: { app: 'baseline', path: '/orders', label: 'no SpotzeeModule' },
+  // A second process of the app without the module, against the first: what the method reads where
+  // there is no difference (its resolution). Also the pass-through interceptor's process, since both
+  // sides of a pair are under load at once and so must be two processes.
+  twin: { app: 'baseline-twin', path: '/orders', label: 'no SpotzeeModule, a second process of it' },
   passthrough: {
-    app: 'baseline',
+    app: 'baseline-twin',
     path: '/orders/passthrough',
     label: 'no SpotzeeModule, a pass-through interceptor (Nest’s own cost)',
   },
@@ -37,8 +44,12 @@ export const VARIANTS = {
   },
 };
 
-/** The apps a platform runs: without the module, with it, with it and a service that is given the tracker. */
-const SHAPES = ['baseline', 'spotzee', 'spotzee-contexts'];
+/**
+ * The apps a platform runs: without the module (twice), with it, with it and a service that is given
+ * the tracker. Each maps to the shape of `overhead.app.mjs` it starts.
+ */
+const SHAPES = ['baseline', 'baseline-twin', 'spotzee', 'spotzee-contexts'];
+const APP_SHAPE = { 'baseline-twin': 'baseline' };
 const DECORATED = new Set(['decorated', 'decoratedContexts']);
 
 const REQUEST = {
@@ -71,7 +82,7 @@ function cpuPlan() {
 }
 
 export async function runOverhead(config, log) {
-  const { seconds, slices, warmupSeconds, connections } = config.overhead;
+  const { seconds, warmupSeconds, connections } = config.overhead;
   const sink = await startSink('overhead-sink');
   const plan = cpuPlan();
   const pinned = plan !== null && pin(process.pid, plan.others) && pin(sink.pid, plan.others);
@@ -94,8 +105,8 @@ export async function runOverhead(config, log) {
       for (const shape of SHAPES) {
         const child = forkChild('scenarios/overhead.app.mjs', {
           name: `overhead-${platform}-${shape}`,
-          args: [`--platform=${platform}`, `--variant=${shape}`, `--origin=${sink.origin}`],
-          execArgv: shape === 'baseline' ? [] : profileArgs(config, `overhead-${platform}`, shape, round),
+          args: [`--platform=${platform}`, `--variant=${APP_SHAPE[shape] ?? shape}`, `--origin=${sink.origin}`],
+          execArgv: shape.startsWith('baseline') ? [] : profileArgs(config, `overhead-${platform}`, shape, round),
         });
         started[`${platform}/${shape}`] = { child, url: null };
         started[`${platform}/${shape}`].url = (await child.next('ready', 60_000)).url;
@@ -116,58 +127,63 @@ export async function runOverhead(config, log) {
   }
 
   try {
-    /** One autocannon slice of `variant`, with the app CPU it cost and the events it delivered. */
-    async function measureSlice(platform, variant, sliceSeconds) {
-      const { app, path } = VARIANTS[variant];
-      const target = apps[`${platform}/${app}`];
-      const withModule = app !== 'baseline';
-      const spotzeeApp = apps[`${platform}/${withModule ? app : 'spotzee'}`].child;
-      // Every slice starts with every app's delivery queue empty, so no slice's backlog is delivered
-      // on the measured app's CPU during the next one, whichever app it came from.
-      const flushed = await Promise.all(
-        SHAPES.map((shape) => apps[`${platform}/${shape}`].child.request({ type: 'flush' }, 'flush-ok')),
-      );
-      const before = flushed[SHAPES.indexOf(withModule ? app : 'spotzee')];
-      const cpuBefore = flushed[SHAPES.indexOf(app)].cpuUs;
-      await sink.reset(['spotzee']);
-      const result = await load(target.url + path, sliceSeconds, connections);
-      // The app's CPU time, delivery of the slice's events included: far less sensitive to other
-      // load on the machine than req/s, which also depends on the load generator's share.
-      const after = await target.child.request({ type: 'flush' }, 'flush-ok');
-      const afterSpotzee = withModule ? after : await spotzeeApp.request({ type: 'flush' }, 'flush-ok');
-      return {
-        responses: result['2xx'] + result.non2xx,
-        seconds: result.duration,
-        p99Ms: result.latency.p99,
-        p50Ms: result.latency.p50,
-        responses2xx: result['2xx'],
-        non2xx: result.non2xx,
-        errors: result.errors,
-        timeouts: result.timeouts,
-        cpuUs: after.cpuUs - cpuBefore,
-        eventsDelivered: afterSpotzee.stats.delivered - before.stats.delivered,
-        eventsAtSink: (await sink.stats()).spotzee?.events ?? 0,
-      };
-    }
-
     /**
-     * A run of `variant` and a run of the app without the module, each `seconds` long, cut into
-     * `slices` slices per side and interleaved in Thue–Morse order (A B B A B A A B …): a drift of the
-     * machine's speed that is linear or quadratic over the pair falls equally on both sides. Which
-     * side starts alternates with `baselineFirst`.
+     * `variant` and the app without the module under load at the same time, for `seconds`: each app
+     * with its own autocannon instance and its own connections. Every app's delivery queue is
+     * flushed first, so no earlier run's backlog is delivered on the shared CPU during this one; each
+     * side's CPU time includes the delivery of its own run's events (flushed after the run).
      */
-    async function measurePair(platform, variant, baselineFirst) {
-      const sides = { baseline: [], run: [] };
-      const sliceSeconds = seconds / slices;
-      for (let index = 0; index < 2 * slices; index++) {
-        const parity = popCount(index) % 2 === 0;
-        const side = parity === baselineFirst ? 'baseline' : 'run';
-        sides[side].push(await measureSlice(platform, side === 'baseline' ? 'baseline' : variant, sliceSeconds));
-      }
-      return { base: combineSlices(sides.baseline), run: combineSlices(sides.run) };
+    async function measurePair(platform, variant) {
+      const { app, path } = VARIANTS[variant];
+      const sides = {
+        baseline: { key: `${platform}/baseline`, path: VARIANTS.baseline.path },
+        run: { key: `${platform}/${app}`, path },
+      };
+      const flushAll = () =>
+        Promise.all(SHAPES.map((shape) => apps[`${platform}/${shape}`].child.request({ type: 'flush' }, 'flush-ok')));
+      const before = await flushAll();
+      const cpuBefore = (key) => before[SHAPES.indexOf(key.split('/')[1])].cpuUs;
+      await sink.reset(['spotzee']);
+      const started = process.hrtime.bigint();
+      const [baseLoad, runLoad] = await Promise.all(
+        [sides.baseline, sides.run].map((side) => load(apps[side.key].url + side.path, seconds, connections)),
+      );
+      const wallUs = Number(process.hrtime.bigint() - started) / 1000;
+      const after = await flushAll();
+      const cpuAfter = (key) => after[SHAPES.indexOf(key.split('/')[1])].cpuUs;
+      const withModule = !app.startsWith('baseline');
+      const spotzeeShape = withModule ? app : 'spotzee';
+      const delivered = (snapshot) => snapshot[SHAPES.indexOf(spotzeeShape)].stats.delivered;
+      const side = (result, key, events) => {
+        const responses = result['2xx'] + result.non2xx;
+        const cpuUs = cpuAfter(key) - cpuBefore(key);
+        return {
+          reqPerSec: result.duration > 0 ? responses / result.duration : null,
+          p99Ms: result.latency.p99,
+          p50Ms: result.latency.p50,
+          responses2xx: result['2xx'],
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          cpuUs,
+          cpuUsPerRequest: responses ? cpuUs / responses : null,
+          ...events,
+        };
+      };
+      const base = side(baseLoad, sides.baseline.key, { eventsDelivered: 0, eventsAtSink: 0 });
+      const run = side(runLoad, sides.run.key, {
+        eventsDelivered: withModule ? delivered(after) - delivered(before) : 0,
+        eventsAtSink: (await sink.stats()).spotzee?.events ?? 0,
+      });
+      // The share of one CPU the two apps used together (their delivery tails included): near 1.00
+      // where they share a pinned CPU and the load generator kept both busy. Well below it, the load
+      // generator limited the run and the ratio understates the difference between them.
+      const busyShare = (base.cpuUs + run.cpuUs) / wallUs;
+      return { base, run, busyShare };
     }
 
     const rounds = [];
+    const busyShares = [];
     const measured = Object.keys(VARIANTS).filter((variant) => variant !== 'baseline');
     const orders = interleave(measured, config.rounds);
     for (let index = 0; index < config.rounds; index++) {
@@ -178,9 +194,10 @@ export async function runOverhead(config, log) {
         round.results[platform] = {};
         round.pairedBaseline[platform] = {};
         const baselines = [];
-        for (const [position, variant] of orders[index].entries()) {
-          // Interleaved with a run of the app without the module; which side starts alternates.
-          const { base, run } = await measurePair(platform, variant, (index + position) % 2 === 0);
+        for (const variant of orders[index]) {
+          // Under load at the same time as the app without the module, on the same CPU.
+          const { base, run, busyShare } = await measurePair(platform, variant);
+          busyShares.push(busyShare);
           baselines.push(base);
           round.results[platform][variant] = run;
           round.pairedBaseline[platform][variant] = base;
@@ -189,7 +206,8 @@ export async function runOverhead(config, log) {
             `overhead round ${index + 1} ${platform} ${variant}: ${run.reqPerSec.toFixed(0)} req/s ` +
               `(paired baseline ${base.reqPerSec.toFixed(0)}, ${ratio(run.reqPerSec, base.reqPerSec).toFixed(2)}×), ` +
               `p99 ${run.p99Ms} ms, ${cpu?.toFixed(0)} µs CPU/request (baseline ${base.cpuUsPerRequest?.toFixed(0)}), ` +
-              `${run.eventsAtSink} events at the sink for ${run.responses2xx} 2xx`,
+              `${run.eventsAtSink} events at the sink for ${run.responses2xx} 2xx; the apps used ` +
+              `${busyShare.toFixed(2)} of a CPU together`,
           );
         }
         // The round's baseline row: its median run, for the table of absolute figures.
@@ -200,7 +218,8 @@ export async function runOverhead(config, log) {
     }
     const strayRequests = (await sink.stats()).unrouted?.requests ?? 0;
     return {
-      config: { ...config.overhead, pinned: pinned ? plan : null, paired: true },
+      config: { ...config.overhead, pinned: pinned ? plan : null, paired: true, concurrent: true },
+      busyShare: summarize(busyShares),
       variants: VARIANTS,
       rounds,
       strayRequests,
@@ -211,32 +230,6 @@ export async function runOverhead(config, log) {
     await sink.stop();
     if (pinned) pin(process.pid, plan.all);
   }
-}
-
-/** Bits set in a non-negative integer: its parity gives the Thue–Morse sequence. */
-function popCount(n) {
-  let count = 0;
-  for (let rest = n; rest > 0; rest >>= 1) count += rest & 1;
-  return count;
-}
-
-/** One side of a pair from its slices: totals over the slices, and the median slice's latencies. */
-function combineSlices(slices) {
-  const total = (key) => slices.reduce((sum, slice) => sum + slice[key], 0);
-  const responses = total('responses');
-  const elapsed = total('seconds');
-  return {
-    reqPerSec: elapsed > 0 ? responses / elapsed : null,
-    p99Ms: summarize(slices.map((slice) => slice.p99Ms)).median,
-    p50Ms: summarize(slices.map((slice) => slice.p50Ms)).median,
-    responses2xx: total('responses2xx'),
-    non2xx: total('non2xx'),
-    errors: total('errors'),
-    timeouts: total('timeouts'),
-    cpuUsPerRequest: responses ? total('cpuUs') / responses : null,
-    eventsDelivered: total('eventsDelivered'),
-    eventsAtSink: total('eventsAtSink'),
-  };
 }
 
 function medianRun(runs) {
@@ -279,6 +272,8 @@ function summarizeOverhead(rounds) {
         }),
       );
     ratios[platform] = {
+      twinVsBaseline: perRound('twin', 'baseline'),
+      cpuTwinVsBaseline: cpuPerRound('twin'),
       decoratedVsUndecorated: perRound('decorated', 'undecorated'),
       decoratedVsBaseline: perRound('decorated', 'baseline'),
       undecoratedVsBaseline: perRound('undecorated', 'baseline'),
