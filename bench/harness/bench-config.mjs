@@ -64,6 +64,7 @@ export function readConfig(argv = process.argv.slice(2)) {
     overhead: {
       seconds: number('BENCH_OVERHEAD_SECONDS', 3),
       warmupSeconds: number('BENCH_OVERHEAD_WARMUP_SECONDS', 3),
+      pairWarmupSeconds: number('BENCH_OVERHEAD_PAIR_WARMUP_SECONDS', 5),
       connections: Math.round(number('BENCH_OVERHEAD_CONNECTIONS', 32)),
     },
     outage: {

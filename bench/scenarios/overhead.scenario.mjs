@@ -21,12 +21,12 @@ import { startSink } from '../sink/sink.client.mjs';
 export const PLATFORMS = ['express', 'fastify'];
 export const VARIANTS = {
   baseline: { app: 'baseline', path: '/orders', label: 'no SpotzeeModule' },
-  // A second process of the app without the module, against the first: what the method reads where
-  // there is no difference (its resolution). Also the pass-through interceptor's process, since both
-  // sides of a pair are under load at once and so must be two processes.
+  // A second process of the app without the module, loaded only as the first is: what the method
+  // reads where there is no difference (its resolution).
   twin: { app: 'baseline-twin', path: '/orders', label: 'no SpotzeeModule, a second process of it' },
+  // Both sides of a pair are under load at once, so each needs a process of its own.
   passthrough: {
-    app: 'baseline-twin',
+    app: 'baseline-passthrough',
     path: '/orders/passthrough',
     label: 'no SpotzeeModule, a pass-through interceptor (Nest’s own cost)',
   },
@@ -45,11 +45,12 @@ export const VARIANTS = {
 };
 
 /**
- * The apps a platform runs: without the module (twice), with it, with it and a service that is given
- * the tracker. Each maps to the shape of `overhead.app.mjs` it starts.
+ * The apps a platform runs: without the module (three processes: the baseline of every pair, its
+ * twin, the pass-through interceptor's), with it, with it and a service that is given the tracker.
+ * Each maps to the shape of `overhead.app.mjs` it starts.
  */
-const SHAPES = ['baseline', 'baseline-twin', 'spotzee', 'spotzee-contexts'];
-const APP_SHAPE = { 'baseline-twin': 'baseline' };
+const SHAPES = ['baseline', 'baseline-twin', 'baseline-passthrough', 'spotzee', 'spotzee-contexts'];
+const APP_SHAPE = { 'baseline-twin': 'baseline', 'baseline-passthrough': 'baseline' };
 const DECORATED = new Set(['decorated', 'decoratedContexts']);
 
 const REQUEST = {
@@ -82,7 +83,7 @@ function cpuPlan() {
 }
 
 export async function runOverhead(config, log) {
-  const { seconds, warmupSeconds, connections } = config.overhead;
+  const { seconds, warmupSeconds, pairWarmupSeconds, connections } = config.overhead;
   const sink = await startSink('overhead-sink');
   const plan = cpuPlan();
   const pinned = plan !== null && pin(process.pid, plan.others) && pin(sink.pid, plan.others);
@@ -141,13 +142,19 @@ export async function runOverhead(config, log) {
       };
       const flushAll = () =>
         Promise.all(SHAPES.map((shape) => apps[`${platform}/${shape}`].child.request({ type: 'flush' }, 'flush-ok')));
+      const loadBoth = (duration) =>
+        Promise.all(
+          [sides.baseline, sides.run].map((side) => load(apps[side.key].url + side.path, duration, connections)),
+        );
+      // Both sides are brought back under load first: the baseline app serves every pair, the other
+      // app only its own, and an app that idled in between runs slower for a while once loaded again
+      // (two processes of the same app read 0.92–0.95× on Fastify, 0.66–0.74× on Express, without).
+      await loadBoth(pairWarmupSeconds);
       const before = await flushAll();
       const cpuBefore = (key) => before[SHAPES.indexOf(key.split('/')[1])].cpuUs;
       await sink.reset(['spotzee']);
       const started = process.hrtime.bigint();
-      const [baseLoad, runLoad] = await Promise.all(
-        [sides.baseline, sides.run].map((side) => load(apps[side.key].url + side.path, seconds, connections)),
-      );
+      const [baseLoad, runLoad] = await loadBoth(seconds);
       const wallUs = Number(process.hrtime.bigint() - started) / 1000;
       const after = await flushAll();
       const cpuAfter = (key) => after[SHAPES.indexOf(key.split('/')[1])].cpuUs;
