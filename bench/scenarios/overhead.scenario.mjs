@@ -7,8 +7,8 @@
 // the module is therefore paired with the app without it *under load at the same time*, both on the
 // same CPU: the two see the same machine at every instant, each gets half of that CPU while both are
 // busy, and each one's req/s is that half over its own cost per request. Their ratio is then the
-// ratio of their costs, whatever the machine's speed did meanwhile (two copies of the app without the
-// module read within ±3% of each other). Where the machine has two or more CPUs, the apps share CPU 0
+// ratio of their costs, whatever the machine's speed did meanwhile (the `twin` variant, a second
+// process of the app without the module, shows how close to 1.00× that reads). Where the machine has two or more CPUs, the apps share CPU 0
 // and the load generator and the sink get the others, so that neither steals the apps' CPU.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -21,8 +21,8 @@ import { startSink } from '../sink/sink.client.mjs';
 export const PLATFORMS = ['express', 'fastify'];
 export const VARIANTS = {
   baseline: { app: 'baseline', path: '/orders', label: 'no SpotzeeModule' },
-  // A second process of the app without the module, loaded only as the first is: what the method
-  // reads where there is no difference (its resolution).
+  // A second process of the app without the module, on the same route: what the method reads where
+  // there is no difference (its resolution).
   twin: { app: 'baseline-twin', path: '/orders', label: 'no SpotzeeModule, a second process of it' },
   // Both sides of a pair are under load at once, so each needs a process of its own.
   passthrough: {
