@@ -140,51 +140,15 @@ export function renderMarkdown(run) {
       '',
       table(
         ['Platform', 'Route', 'req/s vs no module', 'app CPU vs no module', 'target'],
-        Object.entries(ratios).flatMap(([platform, r]) => [
-          ...(r.twinVsBaseline
-            ? [
-                [
-                  platform,
-                  'a second process of the app without the module (the method’s resolution)',
-                  range(r.twinVsBaseline, times),
-                  range(r.cpuTwinVsBaseline, times),
-                  'reported',
-                ],
-              ]
-            : []),
-          [
+        Object.entries(ratios).flatMap(([platform, r]) =>
+          OVERHEAD_RATIO_ROWS.filter(([variant]) => r[`${variant}VsBaseline`]).map(([variant, label, target]) => [
             platform,
-            'without @EmitsEvent',
-            range(r.undecoratedVsBaseline, times),
-            range(r.cpuUndecoratedVsBaseline, times),
-            '≥ 0.95×',
-          ],
-          [
-            platform,
-            'with @EmitsEvent',
-            range(r.decoratedVsBaseline, times),
-            range(r.cpuDecoratedVsBaseline, times),
-            '≥ 0.85×',
-          ],
-          ...(r.undecoratedContextsVsBaseline
-            ? [
-                [
-                  platform,
-                  'without @EmitsEvent, request contexts on',
-                  range(r.undecoratedContextsVsBaseline, times),
-                  range(r.cpuUndecoratedContextsVsBaseline, times),
-                  'reported',
-                ],
-                [
-                  platform,
-                  'with @EmitsEvent, request contexts on',
-                  range(r.decoratedContextsVsBaseline, times),
-                  range(r.cpuDecoratedContextsVsBaseline, times),
-                  'reported',
-                ],
-              ]
-            : []),
-        ]),
+            label,
+            range(r[`${variant}VsBaseline`], times),
+            range(r[`cpu${variant[0].toUpperCase()}${variant.slice(1)}VsBaseline`], times),
+            target,
+          ]),
+        ),
       ),
       '',
       ...Object.entries(ratios).map(
@@ -327,6 +291,15 @@ export function renderMarkdown(run) {
   }
   return out.join('\n');
 }
+
+/** The overhead section's rows against the app without the module: variant, label, target. */
+const OVERHEAD_RATIO_ROWS = [
+  ['twin', 'a second process of the app without the module (the method’s resolution)', 'reported'],
+  ['undecorated', 'without @EmitsEvent', '≥ 0.95×'],
+  ['decorated', 'with @EmitsEvent', '≥ 0.85×'],
+  ['undecoratedContexts', 'without @EmitsEvent, request contexts on', 'reported'],
+  ['decoratedContexts', 'with @EmitsEvent, request contexts on', 'reported'],
+];
 
 /** How the overhead section paired its runs, as the sentence under its table of absolute figures. */
 function overheadMethod(c, busyShare) {
