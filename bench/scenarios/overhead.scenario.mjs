@@ -136,34 +136,36 @@ export async function runOverhead(config, log) {
      */
     async function measurePair(platform, variant) {
       const { app, path } = VARIANTS[variant];
-      const sides = {
-        baseline: { key: `${platform}/baseline`, path: VARIANTS.baseline.path },
-        run: { key: `${platform}/${app}`, path },
-      };
-      const flushAll = () =>
-        Promise.all(SHAPES.map((shape) => apps[`${platform}/${shape}`].child.request({ type: 'flush' }, 'flush-ok')));
-      const loadBoth = (duration) =>
-        Promise.all(
-          [sides.baseline, sides.run].map((side) => load(apps[side.key].url + side.path, duration, connections)),
+      const pair = [
+        { shape: 'baseline', path: VARIANTS.baseline.path },
+        { shape: app, path },
+      ];
+      const child = (shape) => apps[`${platform}/${shape}`];
+      /** Every app's queue delivered; its CPU time and stats, by shape. */
+      const flushAll = async () => {
+        const snapshots = await Promise.all(
+          SHAPES.map((shape) => child(shape).child.request({ type: 'flush' }, 'flush-ok')),
         );
+        return Object.fromEntries(SHAPES.map((shape, index) => [shape, snapshots[index]]));
+      };
+      const loadBoth = (duration) =>
+        Promise.all(pair.map((side) => load(child(side.shape).url + side.path, duration, connections)));
       // Both sides are brought back under load first: the baseline app serves every pair, the other
       // app only its own, and an app that idled in between runs slower for a while once loaded again
       // (two processes of the same app read 0.92–0.95× on Fastify, 0.66–0.74× on Express, without).
       await loadBoth(pairWarmupSeconds);
       const before = await flushAll();
-      const cpuBefore = (key) => before[SHAPES.indexOf(key.split('/')[1])].cpuUs;
       await sink.reset(['spotzee']);
       const started = process.hrtime.bigint();
-      const [baseLoad, runLoad] = await loadBoth(seconds);
+      const results = await loadBoth(seconds);
       const wallUs = Number(process.hrtime.bigint() - started) / 1000;
       const after = await flushAll();
-      const cpuAfter = (key) => after[SHAPES.indexOf(key.split('/')[1])].cpuUs;
-      const withModule = !app.startsWith('baseline');
-      const spotzeeShape = withModule ? app : 'spotzee';
-      const delivered = (snapshot) => snapshot[SHAPES.indexOf(spotzeeShape)].stats.delivered;
-      const side = (result, key, events) => {
+      const eventsAtSink = (await sink.stats()).spotzee?.events ?? 0;
+      const [base, run] = pair.map(({ shape }, index) => {
+        const result = results[index];
         const responses = result['2xx'] + result.non2xx;
-        const cpuUs = cpuAfter(key) - cpuBefore(key);
+        const cpuUs = after[shape].cpuUs - before[shape].cpuUs;
+        const withModule = !shape.startsWith('baseline');
         return {
           reqPerSec: result.duration > 0 ? responses / result.duration : null,
           p99Ms: result.latency.p99,
@@ -174,13 +176,9 @@ export async function runOverhead(config, log) {
           timeouts: result.timeouts,
           cpuUs,
           cpuUsPerRequest: responses ? cpuUs / responses : null,
-          ...events,
+          eventsDelivered: withModule ? after[shape].stats.delivered - before[shape].stats.delivered : 0,
+          eventsAtSink: withModule ? eventsAtSink : 0,
         };
-      };
-      const base = side(baseLoad, sides.baseline.key, { eventsDelivered: 0, eventsAtSink: 0 });
-      const run = side(runLoad, sides.run.key, {
-        eventsDelivered: withModule ? delivered(after) - delivered(before) : 0,
-        eventsAtSink: (await sink.stats()).spotzee?.events ?? 0,
       });
       // The share of one CPU the two apps used together (their delivery tails included): near 1.00
       // where they share a pinned CPU and the load generator kept both busy. Well below it, the load
