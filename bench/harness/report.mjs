@@ -131,7 +131,7 @@ export function renderMarkdown(run) {
           'req/s, median (min–max)',
           'p99 ms, median (min–max)',
           'app CPU µs per request',
-          'errors / non-2xx',
+          'errors / other status',
         ],
         rows,
       ),
@@ -159,7 +159,7 @@ export function renderMarkdown(run) {
           `undecorated vs pass-through interceptor ${range(r.cpuUndecoratedVsPassthrough, times)}.`,
       ),
       '',
-      `Every decorated request's event reached the sink: ${Object.values(summary).every((b) => b.decorated.eventsMatchResponses && (b.decoratedContexts?.eventsMatchResponses ?? true)) ? 'yes' : '**no**'}.`,
+      `Every decorated request's event reached the sink${summary.express?.decoratedDryRun ? ' (with `dryRun`, was settled as delivered; on the 422 route, was discarded)' : ''}: ${Object.values(summary).every((b) => Object.values(b).every((v) => v.eventsMatchResponses)) ? 'yes' : '**no**'}.`,
     );
   }
 
@@ -297,6 +297,12 @@ const OVERHEAD_RATIO_ROWS = [
   ['twin', 'a second process of the app without the module (the method’s resolution)', 'reported'],
   ['undecorated', 'without @EmitsEvent', '≥ 0.95×'],
   ['decorated', 'with @EmitsEvent', '≥ 0.85×'],
+  ['decoratedDryRun', 'with @EmitsEvent and `dryRun: true` (no network)', 'reported'],
+  [
+    'decoratedDiscarded',
+    'with @EmitsEvent, answering 422 (captured and held, then discarded: no queue, no network)',
+    'reported',
+  ],
   ['undecoratedContexts', 'without @EmitsEvent, request contexts on', 'reported'],
   ['decoratedContexts', 'with @EmitsEvent, request contexts on', 'reported'],
 ];

@@ -6,11 +6,16 @@
 // - `spotzee`: the real SpotzeeModule (default options, events to the sink), with `POST /orders`
 //   (no decorator) and `POST /orders/tracked`, the same handler under @EmitsEvent with data and
 //   identify mappers. The contact comes from the default resolver (the `x-anonymous-id` header).
+//   `POST /orders/tracked-refused` is that decorated route answering 422 (`@HttpCode`): its event is
+//   captured and held like any other, then discarded when the response fails, so it never reaches the
+//   queue: what capturing costs a request without the engine and the network.
+// - `spotzee-dry-run`: the SpotzeeModule with `dryRun: true`: every batch is settled as accepted
+//   without a request, so its decorated route pays for everything but the network.
 // - `spotzee-contexts`: the same, plus a service that is given SpotzeeTracker, so that every request
 //   gets a context (`requestContext: 'auto'`), as in an app that also tracks from its services.
 // Written in plain ESM, so decorators are applied as the functions they are.
 import 'reflect-metadata';
-import { Body, Controller, Inject, Injectable, Module, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Injectable, Module, Post, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { argument, fail, onCommand, onExitRequest, send } from '../harness/ipc-child.mjs';
 import { BENCH_API_KEY } from '../contenders/spotzee.contender.mjs';
@@ -47,22 +52,30 @@ async function buildModule() {
     createPassThrough(body) {
       return placeOrder(body);
     }
+    createRefused(body) {
+      return placeOrder(body);
+    }
   }
   Body()(OrdersController.prototype, 'create', 0);
   method(OrdersController, 'create', [Post()]);
 
   const imports = [];
-  if (variant === 'spotzee' || variant === 'spotzee-contexts') {
+  if (variant.startsWith('spotzee')) {
     const { EmitsEvent, SpotzeeModule } = await loadLibrary();
-    Body()(OrdersController.prototype, 'createTracked', 0);
-    method(OrdersController, 'createTracked', [
-      Post('tracked'),
+    const orderPlaced = () =>
       EmitsEvent('order_placed', {
         data: (order) => ({ order_id: order.id, total: order.total, currency: order.currency }),
         identify: (order) => ({ email: order.customer.email }),
-      }),
-    ]);
-    imports.push(SpotzeeModule.forRoot({ apiKey: BENCH_API_KEY, baseUrl: `${origin}/api/client` }));
+      });
+    Body()(OrdersController.prototype, 'createTracked', 0);
+    method(OrdersController, 'createTracked', [Post('tracked'), orderPlaced()]);
+    Body()(OrdersController.prototype, 'createRefused', 0);
+    method(OrdersController, 'createRefused', [Post('tracked-refused'), HttpCode(422), orderPlaced()]);
+    imports.push(
+      SpotzeeModule.forRoot(
+        variant === 'spotzee-dry-run' ? { dryRun: true } : { apiKey: BENCH_API_KEY, baseUrl: `${origin}/api/client` },
+      ),
+    );
   }
   const providers = [];
   if (variant === 'spotzee-contexts') {
